@@ -1,0 +1,23 @@
+import PorterKit
+
+struct WebhookGatewayConfig: ServiceConfiguration {
+    var basics: ServiceBasics
+    /// `GITHUB_WEBHOOK_SECRET`: required; there is no unsigned mode.
+    var webhookSecret: Secret<String>
+    /// `PORTER_MENTION`: the word after `@` that addresses Porter.
+    var mention: String
+    /// `GITHUB_APP_SLUG`: comments from `<slug>[bot]` are Porter's own and are ignored.
+    var appSlug: String?
+
+    var secretValues: [String] { [webhookSecret.value] }
+
+    static func load(from environment: [String: String]) throws(ConfigurationError) -> Self {
+        var env = EnvironmentReader(environment)
+        let basics = ServiceBasics.read(from: &env, defaultPort: 8081)
+        let secret = env.required("GITHUB_WEBHOOK_SECRET", Parse.secret)
+        let mention = env.optional("PORTER_MENTION", default: "porter", Parse.mention)
+        let slug = env.optional("GITHUB_APP_SLUG", Parse.string)
+        try env.validate()
+        return Self(basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct PostgresTaskRepository: TaskRepository {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func create(_ task: NewTask) async throws -> PorterTask {
+        try await client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO tasks (
+                    id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request,
+                    requester_id, requester_login, agent, model, priority, draft, base_branch, instructions,
+                    trigger_comment_id, delivery_id, retry_of)
+                VALUES (
+                    \(task.id), \(task.issue.installationID), \(task.issue.repositoryID), \(task.issue.repositoryFullName),
+                    \(task.issue.number), \(task.issue.isPullRequest), \(task.requester.id), \(task.requester.login),
+                    \(task.request.agent.rawValue), \(task.request.model), \(task.request.priority.rank), \(task.request.draft),
+                    \(task.request.baseBranch), \(task.request.instructions), \(task.triggerCommentID), \(task.deliveryID),
+                    \(task.retryOf))
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            try await Self.appendEvent(
+                on: connection, taskID: task.id, kind: "status", message: "queued", logger: logger)
+            guard let row = try await rows.collect().first else { throw RepositoryError.missingRow("tasks insert") }
+            return try Self.task(from: row)
+        }
+    }
+
+    public func find(id: UUID) async throws -> PorterTask? {
+        let rows = try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM tasks WHERE id = \(id)", logger: logger)
+        return try await rows.collect().first.map(Self.task(from:))
+    }
+
+    public func transition(id: UUID, to status: TaskStatus, reason: String?) async throws -> TransitionOutcome {
+        try await client.withTransaction(logger: logger) { connection in
+            let current = try await connection.query(
+                "SELECT status FROM tasks WHERE id = \(id) FOR UPDATE", logger: logger
+            ).collect().first?.decode(String.self)
+            guard let current, let currentStatus = TaskStatus(rawValue: current) else { return .notFound }
+            guard currentStatus.canMove(to: status) else { return .unchanged(current: currentStatus) }
+            // The guard on the old status repeats the rule in SQL, so the row lock is not the only protection.
+            let allowedFrom = TaskStatus.predecessors(of: status).map(\.rawValue)
+            let updated = try await connection.query(
+                """
+                UPDATE tasks SET status = \(status.rawValue), status_reason = \(reason)
+                WHERE id = \(id) AND status = ANY(\(allowedFrom))
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !updated.isEmpty else { return .unchanged(current: currentStatus) }
+            try await Self.appendEvent(
+                on: connection, taskID: id, kind: "status",
+                message: reason.map { "\(status.rawValue): \($0)" } ?? status.rawValue, logger: logger)
+            return .moved(from: currentStatus)
+        }
+    }
+
+    public func events(taskID: UUID) async throws -> [TaskEvent] {
+        var events: [TaskEvent] = []
+        let rows = try await client.query(
+            "SELECT id, attempt, kind, message, created_at FROM task_events WHERE task_id = \(taskID) ORDER BY id",
+            logger: logger)
+        for try await (id, attempt, kind, message, createdAt) in rows.decode((Int64, Int?, String, String, Date).self) {
+            events.append(TaskEvent(id: id, taskID: taskID, attempt: attempt, kind: kind, message: message, createdAt: createdAt))
+        }
+        return events
+    }
+
+    static func appendEvent(
+        on connection: PostgresConnection, taskID: UUID, attempt: Int? = nil, kind: String, message: String, logger: Logger
+    ) async throws {
+        try await connection.query(
+            "INSERT INTO task_events (task_id, attempt, kind, message) VALUES (\(taskID), \(attempt), \(kind), \(message))",
+            logger: logger)
+    }
+
+    static let columns = """
+        id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request, requester_id,
+        requester_login, agent, model, priority, draft, base_branch, instructions, status, status_reason,
+        trigger_comment_id, delivery_id, retry_of, created_at, updated_at, finished_at
+        """
+
+    static func task(from row: PostgresRow) throws -> PorterTask {
+        let (id, installationID, repositoryID, repositoryName, number, isPullRequest, requesterID, requesterLogin) =
+            try row.decode((UUID, Int64, Int64, String, Int, Bool, Int64, String).self)
+        let columns = row.makeRandomAccess()
+        let agentName = try columns["agent"].decode(String.self)
+        let statusName = try columns["status"].decode(String.self)
+        let rank = try columns["priority"].decode(Int16.self)
+        guard let agent = Agent(rawValue: agentName), let status = TaskStatus(rawValue: statusName),
+            let priority = TaskPriority(rank: rank)
+        else { throw RepositoryError.corruptRow("task \(id) has agent \(agentName), status \(statusName), priority \(rank)") }
+        return PorterTask(
+            id: id,
+            issue: IssueReference(
+                installationID: installationID, repositoryID: repositoryID, repositoryFullName: repositoryName,
+                number: number, isPullRequest: isPullRequest),
+            requester: Requester(id: requesterID, login: requesterLogin),
+            request: TaskRequest(
+                agent: agent, model: try columns["model"].decode(String?.self), priority: priority,
+                draft: try columns["draft"].decode(Bool.self), baseBranch: try columns["base_branch"].decode(String?.self),
+                instructions: try columns["instructions"].decode(String.self)),
+            status: status,
+            statusReason: try columns["status_reason"].decode(String?.self),
+            triggerCommentID: try columns["trigger_comment_id"].decode(Int64?.self),
+            deliveryID: try columns["delivery_id"].decode(String?.self),
+            retryOf: try columns["retry_of"].decode(UUID?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            updatedAt: try columns["updated_at"].decode(Date.self),
+            finishedAt: try columns["finished_at"].decode(Date?.self))
+    }
+}
+
+public enum RepositoryError: Error, CustomStringConvertible {
+    case missingRow(String)
+    case corruptRow(String)
+
+    public var description: String {
+        switch self {
+        case .missingRow(let what): "expected a row back from \(what)"
+        case .corruptRow(let what): "stored row cannot be read: \(what)"
+        }
+    }
+}
