@@ -11,7 +11,9 @@ enum CallbackReceiverService: PorterService {
     static let name = "callback-receiver"
     static let abstract = "Serves workers their task spec, records progress, finalizes tasks and opens PRs."
 
-    static func buildApplication(config: CallbackReceiverConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+    static func buildApplication(
+        config: CallbackReceiverConfig, dependencies: ServiceDependencies
+    ) async throws -> some ApplicationProtocol {
         try await CallbackReceiver.buildApplication(config: config, dependencies: dependencies)
     }
 }

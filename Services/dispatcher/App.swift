@@ -11,7 +11,9 @@ enum DispatcherService: PorterService {
     static let name = "dispatcher"
     static let abstract = "Claims queued tasks, authorizes them and starts one worker Machine per attempt."
 
-    static func buildApplication(config: DispatcherConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+    static func buildApplication(
+        config: DispatcherConfig, dependencies: ServiceDependencies
+    ) async throws -> some ApplicationProtocol {
         try await Dispatcher.buildApplication(config: config, dependencies: dependencies)
     }
 }

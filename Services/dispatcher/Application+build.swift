@@ -1,7 +1,9 @@
 import Hummingbird
 import PorterKit
 
-func buildApplication(config: DispatcherConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+func buildApplication(
+    config: DispatcherConfig, dependencies: ServiceDependencies
+) async throws -> some ApplicationProtocol {
     let router = buildRouter(config: config, dependencies: dependencies)
     return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies)
 }

@@ -9,9 +9,12 @@ struct App: AsyncParsableCommand {
 
 enum WatchdogService: PorterService {
     static let name = "watchdog"
-    static let abstract = "Enforces deadlines and heartbeats, reaps orphan Machines and expired leases, recovers missed deliveries."
+    static let abstract =
+        "Enforces deadlines and heartbeats, reaps orphan Machines and expired leases, recovers missed deliveries."
 
-    static func buildApplication(config: WatchdogConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+    static func buildApplication(
+        config: WatchdogConfig, dependencies: ServiceDependencies
+    ) async throws -> some ApplicationProtocol {
         try await Watchdog.buildApplication(config: config, dependencies: dependencies)
     }
 }

@@ -11,7 +11,9 @@ enum WebAPIService: PorterService {
     static let name = "web-api"
     static let abstract = "Serves the web UI and the JSON API."
 
-    static func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+    static func buildApplication(
+        config: WebAPIConfig, dependencies: ServiceDependencies
+    ) async throws -> some ApplicationProtocol {
         try await WebAPI.buildApplication(config: config, dependencies: dependencies)
     }
 }

@@ -1,7 +1,8 @@
 import Hummingbird
 import PorterKit
 
-func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol {
+func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol
+{
     let router = buildRouter(config: config, dependencies: dependencies)
     return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies)
 }

@@ -28,7 +28,8 @@ struct WebAPIConfig: ServiceConfiguration {
         let fly = FlySettings.read(from: &env)
         try env.validate()
         return Self(
-            basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, sessionSecret: sessionSecret!, github: github,
+            basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, sessionSecret: sessionSecret!,
+            github: github,
             app: app!, oauth: oauth!, fly: fly)
     }
 }

@@ -42,7 +42,9 @@ import Testing
         #expect(try Parse.duration(text) == .seconds(seconds))
     }
 
-    @Test(arguments: ["mysql://u@h/db", "postgres://h/db", "postgres://u@h", "not a url", "postgres://u@h/db?sslmode=bogus"])
+    @Test(arguments: [
+        "mysql://u@h/db", "postgres://h/db", "postgres://u@h", "not a url", "postgres://u@h/db?sslmode=bogus",
+    ])
     func malformedDatabaseURLsAreRejected(text: String) {
         #expect(throws: InvalidValue.self) { try DatabaseURL.parse(text) }
     }
@@ -65,7 +67,8 @@ import Testing
 
     @Test func appPrivateKeyMustBeARealRSAKey() throws {
         var env = EnvironmentReader([
-            "GITHUB_APP_ID": "12", "GITHUB_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----",
+            "GITHUB_APP_ID": "12",
+            "GITHUB_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----",
         ])
         #expect(GitHubAppCredentials.read(from: &env) == nil)
         let error = try #require(throws: ConfigurationError.self) { try env.validate() }
@@ -74,7 +77,9 @@ import Testing
     }
 
     @Test func defaultAgentKeysAreCollectedByPrefix() {
-        var env = EnvironmentReader(["PORTER_DEFAULT_ANTHROPIC_API_KEY": "sk-ant-x", "PORTER_DEFAULT_": "ignored", "OTHER": "y"])
+        var env = EnvironmentReader([
+            "PORTER_DEFAULT_ANTHROPIC_API_KEY": "sk-ant-x", "PORTER_DEFAULT_": "ignored", "OTHER": "y",
+        ])
         let keys = DefaultAgentKeys.read(from: &env)
         #expect(keys.keys.keys.sorted() == ["ANTHROPIC_API_KEY"])
         #expect(keys.keys["ANTHROPIC_API_KEY"]?.value == "sk-ant-x")

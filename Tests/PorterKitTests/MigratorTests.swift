@@ -9,7 +9,9 @@ import Testing
 
     @Test func migratingAnEmptyDatabaseAppliesEveryMigrationOnce() async throws {
         try await TestDatabase.withClient(migrated: false) { client, _ in
-            #expect(try await SchemaStatus.check(client, logger: logger) == .behind(applied: 0, expected: Migration.all.count))
+            #expect(
+                try await SchemaStatus.check(client, logger: logger)
+                    == .behind(applied: 0, expected: Migration.all.count))
             let applied = try await Migrator(logger: logger).migrate(client)
             #expect(applied == Migration.all.map(\.version))
             #expect(try await Migrator(logger: logger).migrate(client).isEmpty)
@@ -29,8 +31,10 @@ import Testing
             }
             #expect(appliedByEach.flatMap { $0 }.sorted() == Migration.all.map(\.version))
             let rows = try await withPostgres(url, logger: logger) { client in
-                try await client.query("SELECT version, count(*) FROM schema_migrations GROUP BY version", logger: logger)
-                    .collect().map { try $0.decode((Int, Int).self) }
+                try await client.query(
+                    "SELECT version, count(*) FROM schema_migrations GROUP BY version", logger: logger
+                )
+                .collect().map { try $0.decode((Int, Int).self) }
             }
             #expect(rows.count == Migration.all.count)
             #expect(rows.allSatisfy { $0.1 == 1 })
@@ -41,19 +45,27 @@ import Testing
         try await TestDatabase.withClient { client, _ in
             try await client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')")
             await #expect(throws: MigrationError.self) { try await Migrator(logger: logger).migrate(client) }
-            #expect(try await SchemaStatus.check(client, logger: logger) == .ahead(applied: 999, expected: Migration.all.count))
+            #expect(
+                try await SchemaStatus.check(client, logger: logger)
+                    == .ahead(applied: 999, expected: Migration.all.count))
         }
     }
 
     @Test func aFailingMigrationIsRolledBackWhole() async throws {
-        let broken = Migration.all + [
-            Migration(version: Migration.all.count + 1, name: "broken", statements: [
-                "CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table",
-            ])
-        ]
+        let broken =
+            Migration.all + [
+                Migration(
+                    version: Migration.all.count + 1, name: "broken",
+                    statements: [
+                        "CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table",
+                    ])
+            ]
         try await TestDatabase.withClient { client, _ in
-            await #expect(throws: MigrationError.self) { try await Migrator(migrations: broken, logger: logger).migrate(client) }
-            let leftover = try await client.query("SELECT to_regclass('half_done') IS NOT NULL").collect().first?.decode(Bool.self)
+            await #expect(throws: MigrationError.self) {
+                try await Migrator(migrations: broken, logger: logger).migrate(client)
+            }
+            let leftover = try await client.query("SELECT to_regclass('half_done') IS NOT NULL").collect().first?
+                .decode(Bool.self)
             #expect(leftover == false)
             #expect(try await SchemaStatus.check(client, migrations: broken, logger: logger).isCurrent == false)
         }
@@ -67,7 +79,8 @@ import Testing
             ).decode((String, String).self) {
                 stored.insert("\(from)->\(to)")
             }
-            let defined = Set(TaskStatus.allCases.flatMap { from in from.successors.map { "\(from.rawValue)->\($0.rawValue)" } })
+            let defined = Set(
+                TaskStatus.allCases.flatMap { from in from.successors.map { "\(from.rawValue)->\($0.rawValue)" } })
             #expect(stored == defined)
         }
     }

@@ -9,7 +9,8 @@ import Testing
         NewTask(
             issue: IssueReference(installationID: 1, repositoryID: 42, repositoryFullName: "octo/repo", number: issue),
             requester: Requester(id: 9, login: "octocat"),
-            request: TaskRequest(agent: .claude, model: "opus", priority: .high, instructions: "fix the flaky login test"),
+            request: TaskRequest(
+                agent: .claude, model: "opus", priority: .high, instructions: "fix the flaky login test"),
             triggerCommentID: 555, deliveryID: UUID().uuidString)
     }
 
@@ -31,14 +32,18 @@ import Testing
         try await TestDatabase.withClient { client, _ in
             let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
             let task = try await repository.create(Self.newTask())
-            #expect(try await repository.transition(id: task.id, to: .dispatching, reason: nil) == .moved(from: .queued))
-            #expect(try await repository.transition(id: task.id, to: .running, reason: nil) == .moved(from: .dispatching))
-            #expect(try await repository.transition(id: task.id, to: .succeeded, reason: "PR #3") == .moved(from: .running))
+            #expect(
+                try await repository.transition(id: task.id, to: .dispatching, reason: nil) == .moved(from: .queued))
+            #expect(
+                try await repository.transition(id: task.id, to: .running, reason: nil) == .moved(from: .dispatching))
+            #expect(
+                try await repository.transition(id: task.id, to: .succeeded, reason: "PR #3") == .moved(from: .running))
             let stored = try #require(try await repository.find(id: task.id))
             #expect(stored.status == .succeeded)
             #expect(stored.finishedAt != nil)
-            #expect(try await repository.events(taskID: task.id).map(\.message)
-                == ["queued", "dispatching", "running", "succeeded: PR #3"])
+            #expect(
+                try await repository.events(taskID: task.id).map(\.message)
+                    == ["queued", "dispatching", "running", "succeeded: PR #3"])
         }
     }
 
@@ -47,11 +52,15 @@ import Testing
         try await TestDatabase.withClient { client, _ in
             let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
             let task = try await repository.create(Self.newTask())
-            for step in Self.path(to: terminal) { _ = try await repository.transition(id: task.id, to: step, reason: nil) }
+            for step in Self.path(to: terminal) {
+                _ = try await repository.transition(id: task.id, to: step, reason: nil)
+            }
             #expect(try await repository.find(id: task.id)?.status == terminal)
             let eventsBefore = try await repository.events(taskID: task.id).count
             for target in TaskStatus.allCases {
-                #expect(try await repository.transition(id: task.id, to: target, reason: "late") == .unchanged(current: terminal))
+                #expect(
+                    try await repository.transition(id: task.id, to: target, reason: "late")
+                        == .unchanged(current: terminal))
             }
             #expect(try await repository.find(id: task.id)?.status == terminal)
             #expect(try await repository.events(taskID: task.id).count == eventsBefore)
@@ -63,7 +72,9 @@ import Testing
         try await TestDatabase.withClient { client, _ in
             let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
             let task = try await repository.create(Self.newTask())
-            for step in Self.path(to: terminal) { _ = try await repository.transition(id: task.id, to: step, reason: nil) }
+            for step in Self.path(to: terminal) {
+                _ = try await repository.transition(id: task.id, to: step, reason: nil)
+            }
             for target in TaskStatus.allCases where target != terminal {
                 await #expect(throws: PSQLError.self) {
                     try await client.query("UPDATE tasks SET status = \(target.rawValue) WHERE id = \(task.id)")
@@ -77,7 +88,9 @@ import Testing
         try await TestDatabase.withClient { client, _ in
             let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
             let task = try await repository.create(Self.newTask())
-            #expect(try await repository.transition(id: task.id, to: .succeeded, reason: nil) == .unchanged(current: .queued))
+            #expect(
+                try await repository.transition(id: task.id, to: .succeeded, reason: nil)
+                    == .unchanged(current: .queued))
             await #expect(throws: PSQLError.self) {
                 try await client.query("UPDATE tasks SET status = 'running' WHERE id = \(task.id)")
             }
@@ -104,9 +117,12 @@ import Testing
             let task = try await repository.create(Self.newTask())
             _ = try await repository.transition(id: task.id, to: .dispatching, reason: nil)
             _ = try await repository.transition(id: task.id, to: .running, reason: nil)
-            let targets: [TaskStatus] = Array(repeating: [.succeeded, .failed, .timedOut, .cancelled], count: 5).flatMap { $0 }
+            let targets: [TaskStatus] = Array(repeating: [.succeeded, .failed, .timedOut, .cancelled], count: 5).flatMap
+            { $0 }
             let outcomes = try await withThrowingTaskGroup(of: TransitionOutcome.self) { group in
-                for target in targets { group.addTask { try await repository.transition(id: task.id, to: target, reason: nil) } }
+                for target in targets {
+                    group.addTask { try await repository.transition(id: task.id, to: target, reason: nil) }
+                }
                 return try await group.reduce(into: [TransitionOutcome]()) { $0.append($1) }
             }
             #expect(outcomes.filter(\.moved).count == 1)

@@ -28,8 +28,10 @@ import Testing
         #expect(TaskStatus(rawValue: "timed_out") == .timedOut)
     }
 
-    @Test(arguments: [("claude", Agent.claude), ("Claude-Code", .claude), ("CODEX", .codex), ("opencode", .opencode),
-        ("amp", .amp), ("gemini", .gemini)])
+    @Test(arguments: [
+        ("claude", Agent.claude), ("Claude-Code", .claude), ("CODEX", .codex), ("opencode", .opencode),
+        ("amp", .amp), ("gemini", .gemini),
+    ])
     func agentsAndAliasesAreRecognised(word: String, agent: Agent) {
         #expect(Agent(commandWord: word) == agent)
     }

@@ -66,7 +66,9 @@ public enum TestDatabase {
 
     /// Runs `body` on a dedicated connection, closed afterwards whatever happens.
     @discardableResult
-    public static func withConnection<T>(_ url: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    public static func withConnection<T>(
+        _ url: DatabaseURL, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let connection = try await connect(url)
         do {
             let result = try await body(connection)
@@ -109,14 +111,18 @@ actor Templates {
         }
     }
 
-    private static func build(_ name: String, server: DatabaseURL, on connection: PostgresConnection) async throws -> String {
+    private static func build(
+        _ name: String, server: DatabaseURL, on connection: PostgresConnection
+    ) async throws -> String {
         let logger = TestDatabase.logger
         try await connection.query("SELECT pg_advisory_lock(7411)", logger: logger)
-        let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
+        let exists =
+            try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
             .collect().isEmpty == false
         if exists { return name }
         let building = "\(name)_building"
-        try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(building) WITH (FORCE)"), logger: logger)
+        try await connection.query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(building) WITH (FORCE)"), logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(building)"), logger: logger)
         try await withPostgres(server.with(database: building), logger: logger) { client in
             try await Migrator(logger: logger).migrate(client)

@@ -6,7 +6,8 @@ public struct GitHubEndpoints: Sendable {
     public var apiURL: URL
     public var webURL: URL
 
-    public init(apiURL: URL = URL(string: "https://api.github.com")!, webURL: URL = URL(string: "https://github.com")!) {
+    public init(apiURL: URL = URL(string: "https://api.github.com")!, webURL: URL = URL(string: "https://github.com")!)
+    {
         self.apiURL = apiURL
         self.webURL = webURL
     }
@@ -39,10 +40,13 @@ public struct GitHubAppCredentials: Sendable {
         let pem: String?
         switch (env.raw("GITHUB_APP_PRIVATE_KEY"), env.raw("GITHUB_APP_PRIVATE_KEY_FILE")) {
         case (.some, .some):
-            env.report("GITHUB_APP_PRIVATE_KEY", "set only one of GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE")
+            env.report(
+                "GITHUB_APP_PRIVATE_KEY", "set only one of GITHUB_APP_PRIVATE_KEY and GITHUB_APP_PRIVATE_KEY_FILE")
             pem = nil
         case (.some, nil):
-            pem = env.required("GITHUB_APP_PRIVATE_KEY") { try privateKey(fromPEM: $0.replacingOccurrences(of: "\\n", with: "\n")) }
+            pem = env.required("GITHUB_APP_PRIVATE_KEY") {
+                try privateKey(fromPEM: $0.replacingOccurrences(of: "\\n", with: "\n"))
+            }
         case (nil, .some):
             pem = env.required("GITHUB_APP_PRIVATE_KEY_FILE") { path in
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

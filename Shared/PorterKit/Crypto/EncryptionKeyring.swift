@@ -42,7 +42,8 @@ public struct EncryptionKeyring: Sendable, CustomStringConvertible {
     /// Encrypts with the primary key; `context` is authenticated but not stored, binding the value to
     /// its owner and purpose (a ciphertext moved to another row fails to open).
     public func seal(_ plaintext: some DataProtocol, context: String) throws -> SealedValue {
-        let box = try AES.GCM.seal(plaintext, using: primary.key, nonce: AES.GCM.Nonce(), authenticating: Data(context.utf8))
+        let box = try AES.GCM.seal(
+            plaintext, using: primary.key, nonce: AES.GCM.Nonce(), authenticating: Data(context.utf8))
         return SealedValue(keyID: primary.id, combined: [UInt8](box.combined!))
     }
 

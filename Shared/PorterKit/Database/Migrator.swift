@@ -47,7 +47,8 @@ public struct Migrator: Sendable {
         }
         var newlyApplied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
-            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            logger.info(
+                "applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             do {
                 try await connection.withTransaction(logger: logger) { transaction in
                     for statement in migration.statements {
@@ -58,7 +59,8 @@ public struct Migrator: Sendable {
                         logger: logger)
                 }
             } catch {
-                throw MigrationError.failed(version: migration.version, name: migration.name, underlying: String(reflecting: error))
+                throw MigrationError.failed(
+                    version: migration.version, name: migration.name, underlying: String(reflecting: error))
             }
             newlyApplied.append(migration.version)
         }

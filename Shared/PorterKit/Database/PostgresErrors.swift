@@ -12,7 +12,8 @@ extension Error {
     /// The SQLSTATE of a Postgres error, looking through the transaction wrapper postgres-nio adds.
     public var sqlState: String? {
         if let transactionError = self as? PostgresTransactionError {
-            return (transactionError.closureError ?? transactionError.commitError ?? transactionError.beginError)?.sqlState
+            return (transactionError.closureError ?? transactionError.commitError ?? transactionError.beginError)?
+                .sqlState
         }
         return (self as? PSQLError)?.serverInfo?[.sqlState]
     }

@@ -42,9 +42,10 @@ public enum SchemaStatus: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func appliedVersions(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        let exists = try await connection.query(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         guard exists else { return [] }
         var versions: [Int] = []
         for try await version in try await connection.query(

@@ -8,7 +8,9 @@ public struct IssueReference: Sendable, Hashable, Codable {
     public var number: Int
     public var isPullRequest: Bool
 
-    public init(installationID: Int64, repositoryID: Int64, repositoryFullName: String, number: Int, isPullRequest: Bool = false) {
+    public init(
+        installationID: Int64, repositoryID: Int64, repositoryFullName: String, number: Int, isPullRequest: Bool = false
+    ) {
         self.installationID = installationID
         self.repositoryID = repositoryID
         self.repositoryFullName = repositoryFullName

@@ -24,12 +24,20 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func record(_ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
-        let route = context.endpointPath ?? "unmatched"
+    private func record(
+        _ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant
+    ) {
+        let route = context.endpointPath ?? "NotFound"
         let method = request.method.rawValue
-        metrics.counter("http_requests", help: "HTTP requests answered.", labels: [("route", route), ("method", method), ("status", String(status.code))])
-            .increment()
-        metrics.histogram("http_request_duration", help: "Time to answer an HTTP request.", labels: [("route", route), ("method", method)])
-            .record(ContinuousClock.now - start)
+        metrics.counter(
+            "http_requests", help: "HTTP requests answered.",
+            labels: [("route", route), ("method", method), ("status", String(status.code))]
+        )
+        .increment()
+        metrics.histogram(
+            "http_request_duration", help: "Time to answer an HTTP request.",
+            labels: [("route", route), ("method", method)]
+        )
+        .record(ContinuousClock.now - start)
     }
 }

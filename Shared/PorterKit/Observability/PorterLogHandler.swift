@@ -41,7 +41,8 @@ public struct PorterLogHandler: LogHandler {
                 "timestamp": timestamp, "level": event.level.rawValue, "logger": label, "message": message,
             ]
             for (key, value) in merged where object[key] == nil { object[key] = jsonValue(value) }
-            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+            if let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
                 let line = String(data: data, encoding: .utf8)
             {
                 sink(line)

@@ -56,7 +56,8 @@ public struct ServeCommand<S: PorterService>: AsyncParsableCommand {
         // In-flight requests get this long to finish; the process must be gone within 10 s of SIGTERM.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
         groupConfiguration.maximumCancellationDuration = .seconds(1)
-        logger.info("starting", metadata: ["address": "\(basics.host):\(basics.port)", "database": "\(basics.database)"])
+        logger.info(
+            "starting", metadata: ["address": "\(basics.host):\(basics.port)", "database": "\(basics.database)"])
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("stopped")
     }

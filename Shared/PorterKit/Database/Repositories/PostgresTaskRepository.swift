@@ -70,13 +70,15 @@ public struct PostgresTaskRepository: TaskRepository {
             "SELECT id, attempt, kind, message, created_at FROM task_events WHERE task_id = \(taskID) ORDER BY id",
             logger: logger)
         for try await (id, attempt, kind, message, createdAt) in rows.decode((Int64, Int?, String, String, Date).self) {
-            events.append(TaskEvent(id: id, taskID: taskID, attempt: attempt, kind: kind, message: message, createdAt: createdAt))
+            events.append(
+                TaskEvent(id: id, taskID: taskID, attempt: attempt, kind: kind, message: message, createdAt: createdAt))
         }
         return events
     }
 
     static func appendEvent(
-        on connection: PostgresConnection, taskID: UUID, attempt: Int? = nil, kind: String, message: String, logger: Logger
+        on connection: PostgresConnection, taskID: UUID, attempt: Int? = nil, kind: String, message: String,
+        logger: Logger
     ) async throws {
         try await connection.query(
             "INSERT INTO task_events (task_id, attempt, kind, message) VALUES (\(taskID), \(attempt), \(kind), \(message))",
@@ -98,7 +100,10 @@ public struct PostgresTaskRepository: TaskRepository {
         let rank = try columns["priority"].decode(Int16.self)
         guard let agent = Agent(rawValue: agentName), let status = TaskStatus(rawValue: statusName),
             let priority = TaskPriority(rank: rank)
-        else { throw RepositoryError.corruptRow("task \(id) has agent \(agentName), status \(statusName), priority \(rank)") }
+        else {
+            throw RepositoryError.corruptRow(
+                "task \(id) has agent \(agentName), status \(statusName), priority \(rank)")
+        }
         return PorterTask(
             id: id,
             issue: IssueReference(
@@ -107,7 +112,8 @@ public struct PostgresTaskRepository: TaskRepository {
             requester: Requester(id: requesterID, login: requesterLogin),
             request: TaskRequest(
                 agent: agent, model: try columns["model"].decode(String?.self), priority: priority,
-                draft: try columns["draft"].decode(Bool.self), baseBranch: try columns["base_branch"].decode(String?.self),
+                draft: try columns["draft"].decode(Bool.self),
+                baseBranch: try columns["base_branch"].decode(String?.self),
                 instructions: try columns["instructions"].decode(String.self)),
             status: status,
             statusReason: try columns["status_reason"].decode(String?.self),

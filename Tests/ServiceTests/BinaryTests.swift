@@ -1,0 +1,157 @@
+import Foundation
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+/// The operator contract, checked on the real binaries as an operator would run them.
+@Suite(.serialized) struct BinaryTests {
+    @Test func migrateOnAnEmptyDatabaseThenEveryServiceServes() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { url in
+            let migrate = try ServiceProcess.start(
+                "web-api", arguments: ["migrate"], environment: ["DATABASE_URL": url.connectionString])
+            defer { migrate.terminate() }
+            #expect(await migrate.waitForExit(timeout: .seconds(60)) == 0, "\(migrate.output)")
+
+            var running: [ServiceProcess] = []
+            defer { running.forEach { $0.terminate() } }
+            for service in ServiceEnvironment.services {
+                let port = try ServiceProcess.freePort()
+                let process = try ServiceProcess.start(
+                    service, environment: ServiceEnvironment.minimal(for: service, database: url, port: port),
+                    port: port)
+                running.append(process)
+            }
+            for process in running {
+                try await process.waitUntilServing()
+                let ready = try await process.get("/readyz")
+                #expect(ready.status == 200, "\(process.name): \(ready.body)")
+                let metrics = try await process.get("/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.body.contains("# TYPE process_cpu_seconds_total gauge"))
+                let series = "porter_\(process.name.replacingOccurrences(of: "-", with: "_"))_http_requests_total"
+                #expect(metrics.body.contains(#"\#(series){route="/readyz",method="GET",status="200"} 1"#))
+            }
+            for process in running { process.signal(SIGTERM) }
+            for process in running {
+                #expect(await process.waitForExit(timeout: .seconds(10)) == 0, "\(process.name): \(process.output)")
+            }
+        }
+    }
+
+    @Test func aMissingDatabaseURLAndWebhookSecretAreBothNamed() async throws {
+        let process = try ServiceProcess.start("webhook-gateway", environment: ["HOST": "127.0.0.1"])
+        defer { process.terminate() }
+        #expect(await process.waitForExit(timeout: .seconds(10)) == ServiceCommand.configurationExitCode)
+        #expect(process.output.contains("DATABASE_URL: is required but not set"))
+        #expect(process.output.contains("GITHUB_WEBHOOK_SECRET: is required but not set"))
+    }
+
+    @Test func configurationErrorsNeverEchoSecretValues() async throws {
+        let process = try ServiceProcess.start(
+            "web-api",
+            environment: [
+                "DATABASE_URL": "postgres://u:pw@h/db", "PORTER_SESSION_SECRET": "too-short-secret-value",
+                "GITHUB_APP_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nleakme\n-----END PRIVATE KEY-----",
+            ])
+        defer { process.terminate() }
+        #expect(await process.waitForExit(timeout: .seconds(10)) == ServiceCommand.configurationExitCode)
+        #expect(process.output.contains("PORTER_SESSION_SECRET: must be at least 32 bytes long"))
+        #expect(process.output.contains("GITHUB_APP_PRIVATE_KEY: must be an RSA private key"))
+        #expect(!process.output.contains("too-short-secret-value"))
+        #expect(!process.output.contains("leakme"))
+    }
+
+    @Test func helpDescribesServingAndMigrating() async throws {
+        let process = try ServiceProcess.start("dispatcher", arguments: ["--help"], environment: [:])
+        defer { process.terminate() }
+        #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(process.output.contains("serve (default)"))
+        #expect(process.output.contains("migrate"))
+    }
+
+    @Test func twoMigrateRunsAtTheSameMomentBothSucceedAndApplyEachMigrationOnce() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { url in
+            let runs = try ["watchdog", "dispatcher"].map {
+                try ServiceProcess.start(
+                    $0, arguments: ["migrate"], environment: ["DATABASE_URL": url.connectionString])
+            }
+            defer { runs.forEach { $0.terminate() } }
+            for run in runs { #expect(await run.waitForExit(timeout: .seconds(60)) == 0, "\(run.output)") }
+            let counts = try await withPostgres(url, logger: TestDatabase.logger) { client in
+                try await client.query("SELECT version, count(*) FROM schema_migrations GROUP BY version").collect()
+                    .map { try $0.decode((Int, Int).self) }
+            }
+            #expect(counts.map(\.0).sorted() == Migration.all.map(\.version))
+            #expect(counts.allSatisfy { $0.1 == 1 })
+        }
+    }
+
+    @Test func aServiceOnADatabaseThatIsBehindSaysWhyInItsLog() async throws {
+        try await TestDatabase.withDatabase(migrated: false) { url in
+            let port = try ServiceProcess.freePort()
+            let process = try ServiceProcess.start(
+                "watchdog", environment: ServiceEnvironment.minimal(for: "watchdog", database: url, port: port),
+                port: port)
+            defer { process.terminate() }
+            try await process.waitUntilServing()
+            let ready = try await process.get("/readyz")
+            #expect(ready.status == 503)
+            #expect(ready.body.contains("schema is behind"))
+            #expect(process.output.contains("not ready: schema is behind"))
+        }
+    }
+
+    @Test func sigtermDuringASlowRequestLetsItFinishAndExitsZero() async throws {
+        try await TestDatabase.withDatabase { url in
+            let port = try ServiceProcess.freePort()
+            let process = try ServiceProcess.start(
+                "callback-receiver",
+                environment: ServiceEnvironment.minimal(for: "callback-receiver", database: url, port: port),
+                port: port)
+            defer { process.terminate() }
+            try await process.waitUntilServing()
+
+            // Hold a lock that /readyz's query must wait for: a request that is really in flight.
+            try await TestDatabase.withConnection(url) { blocker in
+                try await blocker.query("BEGIN", logger: TestDatabase.logger)
+                try await blocker.query(
+                    "LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE", logger: TestDatabase.logger)
+                let slow = Task { try await process.get("/readyz") }
+                try await Task.sleep(for: .milliseconds(500))
+                let signalled = ContinuousClock.now
+                process.signal(SIGTERM)
+                try await Task.sleep(for: .seconds(2))
+                #expect(process.isRunning, "the process must wait for the in-flight request")
+                try await blocker.query("COMMIT", logger: TestDatabase.logger)
+
+                let response = try await slow.value
+                #expect(response.status == 200, "\(response.body)")
+                let status = await process.waitForExit(timeout: .seconds(10))
+                #expect(status == 0, "\(process.output)")
+                #expect(ContinuousClock.now - signalled < .seconds(10))
+            }
+        }
+    }
+
+    @Test func jsonLogFormatWritesOneObjectPerLine() async throws {
+        try await TestDatabase.withDatabase { url in
+            let port = try ServiceProcess.freePort()
+            var environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url, port: port)
+            environment["LOG_FORMAT"] = "json"
+            let process = try ServiceProcess.start("webhook-gateway", environment: environment, port: port)
+            defer { process.terminate() }
+            try await process.waitUntilServing()
+            process.signal(SIGTERM)
+            #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
+            let lines = process.output.split(separator: "\n")
+            #expect(lines.count >= 2)
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["message"] is String, "not a JSON log line: \(line)")
+                #expect(object?["level"] is String)
+            }
+            #expect(process.output.contains(#""message":"starting""#))
+        }
+    }
+}
