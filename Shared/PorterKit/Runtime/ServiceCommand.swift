@@ -16,11 +16,13 @@ public enum ServiceCommand {
             commandName: S.name,
             abstract: S.abstract,
             discussion: """
-                With no subcommand the service serves HTTP (GET /healthz, /readyz and /metrics, and its own
+                With no subcommand the service serves HTTP (GET /healthz, /readyz and /metrics, and its own \
                 endpoints) until SIGTERM or SIGINT, then finishes in-flight requests and exits 0.
+
                 `migrate` applies pending database migrations and exits 0; it needs only DATABASE_URL.
-                Configuration comes from environment variables; a missing or malformed one stops the
-                service with exit status 78 and a message naming every variable at fault.
+
+                Configuration comes from environment variables. A missing or malformed one stops the service \
+                with exit status 78 and a message naming every variable at fault.
                 """,
             subcommands: [ServeCommand<S>.self, MigrateCommand.self],
             defaultSubcommand: ServeCommand<S>.self)
@@ -102,8 +104,13 @@ public func withPostgres<T: Sendable>(
     _ database: DatabaseURL, logger: Logger, maximumConnections: Int = 4,
     _ body: @escaping @Sendable (PostgresClient) async throws -> T
 ) async throws -> T {
+    // The pool warns when a lease races ahead of `run()` starting, which is harmless here; real
+    // failures reach the caller as thrown errors, so only errors are worth logging in the background.
+    var backgroundLogger = logger
+    backgroundLogger.logLevel = .error
     let client = PostgresClient(
-        configuration: database.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+        configuration: database.clientConfiguration(maximumConnections: maximumConnections),
+        backgroundLogger: backgroundLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()
