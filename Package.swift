@@ -34,8 +34,11 @@ let services: [(product: String, target: String)] = [
 let package = Package(
     name: "porter",
     platforms: [.macOS(.v15)],
-    products: [.library(name: "PorterKit", targets: ["PorterKit"])]
-        + services.map { .executable(name: $0.product, targets: [$0.target]) },
+    products: [
+        .library(name: "PorterKit", targets: ["PorterKit"]),
+        .library(name: "PorterEmulators", targets: ["PorterEmulators"]),
+        .executable(name: "porter-emulator", targets: ["PorterEmulator"]),
+    ] + services.map { .executable(name: $0.product, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -48,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -64,8 +68,39 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Shared/PorterKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PorterEmulators",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Shared/PorterEmulators",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PorterEmulator",
+            dependencies: [
+                "PorterEmulators",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/porter-emulator",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -85,8 +120,13 @@ let package = Package(
             name: "PorterKitTests",
             dependencies: [
                 "PorterKit",
+                "PorterEmulators",
                 "PorterTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/PorterKitTests",
             swiftSettings: swiftSettings
@@ -102,6 +142,21 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/ServiceTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClientContractTests",
+            dependencies: [
+                "PorterKit",
+                "PorterEmulators",
+                "PorterTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Tests/ClientContractTests",
             swiftSettings: swiftSettings
         ),
     ] + services.flatMap { service($0.product, target: $0.target) },

@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import PorterEmulators
+import PorterKit
+import Synchronization
+import Testing
+
+@Suite struct APIClientTests {
+    final class Counter: Sendable {
+        let value = Mutex(0)
+        func next() -> Int {
+            value.withLock {
+                $0 += 1; return $0
+            }
+        }
+        var count: Int { value.withLock { $0 } }
+    }
+
+    /// A small API with a fault injector in front, served for real on a loopback port.
+    func withServer(
+        _ faults: FaultInjector, hits: Counter = Counter(), _ body: @escaping @Sendable (URL) async throws -> Void
+    ) async throws {
+        let router = Router()
+        router.add(middleware: FaultMiddleware(faults))
+        router.get("/thing") { _, _ in
+            _ = hits.next()
+            return #"{"some_value":42}"#
+        }
+        router.post("/things") { _, _ -> HTTPResponse.Status in
+            _ = hits.next()
+            return .created
+        }
+        router.get("/big") { _, _ in String(repeating: "x", count: 4096) }
+        router.get("/slow") { _, _ -> String in
+            try await Task.sleep(for: .seconds(2))
+            return "late"
+        }
+        try await Application(router: router).test(.live) { client in
+            try await body(URL(string: "http://127.0.0.1:\(client.port!)")!)
+        }
+    }
+
+    func client(_ url: URL, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10))) -> APIClient
+    {
+        APIClient(
+            api: "test", baseURL: url, timeout: .milliseconds(500), maxResponseBytes: 1024, retry: retry,
+            logger: Logger(label: "t"))
+    }
+
+    struct Thing: Decodable { let someValue: Int }
+
+    @Test func transientFailuresOfSafeCallsAreRetried() async throws {
+        let faults = FaultInjector()
+        faults.add(.init(method: "GET", status: 503, remaining: 2))
+        let hits = Counter()
+        try await withServer(faults, hits: hits) { url in
+            let response = try await client(url).send(APIRequest(.GET, "/thing", operation: "get_thing"))
+            #expect(try response.decode(Thing.self, api: "test", operation: "get_thing").someValue == 42)
+        }
+        #expect(faults.injectedCount == 2)
+        #expect(hits.count == 1)
+    }
+
+    @Test func unsafeCallsAreNeverRetriedBlindly() async throws {
+        let faults = FaultInjector()
+        faults.add(.init(method: "POST", status: 502, remaining: 1))
+        let hits = Counter()
+        try await withServer(faults, hits: hits) { url in
+            let error = await #expect(throws: APIError.self) {
+                try await client(url).send(APIRequest(.POST, "/things", operation: "create_thing"))
+            }
+            #expect(error?.statusCode == 502)
+        }
+        #expect(faults.injectedCount == 1)
+        #expect(hits.count == 0)
+    }
+
+    @Test func retriesStopAtTheLimit() async throws {
+        let faults = FaultInjector()
+        faults.add(.init(status: 500))
+        try await withServer(faults) { url in
+            await #expect(throws: APIError.self) {
+                try await client(url).send(APIRequest(.GET, "/thing", operation: "get"))
+            }
+        }
+        #expect(faults.injectedCount == 3)
+    }
+
+    @Test func errorBodiesAreRedactedAndTruncated() async throws {
+        let faults = FaultInjector()
+        let token = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
+        faults.add(.init(status: 422, body: "bad token \(token) " + String(repeating: "y", count: 2000)))
+        try await withServer(faults) { url in
+            let error = try #require(
+                await #expect(throws: APIError.self) {
+                    try await client(url).send(APIRequest(.GET, "/thing", operation: "get"))
+                })
+            #expect(error.statusCode == 422)
+            #expect(!"\(error)".contains(token))
+            #expect("\(error)".count < 700)
+        }
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let faults = FaultInjector()
+        faults.add(.init(status: 429, headers: ["Retry-After": "1"], remaining: 1))
+        try await withServer(faults) { url in
+            let start = ContinuousClock.now
+            _ = try await client(url).send(APIRequest(.GET, "/thing", operation: "get"))
+            #expect(ContinuousClock.now - start >= .seconds(1))
+        }
+    }
+
+    @Test func oversizedAnswersAndTimeoutsAreTypedErrors() async throws {
+        try await withServer(FaultInjector()) { url in
+            let api = client(url, retry: .none)
+            let big = await #expect(throws: APIError.self) {
+                try await api.send(APIRequest(.GET, "/big", operation: "big"))
+            }
+            guard case .responseTooLarge = big else {
+                Issue.record("expected responseTooLarge, got \(String(describing: big))"); return
+            }
+            let slow = await #expect(throws: APIError.self) {
+                try await api.send(APIRequest(.GET, "/slow", operation: "slow"))
+            }
+            guard case .timeout = slow else {
+                Issue.record("expected timeout, got \(String(describing: slow))"); return
+            }
+        }
+    }
+
+    @Test func unreachableServersAreTransportErrors() async throws {
+        let api = client(URL(string: "http://127.0.0.1:9")!, retry: .none)
+        let error = await #expect(throws: APIError.self) { try await api.send(APIRequest(.GET, "/x", operation: "x")) }
+        #expect(error?.isTransient == true)
+    }
+
+    @Test func rateLimiterNeverExceedsRateAndBurst() async throws {
+        let limiter = RateLimiter()
+        let limit = RateLimiter.Limit(rate: 10, burst: 3)
+        var times: [ContinuousClock.Instant] = []
+        for _ in 0..<13 {
+            try await limiter.acquire("app/create", limit: limit)
+            times.append(.now)
+        }
+        // In any window of one second, at most burst + rate calls go out.
+        for (index, start) in times.enumerated() {
+            let inWindow = times[index...].prefix { $0 - start < .seconds(1) }.count
+            #expect(inWindow <= 13)
+        }
+        #expect(times.last! - times.first! >= .milliseconds(900))
+        // Another key has its own bucket.
+        let other = ContinuousClock.now
+        try await limiter.acquire("app/get", limit: limit)
+        #expect(ContinuousClock.now - other < .milliseconds(100))
+    }
+
+    @Test func backoffGrowsIsCappedAndRespectsTheServer() {
+        let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(2))
+        #expect(policy.delay(afterAttempt: 1) <= .milliseconds(100))
+        #expect(policy.delay(afterAttempt: 1) >= .milliseconds(50))
+        #expect(policy.delay(afterAttempt: 9) <= .seconds(2))
+        #expect(policy.delay(afterAttempt: 1, serverAsked: .seconds(5)) >= .seconds(5))
+    }
+}
