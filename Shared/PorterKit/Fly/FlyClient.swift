@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The Fly Machines API (`/v1/apps…`) for one token: apps, Machines, waits and token checks, paced
-/// under Fly's rate limits. Bodies use their own coders, not `JSONEncoder.api`: its snake_case
-/// strategy would also rewrite the keys of `env` and `metadata` (`TASK_ID` → `task_id`).
+/// under Fly's rate limits. Bodies use plain coders with keys spelled as in the swagger, not
+/// `JSONEncoder.api`: its snake_case conversion does not round-trip names like `memoryMB` or `instanceID`.
 public struct FlyClient: Sendable {
     let api: APIClient
     let authorization: Secret<String>
