@@ -1,6 +1,6 @@
 /// Fly's Machines API limits, enforced per app and action: 1 request per second with bursts up to 3
 /// for every action except Get Machine, which allows 5 per second with bursts up to 10
-/// (https://fly.io/docs/machines/api/working-with-machines-api/#rate-limits).
+/// (https://community.fly.io/t/understanding-fly-io-api-rate-hard-limits/20636, https://fly.io/docs/machines/api/).
 struct FlyEmulatorRateLimiter: Sendable {
     struct Bucket: Sendable {
         var tokens: Double

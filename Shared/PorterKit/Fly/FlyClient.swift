@@ -67,7 +67,7 @@ public struct FlyClient: Sendable {
     }
 }
 
-/// Fly's Machines API limits (https://fly.io/docs/machines/api/working-with-machines-api/#rate-limits,
+/// Fly's Machines API limits (the "Rate limits" section of https://fly.io/docs/machines/api/,
 /// and https://community.fly.io/t/understanding-fly-io-api-rate-hard-limits/20636): 1 request per
 /// second per action, bursts up to 3, for everything except Get Machine, which allows 5 per second
 /// with bursts up to 10. Fly counts per Machine; pacing per app is stricter and so always within them.
