@@ -37,7 +37,7 @@ import Testing
         }
         router.get("/big") { _, _ in String(repeating: "x", count: 4096) }
         router.get("/slow") { _, _ -> String in
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(10))
             return "late"
         }
         try await Application(router: router).test(.live) { client in
@@ -45,10 +45,12 @@ import Testing
         }
     }
 
-    func client(_ url: URL, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10))) -> APIClient
-    {
+    func client(
+        _ url: URL, timeout: TimeAmount = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10))
+    ) -> APIClient {
         APIClient(
-            api: "test", baseURL: url, timeout: .milliseconds(500), maxResponseBytes: 1024, retry: retry,
+            api: "test", baseURL: url, timeout: timeout, maxResponseBytes: 1024, retry: retry,
             logger: Logger(label: "t"))
     }
 
@@ -125,8 +127,9 @@ import Testing
             guard case .responseTooLarge = big else {
                 Issue.record("expected responseTooLarge, got \(String(describing: big))"); return
             }
+            let impatient = client(url, timeout: .seconds(1), retry: .none)
             let slow = await #expect(throws: APIError.self) {
-                try await api.send(APIRequest(.GET, "/slow", operation: "slow"))
+                try await impatient.send(APIRequest(.GET, "/slow", operation: "slow"))
             }
             guard case .timeout = slow else {
                 Issue.record("expected timeout, got \(String(describing: slow))"); return
@@ -158,6 +161,15 @@ import Testing
         let other = ContinuousClock.now
         try await limiter.acquire("app/get", limit: limit)
         #expect(ContinuousClock.now - other < .milliseconds(100))
+    }
+
+    @Test func refilledBucketsAreForgotten() async throws {
+        let limiter = RateLimiter()
+        let limit = RateLimiter.Limit(rate: 1000, burst: 1)
+        for index in 0..<300 { try await limiter.acquire("installation-\(index)", limit: limit) }
+        try await Task.sleep(for: .milliseconds(20))
+        for _ in 0..<256 { try await limiter.acquire("busy", limit: limit) }
+        #expect(await limiter.trackedKeys <= 2)
     }
 
     @Test func backoffGrowsIsCappedAndRespectsTheServer() {

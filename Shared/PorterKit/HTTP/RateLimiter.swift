@@ -14,10 +14,24 @@ public actor RateLimiter {
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
+        var limit: Limit
+
+        /// A bucket that has refilled is the same as no bucket.
+        func isFull(at now: ContinuousClock.Instant) -> Bool {
+            tokens + Self.seconds(now - updated) * limit.rate >= Double(limit.burst)
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
     }
 
     private var buckets: [String: Bucket] = [:]
+    private var acquisitions = 0
     private let clock = ContinuousClock()
+
+    /// How many keys hold a partly drained bucket; refilled ones are dropped as calls go by.
+    public var trackedKeys: Int { buckets.count }
 
     public init() {}
 
@@ -25,19 +39,27 @@ public actor RateLimiter {
     public func acquire(_ key: String, limit: Limit) async throws {
         while true {
             let now = clock.now
-            var bucket = buckets[key] ?? Bucket(tokens: Double(limit.burst), updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(Double(limit.burst), bucket.tokens + seconds * limit.rate)
+            var bucket = buckets[key] ?? Bucket(tokens: Double(limit.burst), updated: now, limit: limit)
+            bucket.limit = limit
+            bucket.tokens = min(Double(limit.burst), bucket.tokens + Bucket.seconds(now - bucket.updated) * limit.rate)
             bucket.updated = now
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 buckets[key] = bucket
+                sweep(now)
                 return
             }
             buckets[key] = bucket
             let wait = (1 - bucket.tokens) / limit.rate
             try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
         }
+    }
+
+    /// Every so often, forgets buckets that have refilled, so keys (apps, installations) that are
+    /// no longer called cost no memory.
+    private func sweep(_ now: ContinuousClock.Instant) {
+        acquisitions += 1
+        guard acquisitions % 256 == 0 else { return }
+        buckets = buckets.filter { !$0.value.isFull(at: now) }
     }
 }

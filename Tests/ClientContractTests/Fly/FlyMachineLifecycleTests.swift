@@ -25,7 +25,7 @@ import Testing
             // No command for this image: the Machine fails and never reaches started.
             let created = try await fly.createMachine(app: FlyHarness.app, FlyHarness.request(image: "missing"))
             await #expect(throws: FlyError.self) {
-                try await fly.wait(app: FlyHarness.app, id: created.id, for: .started, deadline: .milliseconds(2500))
+                try await fly.wait(app: FlyHarness.app, id: created.id, for: .started, deadline: .milliseconds(3500))
             }
             #expect(emulator.receivedRequests.filter { $0.action == "wait_machine" }.count >= 2)
             #expect(try await fly.machine(app: FlyHarness.app, id: created.id).state == .failed)

@@ -4,13 +4,18 @@ import PorterEmulators
 import PorterKit
 import Testing
 
-/// The emulator and the client both speak the field names of Fly's published swagger.
-@Suite struct FlySwaggerAgreementTests {
-    /// `../shared/reference/fly/machines-api.swagger.json`, next to the repository.
-    static let swaggerURL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/reference/fly/machines-api.swagger.json")
+/// `../shared/reference/fly/machines-api.swagger.json`, next to the repository.
+private let flySwaggerURL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("shared/reference/fly/machines-api.swagger.json")
+
+/// The emulator and the client both speak the field names of Fly's published swagger. The swagger
+/// lives in the team's shared reference folder beside the repository (CI always has it); a clone
+/// without it reports these tests as skipped rather than passing them.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: flySwaggerURL.path)))
+struct FlySwaggerAgreementTests {
+    static let swaggerURL = flySwaggerURL
 
     /// The property names of each swagger definition.
     static func definitions() throws -> [String: Set<String>] {
