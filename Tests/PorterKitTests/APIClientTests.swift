@@ -37,7 +37,7 @@ import Testing
         }
         router.get("/big") { _, _ in String(repeating: "x", count: 4096) }
         router.get("/slow") { _, _ -> String in
-            try await Task.sleep(for: .seconds(10))
+            try await Task.sleep(for: .seconds(3))
             return "late"
         }
         try await Application(router: router).test(.live) { client in
