@@ -12,6 +12,7 @@ func service(_ product: String, target: String) -> [Target] {
             dependencies: [
                 "PorterKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -138,6 +139,7 @@ let package = Package(
                 "PorterTestSupport",
                 "WebhookGateway", "Dispatcher", "CallbackReceiver", "Watchdog", "WebAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

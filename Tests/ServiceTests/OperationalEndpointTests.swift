@@ -71,7 +71,8 @@ import Testing
 
 /// Builds `service` through its own `buildApplication` with the minimal environment and runs `test` against it.
 func withApplication(
-    _ service: String, database: DatabaseURL, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    _ service: String, database: DatabaseURL, testing: TestingSetup = .router,
+    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     let environment = ServiceEnvironment.minimal(for: service, database: database)
     var logger = Logger(label: service)
@@ -80,20 +81,32 @@ func withApplication(
     switch service {
     case "webhook-gateway":
         let config = try WebhookGatewayConfig.load(from: environment)
-        try await WebhookGateway.buildApplication(config: config, dependencies: dependencies).test(.router, test)
+        try await WebhookGateway.buildApplication(config: config, dependencies: dependencies).test(testing, test)
     case "dispatcher":
         let config = try DispatcherConfig.load(from: environment)
-        try await Dispatcher.buildApplication(config: config, dependencies: dependencies).test(.router, test)
+        try await Dispatcher.buildApplication(config: config, dependencies: dependencies).test(testing, test)
     case "callback-receiver":
         let config = try CallbackReceiverConfig.load(from: environment)
-        try await CallbackReceiver.buildApplication(config: config, dependencies: dependencies).test(.router, test)
+        try await CallbackReceiver.buildApplication(config: config, dependencies: dependencies).test(testing, test)
     case "watchdog":
         let config = try WatchdogConfig.load(from: environment)
-        try await Watchdog.buildApplication(config: config, dependencies: dependencies).test(.router, test)
+        try await Watchdog.buildApplication(config: config, dependencies: dependencies).test(testing, test)
     case "web-api":
         let config = try WebAPIConfig.load(from: environment)
-        try await WebAPI.buildApplication(config: config, dependencies: dependencies).test(.router, test)
+        try await WebAPI.buildApplication(config: config, dependencies: dependencies).test(testing, test)
     default:
         throw TestSetupError("unknown service \(service)")
     }
+}
+
+/// The gateway built with a given environment, for tests of its optional settings.
+func withGateway(
+    environment: [String: String], database: DatabaseURL,
+    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    var logger = Logger(label: "webhook-gateway")
+    logger.logLevel = .error
+    let dependencies = ServiceDependencies.make(service: "webhook-gateway", database: database, logger: logger)
+    let config = try WebhookGatewayConfig.load(from: environment)
+    try await WebhookGateway.buildApplication(config: config, dependencies: dependencies).test(.router, test)
 }

@@ -12,26 +12,28 @@ public struct PostgresTaskRepository: TaskRepository {
     }
 
     public func create(_ task: NewTask) async throws -> PorterTask {
-        try await client.withTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO tasks (
-                    id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request,
-                    requester_id, requester_login, agent, model, priority, draft, base_branch, instructions,
-                    trigger_comment_id, delivery_id, retry_of)
-                VALUES (
-                    \(task.id), \(task.issue.installationID), \(task.issue.repositoryID), \(task.issue.repositoryFullName),
-                    \(task.issue.number), \(task.issue.isPullRequest), \(task.requester.id), \(task.requester.login),
-                    \(task.request.agent.rawValue), \(task.request.model), \(task.request.priority.rank), \(task.request.draft),
-                    \(task.request.baseBranch), \(task.request.instructions), \(task.triggerCommentID), \(task.deliveryID),
-                    \(task.retryOf))
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            try await Self.appendEvent(
-                on: connection, taskID: task.id, kind: "status", message: "queued", logger: logger)
-            guard let row = try await rows.collect().first else { throw RepositoryError.missingRow("tasks insert") }
-            return try Self.task(from: row)
-        }
+        try await client.withTransaction(logger: logger) { try await Self.insert(task, on: $0, logger: logger) }
+    }
+
+    /// Inserts a queued task and its first event on a connection that may be inside a larger transaction.
+    static func insert(_ task: NewTask, on connection: PostgresConnection, logger: Logger) async throws -> PorterTask {
+        let rows = try await connection.query(
+            """
+            INSERT INTO tasks (
+                id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request,
+                requester_id, requester_login, agent, model, priority, draft, base_branch, instructions,
+                trigger_comment_id, delivery_id, retry_of)
+            VALUES (
+                \(task.id), \(task.issue.installationID), \(task.issue.repositoryID), \(task.issue.repositoryFullName),
+                \(task.issue.number), \(task.issue.isPullRequest), \(task.requester.id), \(task.requester.login),
+                \(task.request.agent.rawValue), \(task.request.model), \(task.request.priority.rank), \(task.request.draft),
+                \(task.request.baseBranch), \(task.request.instructions), \(task.triggerCommentID), \(task.deliveryID),
+                \(task.retryOf))
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        guard let row = try await rows.collect().first else { throw RepositoryError.missingRow("tasks insert") }
+        try await appendEvent(on: connection, taskID: task.id, kind: "status", message: "queued", logger: logger)
+        return try Self.task(from: row)
     }
 
     public func find(id: UUID) async throws -> PorterTask? {

@@ -1,0 +1,28 @@
+/// The texts Porter posts on issues in answer to a command.
+public enum Replies {
+    public static func help(mention: String) -> String {
+        """
+        **Porter** turns a comment into a pull request.
+
+        ```
+        @\(mention) [<agent>] [--model=<id>] [--priority=low|normal|high] [--draft|--ready] [--base=<branch>] [<instructions>]
+        @\(mention) stop | retry | status | help
+        ```
+
+        Agents: `claude` (`claude-code`), `codex`, `opencode`, `amp`, `gemini`. With no agent named, your \
+        default from Porter's settings is used, else `opencode`. Flags take `--flag=value` or `--flag value`. \
+        `stop` cancels the issue's running task, `retry` runs its latest task again, `status` says where it stands.
+        """
+    }
+
+    public static func invalidCommand(_ problems: [CommandProblem], mention: String) -> String {
+        let lines = problems.map { "- \($0)" }.joined(separator: "\n")
+        return """
+            Porter did not start anything: the command has \(problems.count == 1 ? "a problem" : "problems").
+
+            \(lines)
+
+            Comment `@\(mention) help` for the command syntax.
+            """
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct PostgresWebhookDeliveryStore: WebhookDeliveryStore {
+    /// The channel dispatchers LISTEN on; notifications are delivered at commit.
+    public static let jobsChannel = "porter_jobs"
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func record(_ delivery: IncomingDelivery, effect: DeliveryEffect) async throws -> DeliveryRecord {
+        try await client.withTransaction(logger: logger) { connection in
+            // A concurrent copy of this delivery waits here for our commit, then finds the row and stops.
+            let inserted = try await connection.query(
+                """
+                INSERT INTO webhook_deliveries (delivery_id, event, action, installation_id, outcome)
+                VALUES (\(delivery.id), \(delivery.event), \(delivery.action), \(delivery.installationID), 'processing')
+                ON CONFLICT (delivery_id) DO NOTHING
+                RETURNING delivery_id
+                """, logger: logger
+            ).collect()
+            guard !inserted.isEmpty else { return .duplicate }
+            let applied = try await DeliveryEffectApplier(connection: connection, delivery: delivery, logger: logger)
+                .apply(effect)
+            try await connection.query(
+                """
+                UPDATE webhook_deliveries SET outcome = \(applied.outcome), task_id = \(applied.taskID)
+                WHERE delivery_id = \(delivery.id)
+                """, logger: logger)
+            return .recorded(outcome: applied.outcome, taskID: applied.taskID)
+        }
+    }
+}

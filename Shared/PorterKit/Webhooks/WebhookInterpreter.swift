@@ -1,0 +1,86 @@
+import Foundation
+
+/// Decides what a verified delivery means. Pure: no database, no network, so every rule is a unit test.
+public struct WebhookInterpreter: Sendable {
+    let parser: CommandParser
+    let appSlug: String?
+
+    public init(mention: String, appSlug: String?) {
+        parser = CommandParser(mention: mention)
+        self.appSlug = appSlug?.lowercased()
+    }
+
+    public func interpret(event: String, payload: WebhookPayload.Envelope) -> DeliveryEffect {
+        switch (event, payload.action) {
+        case ("ping", _): .pong
+        case ("issue_comment", "created"): comment(payload)
+        case ("issue_comment", let action): .ignore(reason: "issue_comment.\(action ?? "unknown") is not a command")
+        case ("issues", "closed"): issueClosed(payload)
+        case ("installation", _), ("installation_repositories", _): installation(event: event, payload)
+        default: .ignore(reason: "event \(event).\(payload.action ?? "-") is not handled")
+        }
+    }
+
+    private func comment(_ payload: WebhookPayload.Envelope) -> DeliveryEffect {
+        guard let comment = payload.comment, let issue = payload.issue, let repository = payload.repository
+        else { return .ignore(reason: "comment payload lacks comment, issue or repository") }
+        guard let installation = payload.installation else { return .ignore(reason: "no installation") }
+        guard let author = comment.user ?? payload.sender else { return .ignore(reason: "comment has no author") }
+        if comment.performedViaGithubApp != nil || author.type?.lowercased() == "bot"
+            || appSlug.map({ author.login.lowercased() == "\($0)[bot]" }) == true
+        {
+            return .ignore(reason: "comment by a bot")
+        }
+        let context = IssueContext(
+            issue: IssueReference(
+                installationID: installation.id, repositoryID: repository.id, repositoryFullName: repository.fullName,
+                number: issue.number, isPullRequest: issue.pullRequest != nil),
+            requester: Requester(id: author.id, login: author.login), commentID: comment.id)
+        switch parser.parse(comment.body ?? "") {
+        case .noMention:
+            return .ignore(reason: "no mention")
+        case .invalid(let problems):
+            return .reply(context, body: Replies.invalidCommand(problems, mention: parser.scanner.mention))
+        case .command(.control(.help)):
+            return .reply(context, body: Replies.help(mention: parser.scanner.mention))
+        case .command(.control(let verb)):
+            return .control(verb, context)
+        case .command(.run(let options)):
+            return .startTask(TaskOrder(context: context, options: options))
+        }
+    }
+
+    private func issueClosed(_ payload: WebhookPayload.Envelope) -> DeliveryEffect {
+        guard let issue = payload.issue, let repository = payload.repository, let installation = payload.installation,
+            let sender = payload.sender
+        else { return .ignore(reason: "issues.closed payload lacks issue, repository or installation") }
+        return .issueClosed(
+            IssueContext(
+                issue: IssueReference(
+                    installationID: installation.id, repositoryID: repository.id,
+                    repositoryFullName: repository.fullName, number: issue.number,
+                    isPullRequest: issue.pullRequest != nil),
+                requester: Requester(id: sender.id, login: sender.login), commentID: nil))
+    }
+
+    private func installation(event: String, _ payload: WebhookPayload.Envelope) -> DeliveryEffect {
+        guard let installation = payload.installation else { return .ignore(reason: "no installation") }
+        let kind: InstallationChange.Kind
+        switch (event, payload.action) {
+        case ("installation", "deleted"): kind = .deleted
+        case ("installation", "suspend"): kind = .suspended
+        case ("installation", "created"), ("installation", "unsuspend"), ("installation", "new_permissions_accepted"),
+            ("installation_repositories", "added"), ("installation_repositories", "removed"):
+            kind = .upsert
+        default: return .ignore(reason: "\(event).\(payload.action ?? "-") is not handled")
+        }
+        let added = (payload.repositories ?? []) + (payload.repositoriesAdded ?? [])
+        return .installationChanged(
+            InstallationChange(
+                installationID: installation.id,
+                account: installation.account.map { ($0.id, $0.login, $0.type ?? "User") },
+                kind: kind, repositorySelection: installation.repositorySelection,
+                added: added.map { ($0.id, $0.fullName, $0.private ?? false) },
+                removed: (payload.repositoriesRemoved ?? []).map(\.id)))
+    }
+}

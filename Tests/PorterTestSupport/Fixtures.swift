@@ -1,0 +1,62 @@
+import Foundation
+
+/// The real GitHub webhook payloads in the team's shared reference folder beside the repository
+/// (`PORTER_SHARED_DIR` overrides where that is). CI always has it; suites that need it are
+/// reported as skipped where it is absent.
+public enum Fixtures {
+    public static var sharedDirectory: URL {
+        if let dir = ProcessInfo.processInfo.environment["PORTER_SHARED_DIR"] { return URL(fileURLWithPath: dir) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    public static var webhooksDirectory: URL { sharedDirectory.appendingPathComponent("reference/github-webhooks") }
+
+    public static var webhooksAvailable: Bool { FileManager.default.fileExists(atPath: webhooksDirectory.path) }
+
+    /// A payload as a mutable JSON object, e.g. `webhook("issue_comment.created.with-installation")`.
+    public static func webhook(_ name: String) throws -> JSONObject {
+        let data = try Data(contentsOf: webhooksDirectory.appendingPathComponent("\(name).payload.json"))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TestSetupError("\(name) is not a JSON object")
+        }
+        return JSONObject(object)
+    }
+}
+
+/// A JSON object that tests vary by key path before sending it.
+public struct JSONObject: @unchecked Sendable {
+    public var value: [String: Any]
+
+    public init(_ value: [String: Any]) { self.value = value }
+
+    /// Sets (or with nil removes) the value at a dotted path such as `comment.user.type`.
+    public mutating func set(_ path: String, _ newValue: Any?) {
+        value = Self.setting(value, Array(path.split(separator: ".").map(String.init)), newValue)
+    }
+
+    public func setting(_ path: String, _ newValue: Any?) -> JSONObject {
+        var copy = self
+        copy.set(path, newValue)
+        return copy
+    }
+
+    public func get(_ path: String) -> Any? {
+        var current: Any? = value
+        for key in path.split(separator: ".") { current = (current as? [String: Any])?[String(key)] }
+        return current
+    }
+
+    public var data: Data { (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data() }
+
+    private static func setting(_ object: [String: Any], _ keys: [String], _ newValue: Any?) -> [String: Any] {
+        var object = object
+        guard let first = keys.first else { return object }
+        if keys.count == 1 {
+            object[first] = newValue
+        } else {
+            object[first] = setting(object[first] as? [String: Any] ?? [:], Array(keys.dropFirst()), newValue)
+        }
+        return object
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+/// Sends signed deliveries to the gateway and reads what they left in its database.
+struct GatewayHarness {
+    static let secret = "test-webhook-secret"
+    let client: any TestClientProtocol
+    let database: PostgresClient
+
+    static func comment(_ body: String) throws -> JSONObject {
+        try Fixtures.webhook("issue_comment.created.with-installation").setting("comment.body", body)
+    }
+
+    static func headers(event: String, delivery: String, body: Data, signature: String? = nil) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-GitHub-Event")!] = event
+        headers[HTTPField.Name("X-GitHub-Delivery")!] = delivery
+        headers[HTTPField.Name("X-Hub-Signature-256")!] =
+            signature ?? WebhookSignature(secret: secret).header(for: body)
+        headers[.contentType] = "application/json"
+        headers[.userAgent] = "GitHub-Hookshot/044aadd"
+        return headers
+    }
+
+    /// Sends `payload` as `event`, signed, and returns the status and the JSON answer.
+    @discardableResult
+    func send(
+        _ event: String, _ payload: JSONObject, delivery: String = UUID().uuidString, path: String = "/webhooks/github"
+    ) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        try await sendRaw(event, payload.data, delivery: delivery, path: path)
+    }
+
+    func sendRaw(
+        _ event: String, _ body: Data, delivery: String = UUID().uuidString, signature: String? = nil,
+        path: String = "/webhooks/github"
+    ) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        try await client.execute(
+            uri: path, method: .post,
+            headers: Self.headers(event: event, delivery: delivery, body: body, signature: signature),
+            body: ByteBuffer(bytes: body)
+        ) { response in
+            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+            return (response.status, json)
+        }
+    }
+
+    func count(_ table: String, where condition: String = "true") async throws -> Int {
+        try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(condition)"))
+            .collect().first!.decode(Int.self)
+    }
+
+    /// Everything the gateway writes, summed: zero means a rejected delivery left no trace.
+    func rowsWritten() async throws -> Int {
+        var total = 0
+        for table in ["webhook_deliveries", "tasks", "jobs", "task_events", "github_side_effects", "installations"] {
+            total += try await count(table)
+        }
+        return total
+    }
+
+    func tasks() async throws -> [PorterTask] {
+        let ids = try await database.query("SELECT id FROM tasks ORDER BY created_at").collect().map {
+            try $0.decode(UUID.self)
+        }
+        let repository = PostgresTaskRepository(client: database, logger: TestDatabase.logger)
+        var tasks: [PorterTask] = []
+        for id in ids { if let task = try await repository.find(id: id) { tasks.append(task) } }
+        return tasks
+    }
+
+    /// Runs `body` against a gateway on a fresh migrated database.
+    static func run(
+        _ body: @escaping @Sendable (GatewayHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withClient { database, url in
+            try await withApplication("webhook-gateway", database: url) { client in
+                try await body(GatewayHarness(client: client, database: database))
+            }
+        }
+    }
+}

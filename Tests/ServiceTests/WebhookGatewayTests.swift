@@ -1,0 +1,325 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
+struct WebhookGatewayTests {
+    @Test func pingIsAnsweredAndRecorded() async throws {
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.send("ping", try Fixtures.webhook("ping.with-app_id"), delivery: "ping-1")
+            #expect(answer.status == .ok)
+            #expect(answer.body["outcome"] as? String == "pong")
+            #expect(try await gateway.count("webhook_deliveries", where: "delivery_id = 'ping-1'") == 1)
+        }
+    }
+
+    @Test(arguments: ["/webhooks/github", "/api/webhooks/github"])
+    func aCommandBecomesATaskWithItsJobInOneDelivery(path: String) async throws {
+        try await GatewayHarness.run { gateway in
+            let payload = try GatewayHarness.comment(
+                "@porter claude --model=opus --ready --base=develop fix the flaky login test")
+            let answer = try await gateway.send("issue_comment", payload, delivery: "d-1", path: path)
+            #expect(answer.status == .accepted)
+            let task = try #require(try await gateway.tasks().first)
+            #expect(answer.body["task_id"] as? String == task.id.uuidString)
+            #expect(
+                task.request
+                    == TaskRequest(
+                        agent: .claude, model: "opus", priority: .normal, draft: false, baseBranch: "develop",
+                        instructions: "fix the flaky login test"))
+            #expect(task.issue.number == payload.get("issue.number") as? Int)
+            #expect(task.issue.repositoryID == Int64(payload.get("repository.id") as! Int))
+            #expect(task.issue.installationID == Int64(payload.get("installation.id") as! Int))
+            #expect(task.requester.login == payload.get("comment.user.login") as? String)
+            #expect(task.triggerCommentID == Int64(payload.get("comment.id") as! Int))
+            #expect(task.deliveryID == "d-1")
+            #expect(task.issue.isPullRequest == false)
+            #expect(try await gateway.count("jobs", where: "kind = 'dispatch' AND task_id = '\(task.id)'") == 1)
+            #expect(try await gateway.count("webhook_deliveries", where: "task_id = '\(task.id)'") == 1)
+        }
+    }
+
+    @Test func commandsOnPullRequestsAreMarkedAsSuch() async throws {
+        try await GatewayHarness.run { gateway in
+            let payload = try GatewayHarness.comment("@porter codex address the review")
+                .setting("issue.pull_request", ["url": "https://api.github.com/repos/o/r/pulls/1"])
+            #expect(try await gateway.send("issue_comment", payload).status == .accepted)
+            #expect(try await gateway.tasks().first?.issue.isPullRequest == true)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func dispatchersAreNotifiedAtCommit() async throws {
+        try await TestDatabase.withClient { database, url in
+            let payload = try await TestDatabase.withConnection(url) { listener in
+                try await listener.listen(on: PostgresWebhookDeliveryStore.jobsChannel) { notifications in
+                    try await withApplication("webhook-gateway", database: url) { client in
+                        let gateway = GatewayHarness(client: client, database: database)
+                        let answer = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter fix it"))
+                        #expect(answer.status == .accepted)
+                    }
+                    // The answer came after commit, so the notification is already on its way.
+                    for try await notification in notifications { return notification.payload }
+                    return "none"
+                }
+            }
+            #expect(payload == "dispatch")
+        }
+    }
+
+    @Test func aRedeliveryCreatesNothing() async throws {
+        try await GatewayHarness.run { gateway in
+            let payload = try GatewayHarness.comment("@porter claude fix it")
+            #expect(try await gateway.send("issue_comment", payload, delivery: "same").status == .accepted)
+            let again = try await gateway.send("issue_comment", payload, delivery: "same")
+            #expect(again.status == .ok)
+            #expect(again.body["status"] as? String == "duplicate")
+            #expect(try await gateway.count("tasks") == 1)
+            #expect(try await gateway.count("jobs") == 1)
+        }
+    }
+
+    @Test func theSameDeliverySentAThousandTimesConcurrentlyYieldsOneTask() async throws {
+        try await TestDatabase.withClient { database, url in
+            try await withApplication("webhook-gateway", database: url, testing: .live) { client in
+                let body = try GatewayHarness.comment("@porter claude fix the flaky login test").data
+                let headers = GatewayHarness.headers(event: "issue_comment", delivery: "storm", body: body)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<1000 {
+                        group.addTask {
+                            try await client.execute(
+                                uri: "/webhooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)
+                            ) {
+                                $0.status
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.count == 1000)
+                #expect(statuses.filter { $0 == .accepted }.count == 1)
+                #expect(statuses.filter { $0 == .ok }.count == 999)
+            }
+            let gateway = GatewayHarness(client: NoClient(), database: database)
+            #expect(try await gateway.count("tasks") == 1)
+            #expect(try await gateway.count("jobs") == 1)
+            #expect(try await gateway.count("webhook_deliveries") == 1)
+        }
+    }
+
+    @Test func aWrongOrMissingSignatureIsRejectedAndWritesNothing() async throws {
+        try await GatewayHarness.run { gateway in
+            let body = try GatewayHarness.comment("@porter claude fix it").data
+            let wrong = WebhookSignature(secret: "not-the-secret").header(for: body)
+            for signature in [wrong, "", "sha256=zz", "sha1=abc", String(wrong.dropLast(2)) + "00"] {
+                let answer = try await gateway.sendRaw("issue_comment", body, signature: signature)
+                #expect(answer.status == .unauthorized)
+                #expect(answer.body["reason"] as? String == "missing or invalid X-Hub-Signature-256")
+            }
+            #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
+    @Test func aBodyOver25MBIsRejectedAndWritesNothing() async throws {
+        try await GatewayHarness.run { gateway in
+            let body = Data(repeating: UInt8(ascii: " "), count: 25 * 1024 * 1024 + 1)
+            let answer = try await gateway.sendRaw("issue_comment", body)
+            #expect(answer.status == .contentTooLarge)
+            #expect(answer.body["reason"] as? String == "body over 25 MB")
+            #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
+    @Test(arguments: ["{not json", "[1,2,3]", "", "\"text\""])
+    func malformedJSONWithAValidSignatureIsRejectedAndWritesNothing(text: String) async throws {
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.sendRaw("issue_comment", Data(text.utf8))
+            #expect(answer.status == .badRequest)
+            #expect(answer.body["reason"] as? String == "body is not a JSON object")
+            #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
+    @Test func missingEventOrDeliveryHeadersAreRejected() async throws {
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.sendRaw("", try GatewayHarness.comment("@porter fix").data)
+            #expect(answer.status == .badRequest)
+            #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
+    /// Variations of a real command comment, each a path and a JSON value (nil removes it).
+    @Test(
+        arguments: [
+            ("comment.user.type", #""Bot""#, "ignored: comment by a bot"),
+            ("comment.performed_via_github_app", #"{"id": 1, "slug": "porter"}"#, "ignored: comment by a bot"),
+            ("action", #""edited""#, "ignored: issue_comment.edited is not a command"),
+            ("action", #""deleted""#, "ignored: issue_comment.deleted is not a command"),
+            ("comment.body", #""> @porter claude fix\nquoted only""#, "ignored: no mention"),
+            ("installation", nil, "ignored: no installation"),
+        ] as [(String, String?, String)])
+    func commentsThatAreNotCommandsAreRecordedAndIgnored(path: String, json: String?, outcome: String) async throws {
+        let value = try json.map { try JSONSerialization.jsonObject(with: Data($0.utf8), options: .fragmentsAllowed) }
+        let payload = try GatewayHarness.comment("@porter claude fix it").setting(path, value)
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.send("issue_comment", payload)
+            #expect(answer.status == .ok)
+            #expect(answer.body["outcome"] as? String == outcome)
+            #expect(try await gateway.count("tasks") == 0)
+            #expect(try await gateway.count("webhook_deliveries") == 1)
+        }
+    }
+
+    @Test func porterOwnAppCommentsAreIgnoredBySlug() async throws {
+        try await TestDatabase.withClient { database, url in
+            var environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url)
+            environment["GITHUB_APP_SLUG"] = "porter-app"
+            try await withGateway(environment: environment, database: url) { client in
+                let gateway = GatewayHarness(client: client, database: database)
+                let payload = try GatewayHarness.comment("@porter claude fix it").setting(
+                    "comment.user.login", "porter-app[bot]")
+                #expect(
+                    try await gateway.send("issue_comment", payload).body["outcome"] as? String
+                        == "ignored: comment by a bot")
+            }
+        }
+    }
+
+    @Test func unknownFlagsAreAnsweredThroughTheSideEffectQueue() async throws {
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.send(
+                "issue_comment", try GatewayHarness.comment("@porter claude --turbo fix"), delivery: "bad-flag")
+            #expect(answer.body["outcome"] as? String == "replied")
+            #expect(try await gateway.count("tasks") == 0)
+            let body = try await gateway.database.query(
+                "SELECT payload->>'body', kind, dedupe_key FROM github_side_effects"
+            ).collect().first?.decode((String, String, String).self)
+            #expect(body?.0.contains("`--turbo` is not a flag Porter knows") == true)
+            #expect(body?.1 == "create_comment")
+            #expect(body?.2 == "delivery:bad-flag:reply")
+        }
+    }
+
+    @Test func helpIsAnsweredThroughTheSideEffectQueue() async throws {
+        try await GatewayHarness.run { gateway in
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter help"))
+            let body = try await gateway.database.query("SELECT payload->>'body' FROM github_side_effects").collect()
+                .first?
+                .decode(String.self)
+            #expect(body?.contains("@porter stop | retry | status | help") == true)
+        }
+    }
+
+    @Test(arguments: [ControlVerb.stop, .retry, .status])
+    func controlVerbsBecomeDurableRequests(verb: ControlVerb) async throws {
+        try await GatewayHarness.run { gateway in
+            let payload = try GatewayHarness.comment("@porter \(verb.rawValue)")
+            let answer = try await gateway.send("issue_comment", payload)
+            #expect(answer.body["outcome"] as? String == "control: \(verb.rawValue)")
+            let stored = try await gateway.database.query("SELECT payload::text FROM jobs WHERE kind = 'control'")
+                .collect()
+                .first?.decode(String.self)
+            let request = try JSONDecoder().decode(ControlRequest.self, from: Data(try #require(stored).utf8))
+            #expect(request.verb == verb)
+            #expect(request.context.issue.number == payload.get("issue.number") as? Int)
+            #expect(request.context.requester.login == payload.get("comment.user.login") as? String)
+        }
+    }
+
+    @Test func aCommenterWithoutAnAgentGetsTheirDefaultElseOpencode() async throws {
+        try await GatewayHarness.run { gateway in
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter fix it"))
+            let userID = try GatewayHarness.comment("").get("comment.user.id") as! Int
+            try await gateway.database.query("INSERT INTO users (id, login) VALUES (\(userID), 'someone')")
+            try await gateway.database.query(
+                "INSERT INTO user_settings (user_id, default_agent, default_model) VALUES (\(userID), 'codex', 'o3')")
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter fix it again"))
+            let tasks = try await gateway.tasks()
+            #expect(tasks.map(\.request.agent) == [.opencode, .codex])
+            #expect(tasks.map(\.request.model) == [nil, "o3"])
+        }
+    }
+
+    @Test func closingAnIssueCancelsItsQueuedTasksAndMarksActiveOnes() async throws {
+        try await GatewayHarness.run { gateway in
+            let comment = try GatewayHarness.comment("@porter claude fix it")
+            _ = try await gateway.send("issue_comment", comment)
+            _ = try await gateway.send("issue_comment", comment)
+            let tasks = try await gateway.tasks()
+            let repository = PostgresTaskRepository(client: gateway.database, logger: TestDatabase.logger)
+            _ = try await repository.transition(id: tasks[0].id, to: .dispatching, reason: nil)
+            _ = try await repository.transition(id: tasks[0].id, to: .running, reason: nil)
+
+            let closed = comment.setting("action", "closed").setting("comment", nil)
+            let answer = try await gateway.send("issues", closed)
+            #expect(answer.body["outcome"] as? String == "issue closed: 1 cancelled, 1 stopping")
+            #expect(try await repository.find(id: tasks[1].id)?.status == .cancelled)
+            #expect(try await repository.find(id: tasks[0].id)?.status == .running)
+            #expect(
+                try await gateway.count("tasks", where: "id = '\(tasks[0].id)' AND cancel_requested_at IS NOT NULL")
+                    == 1)
+            #expect(try await gateway.count("jobs", where: "kind = 'cancel' AND task_id = '\(tasks[0].id)'") == 1)
+        }
+    }
+
+    @Test func installationEventsKeepTheInstallationsTableCurrent() async throws {
+        try await GatewayHarness.run { gateway in
+            let created = try Fixtures.webhook("installation.created")
+            let id = created.get("installation.id") as! Int
+            _ = try await gateway.send("installation", created)
+            #expect(try await gateway.count("installations", where: "id = \(id) AND deleted_at IS NULL") == 1)
+            let repositories = (created.get("repositories") as? [Any])?.count ?? 0
+            #expect(
+                try await gateway.count("installation_repositories", where: "installation_id = \(id)") == repositories)
+
+            let added = try Fixtures.webhook("installation_repositories.added")
+            let addedID = added.get("installation.id") as! Int
+            let addedCount = (added.get("repositories_added") as? [Any])?.count ?? 0
+            _ = try await gateway.send("installation_repositories", added)
+            #expect(
+                try await gateway.count("installation_repositories", where: "installation_id = \(addedID)")
+                    >= addedCount)
+
+            _ = try await gateway.send(
+                "issue_comment", try GatewayHarness.comment("@porter fix").setting("installation.id", id))
+            let deleted = try Fixtures.webhook("installation.deleted").setting("installation.id", id)
+            let answer = try await gateway.send("installation", deleted)
+            #expect(answer.body["outcome"] as? String == "installation deleted: 1 cancelled, 0 stopping")
+            #expect(try await gateway.count("installations", where: "id = \(id) AND deleted_at IS NOT NULL") == 1)
+            #expect(try await gateway.count("tasks", where: "status = 'cancelled'") == 1)
+        }
+    }
+
+    @Test func deliveriesAreCountedByEventAndOutcome() async throws {
+        try await GatewayHarness.run { gateway in
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter fix"))
+            _ = try await gateway.sendRaw("issue_comment", Data("{}".utf8), signature: "sha256=00")
+            try await gateway.client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(
+                    text.contains(
+                        #"porter_webhook_gateway_deliveries_total{event="issue_comment",outcome="task_created"} 1"#))
+                #expect(
+                    text.contains(
+                        #"porter_webhook_gateway_deliveries_total{event="unverified",outcome="unauthorized"} 1"#))
+                #expect(text.contains("porter_webhook_gateway_ack_duration_seconds_count 2"))
+            }
+        }
+    }
+}
+
+/// For assertions made after the application has stopped.
+struct NoClient: TestClientProtocol {
+    var port: Int? { nil }
+    func executeRequest(
+        uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?
+    ) async throws -> TestResponse {
+        throw TestSetupError("no application is running")
+    }
+}
