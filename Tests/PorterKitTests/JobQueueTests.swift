@@ -1,0 +1,119 @@
+import Foundation
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite struct JobQueueTests {
+    static func enqueue(
+        _ client: PostgresClient, kind: String = "dispatch", priority: TaskPriority = .normal, count: Int = 1
+    )
+        async throws
+    {
+        for _ in 0..<count {
+            try await client.query("INSERT INTO jobs (kind, priority) VALUES (\(kind), \(priority.rank))")
+        }
+    }
+
+    @Test func claimsGoHighThenNormalThenLowThenOldest() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client, priority: .low)
+            try await Self.enqueue(client, priority: .normal)
+            try await Self.enqueue(client, priority: .high)
+            try await Self.enqueue(client, priority: .normal)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            var order: [TaskPriority] = []
+            var ids: [Int64] = []
+            while let job = try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(30), limit: 1).first
+            {
+                order.append(job.priority)
+                ids.append(job.id)
+            }
+            #expect(order == [.high, .normal, .normal, .low])
+            #expect(ids[1] < ids[2])
+        }
+    }
+
+    @Test func onlyTheRequestedKindsAreClaimed() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client, kind: "control")
+            try await Self.enqueue(client, kind: "dispatch")
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let claimed = try await queue.claim(kinds: ["control"], owner: "a", lease: .seconds(30), limit: 10)
+            #expect(claimed.map(\.kind) == ["control"])
+        }
+    }
+
+    @Test func concurrentClaimersNeverShareAJob() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client, count: 500)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for owner in 0..<4 {
+                    group.addTask {
+                        var mine: [Int64] = []
+                        while true {
+                            let batch = try await queue.claim(
+                                kinds: ["dispatch"], owner: "d\(owner)", lease: .seconds(60), limit: 7)
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0 += $1 }
+            }
+            #expect(claimed.count == 500)
+            #expect(Set(claimed).count == 500)
+        }
+    }
+
+    @Test func anExpiredLeaseLetsAnotherClaimerTakeTheJobAndTheOldOwnerLosesIt() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let first = try #require(
+                try await queue.claim(kinds: ["dispatch"], owner: "crashed", lease: .milliseconds(200), limit: 1).first)
+            #expect(try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).isEmpty)
+            try await Task.sleep(for: .milliseconds(400))
+            let second = try #require(
+                try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).first)
+            #expect(second.id == first.id)
+            #expect(second.attempts == 2)
+            #expect(try await queue.complete(first.id, owner: "crashed") == false)
+            #expect(try await queue.extend(first.id, owner: "crashed", lease: .seconds(30)) == false)
+            #expect(try await queue.complete(second.id, owner: "b") == true)
+            #expect(try await client.query("SELECT count(*) FROM jobs").collect().first?.decode(Int.self) == 0)
+        }
+    }
+
+    @Test func aReleasedJobWaitsUntilItsDelayHasPassed() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let job = try #require(
+                try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(30), limit: 1).first)
+            #expect(try await queue.release(job.id, owner: "a", after: .milliseconds(300), error: "fly answered 503"))
+            #expect(try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(30), limit: 1).isEmpty)
+            try await Task.sleep(for: .milliseconds(500))
+            let again = try #require(
+                try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).first)
+            #expect(again.id == job.id)
+            let error = try await client.query("SELECT last_error FROM jobs WHERE id = \(job.id)").collect().first?
+                .decode(String?.self)
+            #expect(error == "fly answered 503")
+        }
+    }
+
+    @Test func aLeaseCanBeExtendedWhileHeld() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let job = try #require(
+                try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .milliseconds(300), limit: 1).first)
+            #expect(try await queue.extend(job.id, owner: "a", lease: .seconds(30)))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).isEmpty)
+        }
+    }
+}
