@@ -1,0 +1,68 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Tells a worker loop when to look for jobs: on every `NOTIFY` on the jobs channel, and on a
+/// backstop timer, because notifications are not persisted (one sent while the listener was
+/// reconnecting is lost). Wake-ups coalesce: a slow worker sees one, not a backlog.
+public final class JobWakeups: Service, Sendable {
+    public let wakeups: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let client: PostgresClient
+    private let channel: String
+    private let backstop: Duration
+    private let logger: Logger
+
+    public init(
+        client: PostgresClient, channel: String = PostgresWebhookDeliveryStore.jobsChannel,
+        backstop: Duration = .seconds(5), logger: Logger
+    ) {
+        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.client = client
+        self.channel = channel
+        self.backstop = backstop
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        continuation.yield()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.listen() }
+            group.addTask { await self.poll() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        continuation.finish()
+    }
+
+    private func poll() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: backstop) } catch { return }
+            continuation.yield()
+        }
+    }
+
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        failures = 0
+                        // Anything may have arrived while we were not listening.
+                        continuation.yield()
+                        for try await _ in notifications { continuation.yield() }
+                    }
+                }
+            } catch {
+                guard !Task.isCancelled else { return }
+                failures += 1
+                logger.warning(
+                    "job notifications lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                let delay = RetryPolicy(baseDelay: .milliseconds(200), maxDelay: .seconds(10)).delay(
+                    afterAttempt: failures)
+                do { try await Task.sleep(for: delay) } catch { return }
+            }
+        }
+    }
+}
