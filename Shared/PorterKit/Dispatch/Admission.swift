@@ -1,0 +1,48 @@
+import Foundation
+
+/// Whether a queued task may start now.
+public enum Admission: Sendable, Equatable {
+    /// The task moved to dispatching and holds one of its user's slots.
+    case admitted
+    /// The user already has `active` tasks dispatching or running (the limit).
+    case waitingForUserSlot(active: Int)
+    /// Another task on the same issue is active; this one waits behind it.
+    case waitingForIssue(blockedBy: UUID)
+    /// The task is no longer queued (cancelled, or admitted by another dispatcher).
+    case notQueued(TaskStatus)
+    case notFound
+}
+
+/// One try at running a task on a worker: written before the worker is created, so a crash after
+/// the create finds the Machine by its deterministic name instead of making another.
+public struct TaskAttempt: Sendable, Equatable {
+    public var taskID: UUID
+    public var number: Int
+    public var runtime: WorkerRuntime
+    public var machineName: String
+    public var machineID: String?
+    public var flyApp: String?
+    public var tokenExpiresAt: Date
+    public var state: String
+
+    /// `porter-<task id>-<attempt>`: the same every time this attempt is tried.
+    public static func machineName(taskID: UUID, number: Int) -> String {
+        "porter-\(taskID.uuidString.lowercased())-\(number)"
+    }
+}
+
+/// The dispatcher's view of the database: admission under the limits, and attempts.
+public protocol DispatchRepository: Sendable {
+    /// Moves a queued task to dispatching when its user is under `maxActivePerUser` and no other
+    /// task on its issue is active; holds across any number of dispatchers.
+    func admit(taskID: UUID, maxActivePerUser: Int) async throws -> Admission
+
+    /// The task's attempt still being created (a crash left it), or a new one with `token`'s hash.
+    /// Returns the attempt and whether it is new; an existing one keeps its original token.
+    func beginAttempt(
+        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, expiresAt: Date
+    ) async throws -> (attempt: TaskAttempt, isNew: Bool)
+
+    /// Records the created Machine's id on the attempt.
+    func recordMachine(taskID: UUID, number: Int, machineID: String) async throws
+}
