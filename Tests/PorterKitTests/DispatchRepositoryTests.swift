@@ -1,7 +1,7 @@
 import Foundation
+import NIOCore
 import PorterKit
 import PorterTestSupport
-import NIOCore
 import PostgresNIO
 import Testing
 
