@@ -26,6 +26,13 @@ public struct MachineShape: Sendable {
     public var memoryMB: Int
     public var region: String?
 
+    public init(image: String?, cpus: Int = 2, memoryMB: Int = 4096, region: String? = nil) {
+        self.image = image
+        self.cpus = cpus
+        self.memoryMB = memoryMB
+        self.region = region
+    }
+
     public static func read(from env: inout EnvironmentReader, runtime: WorkerRuntime) -> MachineShape {
         let image = env.optional("PORTER_WORKER_IMAGE", Parse.string)
         if image == nil, runtime == .fly {

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a worker needs to start: who it is, where to call, and the token that proves it. Nothing
+/// else, and nothing long-lived: the worker fetches its prompt, clone URL and keys with the token.
+public struct WorkerLaunch: Sendable, Equatable {
+    public var taskID: UUID
+    public var attempt: Int
+    public var machineName: String
+    public var callbackURL: URL
+    public var token: TaskToken
+    public var deadline: Date
+
+    public init(taskID: UUID, attempt: Int, machineName: String, callbackURL: URL, token: TaskToken, deadline: Date) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.machineName = machineName
+        self.callbackURL = callbackURL
+        self.token = token
+        self.deadline = deadline
+    }
+
+    /// The worker's whole environment.
+    public var environment: [String: String] {
+        [
+            "PORTER_TASK_ID": taskID.uuidString.lowercased(),
+            "PORTER_ATTEMPT": String(attempt),
+            "PORTER_CALLBACK_URL": callbackURL.absoluteString,
+            "PORTER_TASK_TOKEN": token.value,
+            "PORTER_DEADLINE": ISO8601DateFormatter().string(from: deadline),
+        ]
+    }
+
+    /// Tags that find this attempt's worker again after a crash or a lost answer.
+    public var metadata: [String: String] {
+        ["porter_task": taskID.uuidString.lowercased(), "porter_attempt": String(attempt)]
+    }
+}
+
+/// Starts a task attempt's worker and returns its id; starting the same attempt again returns the
+/// worker already started, never a second one.
+public protocol WorkerLauncher: Sendable {
+    func launch(_ launch: WorkerLaunch) async throws -> String
+}
+
+/// Workers as Fly Machines: named and tagged by attempt, destroyed when they exit, never restarted.
+public struct FlyWorkerLauncher: WorkerLauncher {
+    let fly: FlyClient
+    let app: String
+    let image: String
+    let shape: MachineShape
+
+    public init(fly: FlyClient, app: String, image: String, shape: MachineShape) {
+        self.fly = fly
+        self.app = app
+        self.image = image
+        self.shape = shape
+    }
+
+    public func launch(_ launch: WorkerLaunch) async throws -> String {
+        let request = CreateMachineRequest(
+            name: launch.machineName, region: shape.region,
+            config: MachineConfig(
+                image: image, env: launch.environment,
+                guest: GuestConfig(cpuKind: "shared", cpus: shape.cpus, memoryMB: shape.memoryMB),
+                autoDestroy: true, restart: RestartPolicy(policy: .no), metadata: launch.metadata))
+        return try await fly.createMachineIfAbsent(app: app, request).id
+    }
+}
