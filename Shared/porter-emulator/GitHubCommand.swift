@@ -26,7 +26,8 @@ struct GitHubCommand: AsyncParsableCommand {
         let baseURL = "http://\(host):\(port)"
         emulator.baseURL = baseURL
         let app = Application(router: emulator.router(), configuration: .init(address: .hostname(host, port: port)))
-        print("GitHub emulator serving \(baseURL)")
+        // Written unbuffered so a script waiting for the line sees it at once.
+        FileHandle.standardOutput.write(Data("GitHub emulator serving \(baseURL)\n".utf8))
         try await app.runService()
     }
 }
