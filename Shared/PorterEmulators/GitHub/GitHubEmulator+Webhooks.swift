@@ -60,10 +60,9 @@ extension GitHubEmulator {
         request.headers.add(name: "X-GitHub-Delivery", value: delivery.guid)
         request.headers.add(name: "X-GitHub-Hook-ID", value: "1")
         request.headers.add(name: "X-Hub-Signature-256", value: delivery.signature)
-        if let installation = delivery.installationID {
+        if delivery.installationID != nil {
             request.headers.add(name: "X-GitHub-Hook-Installation-Target-ID", value: String(app.id))
             request.headers.add(name: "X-GitHub-Hook-Installation-Target-Type", value: "integration")
-            _ = installation
         }
         request.body = .bytes(ByteBuffer(bytes: delivery.payload))
         let start = ContinuousClock.now

@@ -30,7 +30,7 @@ extension GitHubClient {
                 else { throw error }
                 logger.notice(
                     "GitHub rate limit, waiting",
-                    metadata: ["operation": "\(request.operation)", "wait_ms": "\(wait.components.seconds * 1000)"])
+                    metadata: ["operation": "\(request.operation)", "wait": "\(wait)"])
                 try await Task.sleep(for: min(wait, maxRateLimitWait))
                 attempt += 1
             }
