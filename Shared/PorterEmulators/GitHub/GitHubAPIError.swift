@@ -1,0 +1,49 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error answer in GitHub's shape: `{"message": …, "documentation_url": …, "status": "…"}`.
+struct GitHubAPIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var message: String
+    var headers: HTTPFields = [:]
+
+    static let badCredentials = GitHubAPIError(status: .unauthorized, message: "Bad credentials")
+    static let notFound = GitHubAPIError(status: .notFound, message: "Not Found")
+    static let notAccessible = GitHubAPIError(status: .forbidden, message: "Resource not accessible by integration")
+
+    static func unprocessable(_ message: String) -> GitHubAPIError {
+        GitHubAPIError(status: .unprocessableContent, message: message)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = GitHubJSONResponse.make(
+            [
+                "message": message, "documentation_url": "https://docs.github.com/rest",
+                "status": String(status.code),
+            ], status: status)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+}
+
+enum GitHubJSONResponse {
+    static func make(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Request {
+    /// The JSON object in the body, or an empty one.
+    func jsonObject(context: some RequestContext) async throws -> [String: Any] {
+        let buffer = try await body.collect(upTo: 10 << 20)
+        guard buffer.readableBytes > 0 else { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            throw GitHubAPIError(status: .badRequest, message: "Problems parsing JSON")
+        }
+        return object
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension GitHubEmulator {
+    func addAppRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/app/installations/:id/access_tokens") { request, context in
+            try self.verifyAppJWT(request)
+            let id = try context.parameters.require("id", as: Int.self)
+            let body = try await request.jsonObject(context: context)
+            return try self.mintToken(installationID: id, body: body)
+        }
+        router.get("/app/hook/deliveries") { request, _ in
+            try self.verifyAppJWT(request)
+            let deliveries = self.state.withLock { $0.deliveries }.reversed()
+            return GitHubJSONResponse.make(deliveries.map(Self.deliveryJSON))
+        }
+        router.post("/app/hook/deliveries/:id/attempts") { request, context in
+            try self.verifyAppJWT(request)
+            let id = try context.parameters.require("id", as: Int.self)
+            guard let delivery = self.state.withLock({ $0.deliveries.first { $0.id == id } }) else {
+                throw GitHubAPIError.notFound
+            }
+            try await self.redeliver(delivery)
+            return GitHubJSONResponse.make([String: Any](), status: .accepted)
+        }
+    }
+
+    func mintToken(installationID: Int, body: [String: Any]) throws -> Response {
+        let names = (body["repositories"] as? [String])
+        let ids = (body["repository_ids"] as? [Int])
+        let requested = body["permissions"] as? [String: String]
+        let minted: (String, TokenGrant, [EmulatedRepository])? = try state.withLock { state in
+            guard let installation = state.installations[installationID] else { return nil }
+            var narrowed: [EmulatedRepository]? = nil
+            if names != nil || ids != nil {
+                let chosen = state.repositories.values.filter { repository in
+                    names?.contains { $0.lowercased() == repository.name.lowercased() } ?? false
+                        || ids?.contains(repository.id) ?? false
+                }
+                guard chosen.count == (names?.count ?? 0) + (ids?.count ?? 0),
+                    chosen.allSatisfy({ state.installationCovers(installation, $0) })
+                else {
+                    throw GitHubAPIError.unprocessable(
+                        "There is at least one repository that does not exist or is not accessible to the parent installation."
+                    )
+                }
+                narrowed = chosen
+            }
+            var permissions = requested ?? app.permissions
+            // Every installation token can read metadata, asked for or not.
+            permissions["metadata"] = permissions["metadata"] ?? "read"
+            for (name, level) in permissions where !Self.allows(app.permissions[name], level) {
+                throw GitHubAPIError.unprocessable("The permissions requested are not granted to this installation.")
+            }
+            let token = "ghs_" + Self.randomToken()
+            let grant = TokenGrant(
+                installationID: installationID, repositoryIDs: narrowed.map { Set($0.map(\.id)) },
+                permissions: permissions, expiresAt: Date().addingTimeInterval(tokenLifetime))
+            state.grants[token] = grant
+            state.tokenMints[installationID, default: 0] += 1
+            return (token, grant, narrowed ?? [])
+        }
+        guard let (token, grant, repositories) = minted else { throw GitHubAPIError.notFound }
+        var object: [String: Any] = [
+            "token": token, "expires_at": GitHubJSON.timestamp(grant.expiresAt), "permissions": grant.permissions,
+            "repository_selection": grant.repositoryIDs == nil ? "all" : "selected",
+        ]
+        if grant.repositoryIDs != nil {
+            object["repositories"] = repositories.map { ["id": $0.id, "name": $0.name, "full_name": $0.fullName] }
+        }
+        return GitHubJSONResponse.make(object, status: .created)
+    }
+
+    static func randomToken() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<36).map { _ in alphabet.randomElement()! })
+    }
+
+    static func deliveryJSON(_ delivery: EmulatedDelivery) -> [String: Any] {
+        [
+            "id": delivery.id, "guid": delivery.guid, "delivered_at": GitHubJSON.timestamp(delivery.deliveredAt),
+            "redelivery": delivery.redelivery, "duration": delivery.durationSeconds,
+            "status": delivery.statusCode == 0
+                ? "Connection refused"
+                : (200..<300).contains(delivery.statusCode) ? "OK" : "Invalid HTTP Response: \(delivery.statusCode)",
+            "status_code": delivery.statusCode, "event": delivery.event, "action": delivery.action ?? NSNull(),
+            "installation_id": delivery.installationID ?? NSNull(), "repository_id": delivery.repositoryID ?? NSNull(),
+            "throttled_at": NSNull(),
+        ]
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A pull request as tests see it.
+public struct EmulatedPullSummary: Sendable, Equatable {
+    public var number: Int
+    public var head: String
+    public var base: String
+    public var state: String
+    public var merged: Bool
+}
+
+extension GitHubEmulator {
+    /// Makes a token answer 401 "Bad credentials" from now on.
+    public func revoke(token: String) { state.withLock { $0.grants[token]?.revoked = true } }
+
+    /// Makes a token expire now.
+    public func expire(token: String) { state.withLock { $0.grants[token]?.expiresAt = Date() } }
+
+    /// The tokens currently valid for an installation.
+    public func liveTokens(installationID: Int) -> [String] {
+        state.withLock { state in
+            state.grants.filter { $0.value.installationID == installationID && !$0.value.revoked }.map(\.key)
+        }
+    }
+
+    /// How many tokens were minted for an installation.
+    public func tokenMintCount(installationID: Int) -> Int { state.withLock { $0.tokenMints[installationID] ?? 0 } }
+
+    /// Comment bodies on an issue, oldest first.
+    public func comments(owner: String, repo: String, issue: Int) -> [String] {
+        state.withLock { state in
+            guard let repository = state.repository(owner: owner, name: repo) else { return [] }
+            return state.comments.values.filter { $0.repositoryID == repository.id && $0.issueNumber == issue }
+                .sorted { $0.id < $1.id }.map(\.body)
+        }
+    }
+
+    /// The reaction contents on a comment.
+    public func reactions(commentID: Int) -> [String] {
+        state.withLock { $0.comments[commentID]?.reactions.map(\.content) ?? [] }
+    }
+
+    public func labels(owner: String, repo: String, issue: Int) -> [String] {
+        state.withLock { state in
+            state.repository(owner: owner, name: repo).flatMap { state.issues[$0.id]?[issue]?.labels } ?? []
+        }
+    }
+
+    public func pullRequests(owner: String, repo: String) -> [EmulatedPullSummary] {
+        state.withLock { state in
+            guard let repository = state.repository(owner: owner, name: repo) else { return [] }
+            return (state.pulls[repository.id] ?? [:]).values.sorted { $0.number < $1.number }.map {
+                EmulatedPullSummary(
+                    number: $0.number, head: $0.head, base: $0.base, state: $0.state, merged: $0.mergedAt != nil)
+            }
+        }
+    }
+
+    /// When each mutating call of an installation arrived, and how many the enforced limit refused.
+    public func mutatingCalls(installationID: Int) -> [ContinuousClock.Instant] {
+        state.withLock { $0.mutationCalls[installationID] ?? [] }
+    }
+
+    public var mutationLimitViolations: Int { state.withLock { $0.mutationViolations } }
+
+    /// Every webhook delivery attempt, oldest first.
+    public var deliveries: [EmulatedDelivery] { state.withLock { $0.deliveries } }
+}

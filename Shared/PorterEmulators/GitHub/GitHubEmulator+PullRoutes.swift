@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension GitHubEmulator {
+    func addPullRoutes(to router: Router<BasicRequestContext>) {
+        let repo = router.group("/repos/:owner/:repo")
+        repo.post("/pulls") { request, context in
+            let (repository, _) = try self.authorize(request, context, ("pull_requests", "write"))
+            let body = try await request.jsonObject(context: context)
+            let pull = try await self.openPull(repository, body)
+            return GitHubJSONResponse.make(await self.pullJSON(pull, repository), status: .created)
+        }
+        repo.get("/pulls") { request, context in
+            let (repository, _) = try self.authorize(request, context, ("pull_requests", "read"))
+            let wanted = request.uri.queryParameters.get("state") ?? "open"
+            let head = request.uri.queryParameters.get("head")?.removingPercentEncoding
+            let pulls = self.state.withLock { ($0.pulls[repository.id] ?? [:]).values.sorted { $0.number > $1.number } }
+                .filter { wanted == "all" || $0.state == wanted }
+                .filter { pull in head.map { $0 == "\(repository.owner):\(pull.head)" } ?? true }
+            var list: [[String: Any]] = []
+            for pull in pulls { list.append(await self.pullJSON(pull, repository)) }
+            return GitHubJSONResponse.make(list)
+        }
+        repo.get("/pulls/:number") { request, context in
+            let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
+            return GitHubJSONResponse.make(await self.pullJSON(pull, repository))
+        }
+        repo.get("/pulls/:number/files") { request, context in
+            let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
+            let files = try await self.git.changedFiles(
+                owner: repository.owner, name: repository.name, base: "refs/heads/\(pull.base)",
+                head: "refs/heads/\(pull.head)")
+            let names = ["A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied"]
+            return GitHubJSONResponse.make(
+                files.map { file in
+                    [
+                        "filename": file.path, "status": names[String(file.status.prefix(1))] ?? "changed",
+                        "additions": 0, "deletions": 0, "changes": 0,
+                    ]
+                })
+        }
+        repo.put("/pulls/:number/merge") { request, context in
+            let (repository, pull) = try self.pull(request, context, ("contents", "write"))
+            guard pull.state == "open" else {
+                throw GitHubAPIError(status: .methodNotAllowed, message: "Pull Request is not mergeable")
+            }
+            let sha = try await self.git.merge(
+                owner: repository.owner, name: repository.name, base: pull.base, head: pull.head,
+                message: "Merge pull request #\(pull.number) from \(repository.owner)/\(pull.head)")
+            self.state.withLock { state in
+                state.pulls[repository.id]?[pull.number]?.state = "closed"
+                state.pulls[repository.id]?[pull.number]?.mergedAt = Date()
+                state.pulls[repository.id]?[pull.number]?.mergeCommitSHA = sha
+                state.issues[repository.id]?[pull.number]?.state = "closed"
+            }
+            return GitHubJSONResponse.make(["sha": sha, "merged": true, "message": "Pull Request successfully merged"])
+        }
+        repo.patch("/pulls/:number") { request, context in
+            let (repository, pull) = try self.pull(request, context, ("pull_requests", "write"))
+            let body = try await request.jsonObject(context: context)
+            let updated = self.state.withLock { state in
+                var pull = state.pulls[repository.id]![pull.number]!
+                if let title = body["title"] as? String { pull.title = title }
+                if let text = body["body"] as? String { pull.body = text }
+                if let wanted = body["state"] as? String, ["open", "closed"].contains(wanted), pull.mergedAt == nil {
+                    pull.state = wanted
+                    state.issues[repository.id]?[pull.number]?.state = wanted
+                }
+                state.pulls[repository.id]![pull.number] = pull
+                return pull
+            }
+            return GitHubJSONResponse.make(await self.pullJSON(updated, repository))
+        }
+    }
+
+    func pull(
+        _ request: Request, _ context: BasicRequestContext, _ permission: (String, String)
+    ) throws -> (EmulatedRepository, EmulatedPull) {
+        let (repository, _) = try authorize(request, context, permission)
+        let number = try context.parameters.require("number", as: Int.self)
+        guard let pull = state.withLock({ $0.pulls[repository.id]?[number] }) else { throw GitHubAPIError.notFound }
+        return (repository, pull)
+    }
+
+    func openPull(_ repository: EmulatedRepository, _ body: [String: Any]) async throws -> EmulatedPull {
+        guard let title = body["title"] as? String, let rawHead = body["head"] as? String,
+            let base = body["base"] as? String
+        else { throw GitHubAPIError.unprocessable("Validation Failed") }
+        let head = rawHead.split(separator: ":").last.map(String.init) ?? rawHead
+        for (field, branch) in [("head", head), ("base", base)]
+        where await git.branchSHA(owner: repository.owner, name: repository.name, branch: branch) == nil {
+            throw GitHubAPIError.unprocessable("Validation Failed: \(field) invalid")
+        }
+        let author = botLogin
+        return try state.withLock { state throws(GitHubAPIError) in
+            if (state.pulls[repository.id] ?? [:]).values.contains(where: {
+                $0.head == head && $0.base == base && $0.state == "open"
+            }) {
+                throw .unprocessable(
+                    "Validation Failed: A pull request already exists for \(repository.owner):\(head).")
+            }
+            let number = state.nextNumber(in: repository.id)
+            let now = Date()
+            var issue = EmulatedIssue(
+                id: state.newID(), number: number, repositoryID: repository.id, title: title,
+                body: body["body"] as? String, author: author, createdAt: now, updatedAt: now)
+            issue.isPull = true
+            state.issues[repository.id, default: [:]][number] = issue
+            let pull = EmulatedPull(
+                id: state.newID(), number: number, repositoryID: repository.id, title: title,
+                body: body["body"] as? String, head: head, base: base, author: author,
+                draft: body["draft"] as? Bool ?? false, createdAt: now)
+            state.pulls[repository.id, default: [:]][number] = pull
+            return pull
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+extension GitHubEmulator {
+    /// A known account, or a plain user (bots included) made up on the spot with a stable id.
+    func user(_ login: String) -> EmulatedUser {
+        state.withLock { state in
+            if let user = state.users[login.lowercased()] { return user }
+            let user = EmulatedUser(
+                id: state.newID(), login: login, type: login.hasSuffix("[bot]") ? "Bot" : "User")
+            state.users[login.lowercased()] = user
+            return user
+        }
+    }
+
+    func repositoryJSON(_ repository: EmulatedRepository) -> [String: Any] {
+        let open = state.withLock { $0.issues[repository.id]?.values.count { $0.state == "open" } ?? 0 }
+        return json.repository(repository, owner: user(repository.owner), openIssues: open)
+    }
+
+    func issueJSON(_ repository: EmulatedRepository, _ number: Int) throws(GitHubAPIError) -> [String: Any] {
+        let found = state.withLock { state in
+            state.issues[repository.id]?[number].map { issue in
+                (issue, state.comments.values.count { $0.repositoryID == repository.id && $0.issueNumber == number })
+            }
+        }
+        guard let (issue, comments) = found else { throw .notFound }
+        return json.issue(
+            issue, repository: repository, author: user(issue.author), comments: comments,
+            labelIDs: { name in self.state.withLock { $0.labelID(name) } })
+    }
+
+    func commentJSON(_ id: Int) throws(GitHubAPIError) -> [String: Any] {
+        let found = state.withLock { state in
+            state.comments[id].flatMap { comment in state.repositories[comment.repositoryID].map { (comment, $0) } }
+        }
+        guard let (comment, repository) = found else { throw .notFound }
+        return json.comment(comment, repository: repository, author: user(comment.author))
+    }
+
+    func createComment(
+        _ repository: EmulatedRepository, issue number: Int, author: String, body: String
+    ) throws(GitHubAPIError) -> Int {
+        try state.withLock { state throws(GitHubAPIError) in
+            guard state.issues[repository.id]?[number] != nil else { throw .notFound }
+            let id = state.newID()
+            let now = Date()
+            state.comments[id] = EmulatedComment(
+                id: id, repositoryID: repository.id, issueNumber: number, author: author, body: body, createdAt: now,
+                updatedAt: now)
+            state.issues[repository.id]![number]!.updatedAt = now
+            return id
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+
+extension GitHubEmulator {
+    /// Sends `issue_comment` (`created`) for a comment, as GitHub does for every new comment.
+    func deliverIssueComment(_ commentID: Int) async {
+        guard webhookTarget.withLock({ $0 }) != nil,
+            let (comment, repository) = state.withLock({ state in
+                state.comments[commentID].flatMap { comment in
+                    state.repositories[comment.repositoryID].map { (comment, $0) }
+                }
+            }),
+            let issue = try? issueJSON(repository, comment.issueNumber), let commentObject = try? commentJSON(commentID)
+        else { return }
+        let owner = user(repository.owner)
+        var payload: [String: Any] = [
+            "action": "created", "issue": issue, "comment": commentObject, "repository": repositoryJSON(repository),
+            "sender": json.user(user(comment.author)),
+        ]
+        if owner.type == "Organization" { payload["organization"] = json.organization(owner) }
+        if let installation = installation(covering: repository) {
+            payload["installation"] = json.installationStub(installation)
+        }
+        guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return }
+        let delivery = EmulatedDelivery(
+            id: 0, guid: UUID().uuidString.lowercased(), event: "issue_comment", action: "created",
+            installationID: payload["installation"] == nil ? nil : installation(covering: repository),
+            repositoryID: repository.id, deliveredAt: Date(), redelivery: false, statusCode: 0, durationSeconds: 0,
+            payload: body, signature: "")
+        await send(delivery)
+    }
+
+    func installation(covering repository: EmulatedRepository) -> Int? {
+        state.withLock { state in
+            state.installations.values.sorted { $0.id < $1.id }.first { state.installationCovers($0, repository) }?.id
+        }
+    }
+
+    /// Sends a logged delivery again: same payload, same GUID, marked as a redelivery.
+    func redeliver(_ original: EmulatedDelivery) async throws {
+        var delivery = original
+        delivery.redelivery = true
+        await send(delivery)
+    }
+
+    /// Posts one delivery the way GitHub's hookshot does and logs the attempt.
+    func send(_ delivery: EmulatedDelivery) async {
+        guard let target = webhookTarget.withLock({ $0 }) else { return }
+        var delivery = delivery
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: delivery.payload, using: SymmetricKey(data: Data(target.secret.utf8)))
+        delivery.signature = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        var request = HTTPClientRequest(url: target.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "GitHub-Hookshot/5a8c0f1")
+        request.headers.add(name: "X-GitHub-Event", value: delivery.event)
+        request.headers.add(name: "X-GitHub-Delivery", value: delivery.guid)
+        request.headers.add(name: "X-GitHub-Hook-ID", value: "1")
+        request.headers.add(name: "X-Hub-Signature-256", value: delivery.signature)
+        if delivery.installationID != nil {
+            request.headers.add(name: "X-GitHub-Hook-Installation-Target-ID", value: String(app.id))
+            request.headers.add(name: "X-GitHub-Hook-Installation-Target-Type", value: "integration")
+        }
+        request.body = .bytes(ByteBuffer(bytes: delivery.payload))
+        let start = ContinuousClock.now
+        do {
+            let response = try await httpClient.execute(request, timeout: .seconds(10))
+            delivery.statusCode = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 1 << 20)
+        } catch {
+            delivery.statusCode = 0
+        }
+        let elapsed = ContinuousClock.now - start
+        delivery.durationSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        delivery.deliveredAt = Date()
+        state.withLock { state in
+            delivery.id = state.newID()
+            state.deliveries.append(delivery)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The GitHub App the emulator plays the server side for.
+public struct EmulatedGitHubApp: Sendable {
+    public var id: Int
+    public var slug: String
+    /// The App's RSA public key (PEM); installation-token requests must carry a JWT it verifies.
+    public var publicKeyPEM: String
+    public var clientID: String
+    public var clientSecret: String
+    /// The permissions every installation grants.
+    public var permissions: [String: String]
+
+    public init(
+        id: Int, slug: String, publicKeyPEM: String, clientID: String = "Iv1.emulated",
+        clientSecret: String = "emulated-secret",
+        permissions: [String: String] = [
+            "contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read",
+        ]
+    ) {
+        self.id = id
+        self.slug = slug
+        self.publicKeyPEM = publicKeyPEM
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.permissions = permissions
+    }
+}
+
+struct EmulatedUser: Sendable {
+    var id: Int
+    var login: String
+    var type: String
+}
+
+struct EmulatedRepository: Sendable {
+    var id: Int
+    var owner: String
+    var name: String
+    var defaultBranch: String
+    var isPrivate: Bool
+    var createdAt: Date
+    var fullName: String { "\(owner)/\(name)" }
+}
+
+struct EmulatedIssue: Sendable {
+    var id: Int
+    var number: Int
+    var repositoryID: Int
+    var title: String
+    var body: String?
+    var author: String
+    var state = "open"
+    var labels: [String] = []
+    var isPull = false
+    var createdAt: Date
+    var updatedAt: Date
+}
+
+struct EmulatedComment: Sendable {
+    var id: Int
+    var repositoryID: Int
+    var issueNumber: Int
+    var author: String
+    var body: String
+    var createdAt: Date
+    var updatedAt: Date
+    var reactions: [(id: Int, content: String, user: String)] = []
+}
+
+struct EmulatedPull: Sendable {
+    var id: Int
+    var number: Int
+    var repositoryID: Int
+    var title: String
+    var body: String?
+    var head: String
+    var base: String
+    var author: String
+    var draft: Bool
+    var state = "open"
+    var mergedAt: Date?
+    var mergeCommitSHA: String?
+    var createdAt: Date
+}
+
+struct EmulatedInstallation: Sendable {
+    var id: Int
+    var account: String
+    /// nil when the installation covers all of the account's repositories.
+    var repositoryIDs: Set<Int>?
+}
+
+struct TokenGrant: Sendable {
+    var installationID: Int
+    /// nil when the token reaches every repository of the installation.
+    var repositoryIDs: Set<Int>?
+    var permissions: [String: String]
+    var expiresAt: Date
+    var revoked = false
+}
+
+/// One logged webhook delivery attempt.
+public struct EmulatedDelivery: Sendable {
+    public var id: Int
+    public var guid: String
+    public var event: String
+    public var action: String?
+    public var installationID: Int?
+    public var repositoryID: Int?
+    public var deliveredAt: Date
+    public var redelivery: Bool
+    public var statusCode: Int
+    public var durationSeconds: Double
+    /// The exact bytes that were sent, and their signature header.
+    public var payload: Data
+    public var signature: String
+}

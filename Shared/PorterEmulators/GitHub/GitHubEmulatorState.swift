@@ -1,0 +1,45 @@
+import Foundation
+
+/// Everything the emulator knows, behind one lock.
+struct GitHubEmulatorState: Sendable {
+    var nextID = 1000
+    var users: [String: EmulatedUser] = [:]
+    var repositories: [Int: EmulatedRepository] = [:]
+    var issues: [Int: [Int: EmulatedIssue]] = [:]
+    var comments: [Int: EmulatedComment] = [:]
+    var pulls: [Int: [Int: EmulatedPull]] = [:]
+    var collaborators: [Int: [String: String]] = [:]
+    var installations: [Int: EmulatedInstallation] = [:]
+    var grants: [String: TokenGrant] = [:]
+    var userTokens: [String: String] = [:]
+    var oauthCodes: [String: String] = [:]
+    var tokenMints: [Int: Int] = [:]
+    var deliveries: [EmulatedDelivery] = []
+    var lastMutation: [Int: ContinuousClock.Instant] = [:]
+    var mutationCalls: [Int: [ContinuousClock.Instant]] = [:]
+    var mutationViolations = 0
+    var enforceMutationLimit = false
+    var labelIDs: [String: Int] = [:]
+    var authorizingLogin: String?
+
+    mutating func newID() -> Int {
+        nextID += 1
+        return nextID
+    }
+
+    func repository(owner: String, name: String) -> EmulatedRepository? {
+        repositories.values.first {
+            $0.owner.lowercased() == owner.lowercased() && $0.name.lowercased() == name.lowercased()
+        }
+    }
+
+    /// Issues and pull requests share one number sequence per repository, as on GitHub.
+    func nextNumber(in repositoryID: Int) -> Int { (issues[repositoryID]?.keys.max() ?? 0) + 1 }
+
+    func labelID(_ name: String) -> Int { labelIDs[name] ?? abs(name.hashValue % 1_000_000) }
+
+    func installationCovers(_ installation: EmulatedInstallation, _ repository: EmulatedRepository) -> Bool {
+        guard repository.owner.lowercased() == installation.account.lowercased() else { return false }
+        return installation.repositoryIDs?.contains(repository.id) ?? true
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Real bare git repositories under a temporary directory, one per emulated repository, at
+/// `<root>/<owner>/<name>.git` so that `git http-backend` can serve them as they are.
+final class GitRepositoryStore: Sendable {
+    struct GitError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("porter-github-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func directory(owner: String, name: String) -> URL {
+        root.appendingPathComponent(owner.lowercased()).appendingPathComponent("\(name.lowercased()).git")
+    }
+
+    /// Creates the bare repository and pushes one commit with `files` to `defaultBranch`.
+    func create(owner: String, name: String, defaultBranch: String, files: [String: String]) async throws {
+        let bare = directory(owner: owner, name: name)
+        try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
+        try await git(["init", "--quiet", "--bare", "--initial-branch", defaultBranch, bare.path])
+        try await git(["-C", bare.path, "config", "http.receivepack", "true"])
+        let work = root.appendingPathComponent("seed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try await git(["init", "--quiet", "--initial-branch", defaultBranch, work.path])
+        for (path, text) in files {
+            let file = work.appendingPathComponent(path)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: file)
+        }
+        try await git(["-C", work.path, "add", "--all"])
+        try await git([
+            "-C", work.path, "-c", "user.name=Octocat", "-c", "user.email=octocat@example.com", "commit", "--quiet",
+            "--allow-empty", "-m", "Initial commit",
+        ])
+        try await git(["-C", work.path, "push", "--quiet", bare.path, "HEAD:refs/heads/\(defaultBranch)"])
+    }
+
+    /// The commit a branch points at, or nil when there is no such branch.
+    func branchSHA(owner: String, name: String, branch: String) async -> String? {
+        let bare = directory(owner: owner, name: name)
+        guard
+            let output = try? await Self.run([
+                "git", "-C", bare.path, "rev-parse", "--verify", "--quiet", "refs/heads/\(branch)^{commit}",
+            ]),
+            output.status == 0
+        else { return nil }
+        return output.text
+    }
+
+    /// A file's bytes at `ref`, or nil when it does not exist there.
+    func file(owner: String, name: String, path: String, ref: String) async -> (Data, sha: String)? {
+        let bare = directory(owner: owner, name: name)
+        guard
+            let blob = try? await Self.run([
+                "git", "-C", bare.path, "rev-parse", "--verify", "--quiet", "\(ref):\(path)",
+            ]),
+            blob.status == 0,
+            let type = try? await Self.run(["git", "-C", bare.path, "cat-file", "-t", blob.text]), type.text == "blob",
+            let content = try? await Self.run(["git", "-C", bare.path, "cat-file", "blob", blob.text]),
+            content.status == 0
+        else { return nil }
+        return (content.stdout, blob.text)
+    }
+
+    /// `git diff --name-status base...head`: what a pull request changes.
+    func changedFiles(
+        owner: String, name: String, base: String, head: String
+    ) async throws -> [(status: String, path: String)] {
+        let bare = directory(owner: owner, name: name)
+        let output = try await git(["-C", bare.path, "diff", "--name-status", "\(base)...\(head)"])
+        return output.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t").map(String.init)
+            guard fields.count >= 2 else { return nil }
+            return (fields[0], fields.last!)
+        }
+    }
+
+    /// Merges `head` into `base` the way GitHub's merge button does, returning the new commit on `base`.
+    func merge(owner: String, name: String, base: String, head: String, message: String) async throws -> String {
+        let bare = directory(owner: owner, name: name)
+        let tree =
+            try await git(["-C", bare.path, "merge-tree", "--write-tree", "refs/heads/\(base)", "refs/heads/\(head)"])
+            .split(separator: "\n").first.map(String.init) ?? ""
+        let commit = try await git([
+            "-C", bare.path, "-c", "user.name=GitHub", "-c", "user.email=noreply@github.com", "commit-tree", tree,
+            "-p", "refs/heads/\(base)", "-p", "refs/heads/\(head)", "-m", message,
+        ])
+        try await git(["-C", bare.path, "update-ref", "refs/heads/\(base)", commit])
+        return commit
+    }
+
+    @discardableResult
+    func git(_ arguments: [String]) async throws -> String {
+        let output = try await Self.run(["git"] + arguments)
+        guard output.status == 0 else {
+            throw GitError(
+                description: "git \(arguments.first ?? ""): " + String(decoding: output.stderr, as: UTF8.self))
+        }
+        return output.text
+    }
+
+    /// Git without the user's or system's configuration, so the host's settings cannot change answers.
+    static func run(_ arguments: [String], input: Data? = nil) async throws -> ProcessRunner.Output {
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        return try await ProcessRunner.run(arguments, environment: environment, input: input)
+    }
+}

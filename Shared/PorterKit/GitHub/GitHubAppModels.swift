@@ -1,0 +1,54 @@
+import Foundation
+
+/// An installation access token. Its description is redacted so it cannot leak into logs.
+public struct GitHubInstallationToken: Codable, Sendable, CustomStringConvertible {
+    public var token: String
+    public var expiresAt: Date
+    public var permissions: [String: String]?
+    public var repositorySelection: String?
+
+    public var description: String { "GitHubInstallationToken(expires_at: \(expiresAt))" }
+}
+
+/// An installation of the App, as `/user/installations` lists it.
+public struct GitHubInstallation: Codable, Sendable, Equatable {
+    public var id: Int
+    public var account: GitHubUser
+    public var repositorySelection: String
+    public var appId: Int?
+}
+
+/// One attempt to deliver a webhook, from the App's delivery log.
+public struct GitHubHookDelivery: Codable, Sendable, Equatable {
+    public var id: Int
+    public var guid: String
+    public var deliveredAt: Date
+    public var redelivery: Bool
+    public var status: String
+    public var statusCode: Int
+    public var event: String
+    public var action: String?
+    public var installationId: Int?
+    public var repositoryId: Int?
+}
+
+/// A user's access token from the OAuth code exchange. Its description is redacted.
+public struct GitHubOAuthToken: Codable, Sendable, CustomStringConvertible {
+    public var accessToken: String
+    public var tokenType: String
+    public var scope: String
+
+    public var description: String { "GitHubOAuthToken(scope: \(scope))" }
+}
+
+/// A user's role on a repository, from the collaborator permission API, strongest first.
+public enum GitHubPermission: String, Sendable, CaseIterable, Comparable {
+    case admin, maintain, write, triage, read, none
+
+    /// May start, stop or retry a Porter task.
+    public var canWrite: Bool { self <= .write }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+extension GitHubClient {
+    struct TokenRequest: Encodable {
+        var repositories: [String]?
+        var repositoryIds: [Int]?
+        var permissions: [String: String]?
+    }
+
+    /// The installation's broad token, from the cache or freshly minted.
+    func installationToken(_ installationID: Int) async throws -> GitHubInstallationToken {
+        try await tokens.token(for: installationID) { [self] in
+            try await mintToken(installationID, TokenRequest())
+        }
+    }
+
+    /// A token limited to some repositories and permissions, for example what a worker Machine may
+    /// push with. It is minted for each call and never cached, so it never stands in for the broad one.
+    public func narrowedInstallationToken(
+        installationID: Int, repositories: [String]? = nil, repositoryIDs: [Int]? = nil,
+        permissions: [String: String]
+    ) async throws -> GitHubInstallationToken {
+        try await mintToken(
+            installationID,
+            TokenRequest(repositories: repositories, repositoryIds: repositoryIDs, permissions: permissions))
+    }
+
+    func mintToken(_ installationID: Int, _ body: TokenRequest) async throws -> GitHubInstallationToken {
+        // Minting twice after a lost answer only leaves an unused token behind, so a retry is safe.
+        let request = try APIRequest.json(
+            .POST, Self.path("app", "installations", String(installationID), "access_tokens"),
+            operation: "create_installation_token", body: body, idempotent: true)
+        return try await send(request, as: .app)
+            .decode(GitHubInstallationToken.self, api: "github", operation: request.operation)
+    }
+
+    /// The App's recent webhook deliveries, newest first.
+    public func hookDeliveries(perPage: Int = 50) async throws -> [GitHubHookDelivery] {
+        let request = APIRequest(.GET, "/app/hook/deliveries?per_page=\(perPage)", operation: "list_hook_deliveries")
+        return try await send(request, as: .app)
+            .decode([GitHubHookDelivery].self, api: "github", operation: request.operation)
+    }
+
+    /// Asks GitHub to deliver a logged webhook again (same payload, same delivery GUID).
+    public func redeliver(deliveryID: Int) async throws {
+        let request = APIRequest(
+            .POST, Self.path("app", "hook", "deliveries", String(deliveryID), "attempts"), operation: "redeliver_hook",
+            idempotent: false)
+        _ = try await send(request, as: .app)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+extension GitHubClient {
+    struct BodyText: Encodable { var body: String }
+
+    /// Reacts to an issue comment. GitHub answers an existing identical reaction with 200, so retrying is safe.
+    @discardableResult
+    public func addReaction(
+        installationID: Int, owner: String, repo: String, commentID: Int, content: GitHubReactionContent
+    ) async throws -> GitHubReaction {
+        struct Body: Encodable { var content: GitHubReactionContent }
+        let request = try APIRequest.json(
+            .POST, Self.path("repos", owner, repo, "issues", "comments", String(commentID), "reactions"),
+            operation: "create_reaction", body: Body(content: content), idempotent: true)
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubReaction.self, api: "github", operation: request.operation)
+    }
+
+    /// Posts a new comment; never retried blindly, since a second try would post it twice.
+    public func createIssueComment(
+        installationID: Int, owner: String, repo: String, issue: Int, body: String
+    ) async throws -> GitHubIssueComment {
+        let request = try APIRequest.json(
+            .POST, Self.path("repos", owner, repo, "issues", String(issue), "comments"),
+            operation: "create_issue_comment", body: BodyText(body: body))
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubIssueComment.self, api: "github", operation: request.operation)
+    }
+
+    /// Replaces a comment's body; the same edit twice is harmless, so it is retried.
+    public func updateIssueComment(
+        installationID: Int, owner: String, repo: String, commentID: Int, body: String
+    ) async throws -> GitHubIssueComment {
+        let request = try APIRequest.json(
+            .PATCH, Self.path("repos", owner, repo, "issues", "comments", String(commentID)),
+            operation: "update_issue_comment", body: BodyText(body: body), idempotent: true)
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubIssueComment.self, api: "github", operation: request.operation)
+    }
+
+    /// Adds labels (existing ones stay); returns the issue's labels afterwards.
+    @discardableResult
+    public func addLabels(
+        installationID: Int, owner: String, repo: String, issue: Int, labels: [String]
+    ) async throws -> [GitHubLabel] {
+        struct Body: Encodable { var labels: [String] }
+        let request = try APIRequest.json(
+            .POST, Self.path("repos", owner, repo, "issues", String(issue), "labels"), operation: "add_labels",
+            body: Body(labels: labels), idempotent: true)
+        return try await send(request, as: .installation(installationID))
+            .decode([GitHubLabel].self, api: "github", operation: request.operation)
+    }
+
+    /// Removes a label; a label that is not there counts as removed.
+    public func removeLabel(installationID: Int, owner: String, repo: String, issue: Int, label: String) async throws {
+        let request = APIRequest(
+            .DELETE, Self.path("repos", owner, repo, "issues", String(issue), "labels", label),
+            operation: "remove_label")
+        do {
+            _ = try await send(request, as: .installation(installationID))
+        } catch let error as APIError where error.statusCode == 404 {
+            return
+        }
+    }
+
+    public func issue(installationID: Int, owner: String, repo: String, number: Int) async throws -> GitHubIssue {
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "issues", String(number)), operation: "get_issue")
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubIssue.self, api: "github", operation: request.operation)
+    }
+}

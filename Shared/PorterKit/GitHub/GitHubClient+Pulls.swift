@@ -1,0 +1,94 @@
+import Foundation
+
+extension GitHubClient {
+    /// Opens a pull request exactly once. After an answer that may have been lost (a timeout, a 5xx),
+    /// it first looks the PR up by its head branch and returns it when the first try took effect;
+    /// only then does it create again.
+    public func createPullRequest(
+        installationID: Int, owner: String, repo: String, _ pull: NewPullRequest
+    ) async throws -> GitHubPullRequest {
+        let request = try APIRequest.json(
+            .POST, Self.path("repos", owner, repo, "pulls"), operation: "create_pull_request", body: pull,
+            idempotent: false)
+        let head = pull.head.contains(":") ? pull.head : "\(owner):\(pull.head)"
+        var attempt = 1
+        while true {
+            do {
+                return try await send(request, as: .installation(installationID))
+                    .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+            } catch let error as APIError where Self.mayExist(after: error) && attempt < api.retry.maxAttempts {
+                let found = try await pullRequests(
+                    installationID: installationID, owner: owner, repo: repo, head: head, state: "all")
+                if let existing = found.first(where: { $0.base.ref == pull.base }) ?? found.first {
+                    return existing
+                }
+                if error.isTransient { try await Task.sleep(for: api.retry.delay(afterAttempt: attempt)) }
+                attempt += 1
+            }
+        }
+    }
+
+    /// A lost answer, or GitHub saying a PR for this head already exists.
+    static func mayExist(after error: APIError) -> Bool {
+        if error.isTransient { return true }
+        if case .status(422, _, _, let body, _) = error { return body.contains("already exists") }
+        return false
+    }
+
+    /// Pull requests, optionally only those from `head` (`owner:branch`).
+    public func pullRequests(
+        installationID: Int, owner: String, repo: String, head: String? = nil, state: String = "open"
+    ) async throws -> [GitHubPullRequest] {
+        var query = "?state=\(state)&per_page=100"
+        if let head, let encoded = head.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+            query += "&head=\(encoded)"
+        }
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "pulls") + query, operation: "list_pull_requests")
+        return try await send(request, as: .installation(installationID))
+            .decode([GitHubPullRequest].self, api: "github", operation: request.operation)
+    }
+
+    public func pullRequest(
+        installationID: Int, owner: String, repo: String, number: Int
+    ) async throws -> GitHubPullRequest {
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "pulls", String(number)), operation: "get_pull_request")
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+    }
+
+    public func pullRequestFiles(
+        installationID: Int, owner: String, repo: String, number: Int
+    ) async throws -> [GitHubPullRequestFile] {
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "pulls", String(number), "files") + "?per_page=100",
+            operation: "list_pull_request_files")
+        return try await send(request, as: .installation(installationID))
+            .decode([GitHubPullRequestFile].self, api: "github", operation: request.operation)
+    }
+
+    /// Merges; GitHub refuses a second merge with 405, so a retried PUT cannot merge twice.
+    public func mergePullRequest(
+        installationID: Int, owner: String, repo: String, number: Int, method: GitHubMergeMethod = .squash
+    ) async throws -> GitHubMergeResult {
+        struct Body: Encodable { var mergeMethod: GitHubMergeMethod }
+        let request = try APIRequest.json(
+            .PUT, Self.path("repos", owner, repo, "pulls", String(number), "merge"), operation: "merge_pull_request",
+            body: Body(mergeMethod: method))
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubMergeResult.self, api: "github", operation: request.operation)
+    }
+
+    @discardableResult
+    public func closePullRequest(
+        installationID: Int, owner: String, repo: String, number: Int
+    ) async throws -> GitHubPullRequest {
+        struct Body: Encodable { var state = "closed" }
+        let request = try APIRequest.json(
+            .PATCH, Self.path("repos", owner, repo, "pulls", String(number)), operation: "close_pull_request",
+            body: Body(), idempotent: true)
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+extension GitHubClient {
+    public func repository(installationID: Int, owner: String, repo: String) async throws -> GitHubRepository {
+        let request = APIRequest(.GET, Self.path("repos", owner, repo), operation: "get_repository")
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubRepository.self, api: "github", operation: request.operation)
+    }
+
+    /// A file's text on `ref` (the default branch when nil), or nil when there is no such file.
+    public func fileContents(
+        installationID: Int, owner: String, repo: String, path: String, ref: String? = nil
+    ) async throws -> String? {
+        struct Contents: Decodable {
+            var type: String
+            var encoding: String?
+            var content: String?
+        }
+        let filePath = path.split(separator: "/").map(String.init)
+        var uri = Self.path(["repos", owner, repo, "contents"] + filePath)
+        if let ref, let encoded = ref.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+            uri += "?ref=\(encoded)"
+        }
+        let request = APIRequest(.GET, uri, operation: "get_contents")
+        let response: APIResponse
+        do {
+            response = try await send(request, as: .installation(installationID))
+        } catch let error as APIError where error.statusCode == 404 {
+            return nil
+        }
+        let contents = try response.decode(Contents.self, api: "github", operation: request.operation)
+        guard contents.type == "file", contents.encoding == "base64", let content = contents.content,
+            let data = Data(base64Encoded: content.filter { !$0.isWhitespace })
+        else { throw GitHubError.notAFile(path: path) }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A user's role on a repository. Any failure is thrown, so callers fail closed.
+    public func collaboratorPermission(
+        installationID: Int, owner: String, repo: String, user: String
+    ) async throws -> GitHubPermission {
+        struct Answer: Decodable {
+            var permission: String
+            var roleName: String?
+        }
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "collaborators", user, "permission"),
+            operation: "get_collaborator_permission")
+        let answer = try await send(request, as: .installation(installationID))
+            .decode(Answer.self, api: "github", operation: request.operation)
+        // `permission` folds maintain into write and triage into read; `role_name` keeps them apart.
+        if let role = answer.roleName.flatMap(GitHubPermission.init(rawValue:)) { return role }
+        return GitHubPermission(rawValue: answer.permission) ?? .none
+    }
+}

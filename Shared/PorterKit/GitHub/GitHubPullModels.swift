@@ -1,0 +1,66 @@
+import Foundation
+
+/// A pull request, with the fields Porter reads.
+public struct GitHubPullRequest: Codable, Sendable, Equatable {
+    public struct Ref: Codable, Sendable, Equatable {
+        public var ref: String
+        public var sha: String
+        public var label: String?
+    }
+
+    public var id: Int
+    public var number: Int
+    public var state: String
+    public var title: String
+    public var body: String?
+    public var draft: Bool?
+    public var merged: Bool?
+    public var mergedAt: Date?
+    public var mergeCommitSha: String?
+    public var htmlUrl: String
+    public var head: Ref
+    public var base: Ref
+    public var user: GitHubUser
+}
+
+/// What to open a pull request with. `head` is a branch of the same repository or `owner:branch`.
+public struct NewPullRequest: Codable, Sendable, Equatable {
+    public var title: String
+    public var head: String
+    public var base: String
+    public var body: String?
+    public var draft: Bool
+    public var maintainerCanModify: Bool
+
+    public init(
+        title: String, head: String, base: String, body: String? = nil, draft: Bool = false,
+        maintainerCanModify: Bool = true
+    ) {
+        self.title = title
+        self.head = head
+        self.base = base
+        self.body = body
+        self.draft = draft
+        self.maintainerCanModify = maintainerCanModify
+    }
+}
+
+/// One file changed by a pull request.
+public struct GitHubPullRequestFile: Codable, Sendable, Equatable {
+    public var filename: String
+    public var status: String
+    public var additions: Int?
+    public var deletions: Int?
+}
+
+/// The answer to a merge.
+public struct GitHubMergeResult: Codable, Sendable, Equatable {
+    public var sha: String
+    public var merged: Bool
+    public var message: String
+}
+
+/// How a pull request's commits land on the base branch.
+public enum GitHubMergeMethod: String, Codable, Sendable {
+    case merge, squash, rebase
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import PorterEmulators
+
+/// `porter-emulator github`: the GitHub emulator as a server.
+struct GitHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "github",
+        abstract: "Serve the GitHub emulator: REST API, App and OAuth auth, webhooks, git over HTTP.")
+
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on.") var port = 9001
+    @Option(help: "Where to deliver webhooks.") var webhookURL: String?
+    @Option(help: "The secret webhooks are signed with.") var webhookSecret = ""
+    @Option(help: "The GitHub App's id.") var appID = 1
+    @Option(help: "The GitHub App's slug.") var appSlug = "porter"
+    @Option(help: "A PEM file with the App's RSA public key; installation tokens need a JWT it verifies.")
+    var appPublicKeyFile: String?
+
+    func run() async throws {
+        let publicKey = try appPublicKeyFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+        let emulator = try GitHubEmulator(
+            app: EmulatedGitHubApp(id: appID, slug: appSlug, publicKeyPEM: publicKey), webhookURL: webhookURL,
+            webhookSecret: webhookSecret)
+        let baseURL = "http://\(host):\(port)"
+        emulator.baseURL = baseURL
+        let app = Application(router: emulator.router(), configuration: .init(address: .hostname(host, port: port)))
+        // Written unbuffered so a script waiting for the line sees it at once.
+        FileHandle.standardOutput.write(Data("GitHub emulator serving \(baseURL)\n".utf8))
+        try await app.runService()
+    }
+}

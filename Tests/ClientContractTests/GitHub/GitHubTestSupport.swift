@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PorterEmulators
+import PorterKit
+import _CryptoExtras
+
+/// One App key for the whole run: 2048-bit keys are slow to generate.
+enum GitHubTestKeys {
+    static let app = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    static let appID = 4242
+}
+
+/// An emulator seeded with an organization `acme` owning `widgets` and `gadgets`, the App installed on it,
+/// and an issue #1 in `widgets`.
+struct GitHubWorld {
+    let emulator: GitHubEmulator
+    let installationID: Int
+
+    static let owner = "acme"
+    static let repo = "widgets"
+
+    static func make(
+        files: [String: String] = ["README.md": "# Widgets\n", "AGENTS.md": "Run swift test.\n"]
+    )
+        async throws -> GitHubWorld
+    {
+        let emulator = try GitHubEmulator(
+            app: EmulatedGitHubApp(
+                id: GitHubTestKeys.appID, slug: "porter", publicKeyPEM: GitHubTestKeys.app.publicKey.pemRepresentation))
+        emulator.addUser(owner, type: "Organization")
+        try await emulator.addRepository(owner: owner, name: repo, defaultBranch: "main", files: files)
+        try await emulator.addRepository(owner: owner, name: "gadgets", defaultBranch: "trunk")
+        let installation = emulator.addInstallation(account: owner)
+        emulator.addIssue(owner: owner, repo: repo, title: "Flaky login test", body: "It fails.", author: "octocat")
+        return GitHubWorld(emulator: emulator, installationID: installation)
+    }
+
+    /// Serves the emulator on a loopback port and hands the body a client pointed at it.
+    func live<T: Sendable>(
+        pkcs8: Bool = false, metrics: ServiceMetrics? = nil,
+        _ body: @Sendable @escaping (GitHubClient, Int) async throws -> T
+    ) async throws -> T {
+        let emulator = emulator
+        return try await Application(router: emulator.router()).test(.live) { client in
+            let port = client.port!
+            emulator.baseURL = "http://127.0.0.1:\(port)"
+            let key = GitHubTestKeys.app
+            let github = GitHubClient(
+                endpoints: GitHubEndpoints(
+                    apiURL: URL(string: "http://127.0.0.1:\(port)")!, webURL: URL(string: "http://127.0.0.1:\(port)")!),
+                app: GitHubAppCredentials(
+                    appID: GitHubTestKeys.appID, slug: "porter",
+                    privateKeyPEM: pkcs8 ? key.pkcs8PEMRepresentation : key.pemRepresentation),
+                retry: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200)),
+                metrics: metrics, logger: Logger(label: "github-test"))
+            return try await body(github, port)
+        }
+    }
+}
+
+/// Runs git against the emulator the way a worker Machine does, with no user or system configuration.
+enum GitCLI {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs git on its own thread: blocking the few cooperative threads would starve the emulator serving it.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, in: directory) })
+            }
+        }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: URL?) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw Failure(description: "git \(arguments[0]): \(text)") }
+        return text
+    }
+
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("porter-git-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Clones `url`, writes `files`, commits and pushes to `branch`.
+    static func pushBranch(from url: String, base: String, branch: String, files: [String: String]) async throws {
+        let work = try scratch()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let checkout = work.appendingPathComponent("repo")
+        try await run(["clone", "--quiet", "--depth", "1", "--branch", base, url, checkout.path])
+        for (path, text) in files {
+            try Data(text.utf8).write(to: checkout.appendingPathComponent(path))
+        }
+        try await run(["add", "--all"], in: checkout)
+        try await run(
+            ["-c", "user.name=Porter", "-c", "user.email=porter@example.com", "commit", "--quiet", "-m", "Fix it"],
+            in: checkout)
+        try await run(["push", "--quiet", "origin", "HEAD:\(branch)"], in: checkout)
+    }
+}
