@@ -76,6 +76,11 @@ public struct GitHubOAuthCredentials: Sendable {
     public var clientID: String
     public var clientSecret: Secret<String>
 
+    public init(clientID: String, clientSecret: Secret<String>) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+    }
+
     public static func read(from env: inout EnvironmentReader) -> GitHubOAuthCredentials? {
         let id = env.required("GITHUB_CLIENT_ID", Parse.string)
         let secret = env.required("GITHUB_CLIENT_SECRET", Parse.secret)
