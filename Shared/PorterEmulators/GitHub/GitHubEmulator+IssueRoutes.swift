@@ -10,6 +10,15 @@ extension GitHubEmulator {
             let number = try context.parameters.require("number", as: Int.self)
             return GitHubJSONResponse.make(try self.issueJSON(repository, number))
         }
+        repo.get("/issues/:number/comments") { request, context in
+            let (repository, _) = try self.authorize(request, context, ("issues", "read"))
+            let number = try context.parameters.require("number", as: Int.self)
+            let ids = self.state.withLock { state in
+                state.comments.values.filter { $0.repositoryID == repository.id && $0.issueNumber == number }
+                    .map(\.id).sorted()
+            }
+            return GitHubJSONResponse.make(try ids.map { try self.commentJSON($0) })
+        }
         repo.post("/issues/:number/comments") { request, context in
             let (repository, _) = try self.authorize(request, context, ("issues", "write"))
             let number = try context.parameters.require("number", as: Int.self)

@@ -27,6 +27,17 @@ extension GitHubClient {
             .decode(GitHubIssueComment.self, api: "github", operation: request.operation)
     }
 
+    /// An issue's comments, oldest first (the first 100).
+    public func issueComments(
+        installationID: Int, owner: String, repo: String, issue: Int
+    ) async throws -> [GitHubIssueComment] {
+        let request = APIRequest(
+            .GET, Self.path("repos", owner, repo, "issues", String(issue), "comments") + "?per_page=100",
+            operation: "list_issue_comments")
+        return try await send(request, as: .installation(installationID))
+            .decode([GitHubIssueComment].self, api: "github", operation: request.operation)
+    }
+
     /// Replaces a comment's body; the same edit twice is harmless, so it is retried.
     public func updateIssueComment(
         installationID: Int, owner: String, repo: String, commentID: Int, body: String

@@ -78,6 +78,8 @@ struct DeliveryEffectApplier {
             VALUES (\(context.issue.installationID), 'create_comment', \("delivery:\(delivery.id):reply"), \(payload)::jsonb)
             ON CONFLICT (dedupe_key) DO NOTHING
             """, logger: logger)
+        try await connection.query(
+            "SELECT pg_notify(\(SideEffectDeliverer.channel), 'create_comment')", logger: logger)
     }
 
     private func notify(_ kind: String) async throws {
@@ -187,11 +189,4 @@ struct DeliveryEffectApplier {
 public struct ControlRequest: Codable, Sendable, Equatable {
     public var verb: ControlVerb
     public var context: IssueContext
-}
-
-/// The payload of a `create_comment` side effect.
-public struct CommentRequest: Codable, Sendable, Equatable {
-    public var repositoryFullName: String
-    public var issueNumber: Int
-    public var body: String
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct PostgresSideEffectQueue: SideEffectQueue {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func claim(owner: String, lease: Duration, limit: Int) async throws -> [PendingSideEffect] {
+        let rows = try await client.query(
+            """
+            WITH next AS (
+                SELECT id FROM github_side_effects
+                WHERE state = 'pending' AND run_after <= now()
+                    AND (lease_expires_at IS NULL OR lease_expires_at < now())
+                ORDER BY run_after, id
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE github_side_effects SET lease_owner = \(owner), attempts = github_side_effects.attempts + 1,
+                lease_expires_at = now() + \(PostgresJobQueue.interval(lease))::interval
+            FROM next WHERE github_side_effects.id = next.id
+            RETURNING github_side_effects.id, installation_id, kind, dedupe_key, payload::text, attempts
+            """, logger: logger)
+        var effects: [PendingSideEffect] = []
+        for try await (id, installation, kind, key, payload, attempts) in rows.decode(
+            (Int64, Int64, String, String, String, Int).self)
+        {
+            effects.append(
+                PendingSideEffect(
+                    id: id, installationID: installation, kind: kind, dedupeKey: key, payload: payload,
+                    attempts: attempts))
+        }
+        return effects.sorted { $0.id < $1.id }
+    }
+
+    public func complete(_ id: Int64, owner: String, result: String) async throws {
+        try await client.query(
+            """
+            UPDATE github_side_effects SET state = 'done', result = \(result)::jsonb, completed_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """, logger: logger)
+    }
+
+    public func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws {
+        try await client.query(
+            """
+            UPDATE github_side_effects SET last_error = \(error), lease_owner = NULL, lease_expires_at = NULL,
+                run_after = now() + \(PostgresJobQueue.interval(delay))::interval
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """, logger: logger)
+    }
+
+    public func abandon(_ id: Int64, owner: String, error: String) async throws {
+        try await client.query(
+            """
+            UPDATE github_side_effects SET state = 'abandoned', last_error = \(error), completed_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = \(id) AND lease_owner = \(owner)
+            """, logger: logger)
+    }
+}

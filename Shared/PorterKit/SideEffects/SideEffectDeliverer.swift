@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Delivers queued GitHub side effects. A comment carries a hidden marker with its dedupe key, and
+/// a retried comment is looked for before it is posted again, so an answer lost on the way back
+/// never becomes a second comment.
+public struct SideEffectDeliverer: Service {
+    /// Notified when a side effect is queued.
+    public static let channel = "porter_side_effects"
+
+    let queue: any SideEffectQueue
+    let github: GitHubClient
+    let wakeups: JobWakeups
+    let owner: String
+    let retry: RetryPolicy
+    let logger: Logger
+
+    public init(
+        queue: any SideEffectQueue, github: GitHubClient, wakeups: JobWakeups, owner: String,
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 20, baseDelay: .seconds(2), maxDelay: .seconds(600)),
+        logger: Logger
+    ) {
+        self.queue = queue
+        self.github = github
+        self.wakeups = wakeups
+        self.owner = owner
+        self.retry = retry
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await wakeups.run() }
+            for await _ in wakeups.wakeups.cancelOnGracefulShutdown() {
+                do {
+                    while try await deliverReady() > 0 {}
+                } catch {
+                    logger.error("side effect delivery failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Delivers one batch of ready side effects and returns how many it claimed.
+    @discardableResult
+    public func deliverReady(limit: Int = 20) async throws -> Int {
+        let effects = try await queue.claim(owner: owner, lease: .seconds(120), limit: limit)
+        for effect in effects {
+            do {
+                let result = try await deliver(effect)
+                try await queue.complete(effect.id, owner: owner, result: result)
+            } catch  where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
+                logger.warning(
+                    "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
+                try await queue.abandon(effect.id, owner: owner, error: "\(error)")
+            } catch {
+                try await queue.retry(
+                    effect.id, owner: owner, after: retry.delay(afterAttempt: effect.attempts), error: "\(error)")
+            }
+        }
+        return effects.count
+    }
+
+    func deliver(_ effect: PendingSideEffect) async throws -> String {
+        switch effect.kind {
+        case "create_comment":
+            let request = try JSONDecoder().decode(CommentRequest.self, from: Data(effect.payload.utf8))
+            let parts = request.repositoryFullName.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw SideEffectError.malformed("repository \(request.repositoryFullName)") }
+            let marker = Self.marker(effect.dedupeKey)
+            let installation = Int(effect.installationID)
+            if effect.attempts > 1,
+                let existing = try await github.issueComments(
+                    installationID: installation, owner: parts[0], repo: parts[1], issue: request.issueNumber
+                ).first(where: { $0.body.contains(marker) })
+            {
+                return #"{"comment_id":\#(existing.id),"found":true}"#
+            }
+            let comment = try await github.createIssueComment(
+                installationID: installation, owner: parts[0], repo: parts[1], issue: request.issueNumber,
+                body: request.body + "\n\n" + marker)
+            return #"{"comment_id":\#(comment.id)}"#
+        default:
+            throw SideEffectError.unknownKind(effect.kind)
+        }
+    }
+
+    /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.
+    static func isPermanent(_ error: any Error) -> Bool {
+        if let error = error as? APIError { return !error.isTransient }
+        return error is SideEffectError || error is DecodingError
+    }
+
+    /// Invisible in rendered Markdown; finds a comment again after a lost answer.
+    static func marker(_ dedupeKey: String) -> String {
+        "<!-- porter:\(dedupeKey.replacingOccurrences(of: "--", with: "-")) -->"
+    }
+}
+
+enum SideEffectError: Error, CustomStringConvertible {
+    case unknownKind(String)
+    case malformed(String)
+
+    var description: String {
+        switch self {
+        case .unknownKind(let kind): "unknown side effect kind \(kind)"
+        case .malformed(let what): "malformed side effect: \(what)"
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// The payload of a `create_comment` side effect.
+public struct CommentRequest: Codable, Sendable, Equatable {
+    public var repositoryFullName: String
+    public var issueNumber: Int
+    public var body: String
+
+    public init(repositoryFullName: String, issueNumber: Int, body: String) {
+        self.repositoryFullName = repositoryFullName
+        self.issueNumber = issueNumber
+        self.body = body
+    }
+}
+
+/// A GitHub side effect waiting to be delivered, claimed under a lease.
+public struct PendingSideEffect: Sendable, Equatable {
+    public var id: Int64
+    public var installationID: Int64
+    public var kind: String
+    public var dedupeKey: String
+    /// JSON text.
+    public var payload: String
+    /// Tries so far, this one included.
+    public var attempts: Int
+}
+
+/// GitHub side effects recorded with the state change that caused them and delivered until they
+/// land, so a GitHub outage delays them and never loses them.
+public protocol SideEffectQueue: Sendable {
+    func claim(owner: String, lease: Duration, limit: Int) async throws -> [PendingSideEffect]
+    /// Marks the effect delivered, with what GitHub answered (JSON text).
+    func complete(_ id: Int64, owner: String, result: String) async throws
+    /// Puts the effect back to try again after `delay`.
+    func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws
+    /// Gives up on an effect GitHub will never accept, keeping the reason.
+    func abandon(_ id: Int64, owner: String, error: String) async throws
+}

@@ -1,0 +1,133 @@
+import Foundation
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+/// Queued GitHub side effects reach the GitHub emulator exactly once, through failures.
+@Suite struct SideEffectDeliveryTests {
+    static func enqueue(
+        _ database: PostgresClient, installation: Int, key: String, repository: String = "acme/widgets"
+    )
+        async throws
+    {
+        let payload = try String(
+            decoding: JSONEncoder().encode(
+                CommentRequest(repositoryFullName: repository, issueNumber: 1, body: "Reply for \(key)")),
+            as: UTF8.self)
+        try await database.query(
+            """
+            INSERT INTO github_side_effects (installation_id, kind, dedupe_key, payload)
+            VALUES (\(Int64(installation)), 'create_comment', \(key), \(payload)::jsonb)
+            """)
+    }
+
+    static func deliverer(
+        _ database: PostgresClient, _ github: GitHubClient, owner: String = "d1"
+    ) -> SideEffectDeliverer {
+        SideEffectDeliverer(
+            queue: PostgresSideEffectQueue(client: database, logger: TestDatabase.logger), github: github,
+            wakeups: JobWakeups(client: database, channel: SideEffectDeliverer.channel, logger: TestDatabase.logger),
+            owner: owner, retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
+            logger: TestDatabase.logger)
+    }
+
+    static func states(_ database: PostgresClient) async throws -> [String] {
+        try await database.query("SELECT state FROM github_side_effects ORDER BY id").collect().map {
+            try $0.decode(String.self)
+        }
+    }
+
+    /// Delivers until nothing is pending (retries wait a few milliseconds).
+    static func drain(_ deliverer: SideEffectDeliverer, _ database: PostgresClient) async throws {
+        for _ in 0..<50 {
+            try await deliverer.deliverReady()
+            if try await states(database).allSatisfy({ $0 != "pending" }) { return }
+            try await Task.sleep(for: .milliseconds(30))
+        }
+    }
+
+    @Test func aQueuedReplyIsPostedOnceWithItsMarker() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                try await Self.enqueue(database, installation: world.installationID, key: "delivery:1:reply")
+                try await Self.drain(Self.deliverer(database, github), database)
+                let comments = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1)
+                #expect(comments.count == 1)
+                #expect(comments.first?.hasPrefix("Reply for delivery:1:reply") == true)
+                #expect(comments.first?.contains("<!-- porter:delivery:1:reply -->") == true)
+                #expect(try await Self.states(database) == ["done"])
+            }
+        }
+    }
+
+    @Test func aGitHubOutageDelaysARepliesButNeverLosesIt() async throws {
+        let world = try await GitHubWorld.make()
+        world.emulator.faults.add(
+            .init(method: "POST", pathPrefix: "/repos/acme/widgets/issues/1/comments", status: 503, remaining: 2))
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                try await Self.enqueue(database, installation: world.installationID, key: "k")
+                try await Self.drain(Self.deliverer(database, github), database)
+                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).count == 1)
+                #expect(try await Self.states(database) == ["done"])
+                let attempts = try await database.query("SELECT attempts FROM github_side_effects").collect().first?
+                    .decode(Int.self)
+                #expect(attempts == 3)
+            }
+        }
+    }
+
+    @Test func aCommentWhoseAnswerWasLostIsFoundNotPostedAgain() async throws {
+        let world = try await GitHubWorld.make()
+        world.emulator.faults.add(
+            .init(
+                method: "POST", pathPrefix: "/repos/acme/widgets/issues/1/comments", status: 502, remaining: 1,
+                afterHandling: true))
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                try await Self.enqueue(database, installation: world.installationID, key: "lost")
+                try await Self.drain(Self.deliverer(database, github), database)
+                #expect(world.emulator.faults.injectedCount == 1)
+                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).count == 1)
+                let result = try await database.query("SELECT result::text FROM github_side_effects").collect().first?
+                    .decode(String.self)
+                #expect(result?.contains(#""found": true"#) == true)
+            }
+        }
+    }
+
+    @Test func aReplyGitHubRefusesForGoodIsAbandonedWithItsReason() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                try await Self.enqueue(
+                    database, installation: world.installationID, key: "gone", repository: "acme/nothing")
+                try await Self.drain(Self.deliverer(database, github), database)
+                #expect(try await Self.states(database) == ["abandoned"])
+                let error = try await database.query("SELECT last_error FROM github_side_effects").collect().first?
+                    .decode(String.self)
+                #expect(error?.contains("404") == true)
+            }
+        }
+    }
+
+    @Test func twoDeliverersNeverPostTheSameReplyTwice() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                for index in 0..<12 {
+                    try await Self.enqueue(database, installation: world.installationID, key: "k\(index)")
+                }
+                async let first: Void = Self.drain(Self.deliverer(database, github, owner: "a"), database)
+                async let second: Void = Self.drain(Self.deliverer(database, github, owner: "b"), database)
+                _ = try await (first, second)
+                let comments = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1)
+                #expect(comments.count == 12)
+                #expect(Set(comments).count == 12)
+            }
+        }
+    }
+}
