@@ -69,12 +69,13 @@ import Testing
     }
 }
 
-/// Builds `service` through its own `buildApplication` with the minimal environment and runs `test` against it.
+/// Builds `service` through its own `buildApplication` with `environment` (the minimal one unless
+/// given) and runs `test` against it.
 func withApplication(
-    _ service: String, database: DatabaseURL, testing: TestingSetup = .router,
+    _ service: String, database: DatabaseURL, environment: [String: String]? = nil, testing: TestingSetup = .router,
     _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    let environment = ServiceEnvironment.minimal(for: service, database: database)
+    let environment = environment ?? ServiceEnvironment.minimal(for: service, database: database)
     var logger = Logger(label: service)
     logger.logLevel = .error
     let dependencies = ServiceDependencies.make(service: service, database: database, logger: logger)
@@ -97,16 +98,4 @@ func withApplication(
     default:
         throw TestSetupError("unknown service \(service)")
     }
-}
-
-/// The gateway built with a given environment, for tests of its optional settings.
-func withGateway(
-    environment: [String: String], database: DatabaseURL,
-    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
-) async throws {
-    var logger = Logger(label: "webhook-gateway")
-    logger.logLevel = .error
-    let dependencies = ServiceDependencies.make(service: "webhook-gateway", database: database, logger: logger)
-    let config = try WebhookGatewayConfig.load(from: environment)
-    try await WebhookGateway.buildApplication(config: config, dependencies: dependencies).test(.router, test)
 }

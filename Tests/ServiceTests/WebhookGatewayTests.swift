@@ -180,7 +180,7 @@ struct WebhookGatewayTests {
         try await TestDatabase.withClient { database, url in
             var environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url)
             environment["GITHUB_APP_SLUG"] = "porter-app"
-            try await withGateway(environment: environment, database: url) { client in
+            try await withApplication("webhook-gateway", database: url, environment: environment) { client in
                 let gateway = GatewayHarness(client: client, database: database)
                 let payload = try GatewayHarness.comment("@porter claude fix it").setting(
                     "comment.user.login", "porter-app[bot]")
