@@ -11,6 +11,21 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
         self.logger = logger
     }
 
+    /// Records `effect` on a connection inside the caller's transaction, once per `dedupeKey`, and
+    /// wakes the deliverers at commit.
+    public static func enqueue(
+        _ effect: SideEffect, installationID: Int64, taskID: UUID? = nil, dedupeKey: String,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
+            VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(try effect.payloadJSON())::jsonb)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """, logger: logger)
+        try await connection.query("SELECT pg_notify(\(SideEffectDeliverer.channel), \(effect.kind))", logger: logger)
+    }
+
     public func claim(owner: String, lease: Duration, limit: Int) async throws -> [PendingSideEffect] {
         let rows = try await client.query(
             """

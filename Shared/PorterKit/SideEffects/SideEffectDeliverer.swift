@@ -63,28 +63,62 @@ public struct SideEffectDeliverer: Service {
         return effects.count
     }
 
-    func deliver(_ effect: PendingSideEffect) async throws -> String {
-        switch effect.kind {
-        case "create_comment":
-            let request = try JSONDecoder().decode(CommentRequest.self, from: Data(effect.payload.utf8))
-            let parts = request.repositoryFullName.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw SideEffectError.malformed("repository \(request.repositoryFullName)") }
-            let marker = Self.marker(effect.dedupeKey)
-            let installation = Int(effect.installationID)
-            if effect.attempts > 1,
+    func deliver(_ pending: PendingSideEffect) async throws -> String {
+        let installation = Int(pending.installationID)
+        switch try SideEffect(kind: pending.kind, payload: pending.payload) {
+        case .createComment(let request):
+            let (owner, repo) = try Self.split(request.repositoryFullName)
+            let marker = Self.marker(pending.dedupeKey)
+            if pending.attempts > 1,
                 let existing = try await github.issueComments(
-                    installationID: installation, owner: parts[0], repo: parts[1], issue: request.issueNumber
+                    installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
                 ).first(where: { $0.body.contains(marker) })
             {
                 return #"{"comment_id":\#(existing.id),"found":true}"#
             }
             let comment = try await github.createIssueComment(
-                installationID: installation, owner: parts[0], repo: parts[1], issue: request.issueNumber,
+                installationID: installation, owner: owner, repo: repo, issue: request.issueNumber,
                 body: request.body + "\n\n" + marker)
             return #"{"comment_id":\#(comment.id)}"#
-        default:
-            throw SideEffectError.unknownKind(effect.kind)
+        case .updateComment(let edit):
+            let (owner, repo) = try Self.split(edit.repositoryFullName)
+            _ = try await github.updateIssueComment(
+                installationID: installation, owner: owner, repo: repo, commentID: Int(edit.commentID), body: edit.body)
+            return #"{"comment_id":\#(edit.commentID)}"#
+        case .addReaction(let reaction):
+            let (owner, repo) = try Self.split(reaction.repositoryFullName)
+            guard let content = GitHubReactionContent(rawValue: reaction.content) else {
+                throw SideEffectError.malformed("reaction \(reaction.content)")
+            }
+            let created = try await github.addReaction(
+                installationID: installation, owner: owner, repo: repo, commentID: Int(reaction.commentID),
+                content: content)
+            return #"{"reaction_id":\#(created.id)}"#
+        case .setLabels(let change):
+            let (owner, repo) = try Self.split(change.repositoryFullName)
+            for label in change.remove {
+                do {
+                    try await github.removeLabel(
+                        installationID: installation, owner: owner, repo: repo, issue: change.issueNumber, label: label)
+                } catch let error as APIError where error.statusCode == 404 {
+                    // Already absent: removing is done.
+                }
+            }
+            if !change.add.isEmpty {
+                _ = try await github.addLabels(
+                    installationID: installation, owner: owner, repo: repo, issue: change.issueNumber,
+                    labels: change.add)
+            }
+            return "{}"
         }
+    }
+
+    static func split(_ fullName: String) throws -> (String, String) {
+        let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw SideEffectError.malformed("repository \(fullName)")
+        }
+        return (parts[0], parts[1])
     }
 
     /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.

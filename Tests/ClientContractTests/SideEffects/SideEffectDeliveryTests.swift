@@ -12,15 +12,18 @@ import Testing
     )
         async throws
     {
-        let payload = try String(
-            decoding: JSONEncoder().encode(
-                CommentRequest(repositoryFullName: repository, issueNumber: 1, body: "Reply for \(key)")),
-            as: UTF8.self)
-        try await database.query(
-            """
-            INSERT INTO github_side_effects (installation_id, kind, dedupe_key, payload)
-            VALUES (\(Int64(installation)), 'create_comment', \(key), \(payload)::jsonb)
-            """)
+        try await enqueue(
+            database,
+            .createComment(CommentRequest(repositoryFullName: repository, issueNumber: 1, body: "Reply for \(key)")),
+            installation: installation, key: key)
+    }
+
+    static func enqueue(_ database: PostgresClient, _ effect: SideEffect, installation: Int, key: String) async throws {
+        try await database.withTransaction(logger: TestDatabase.logger) { connection in
+            try await PostgresSideEffectQueue.enqueue(
+                effect, installationID: Int64(installation), dedupeKey: key, on: connection, logger: TestDatabase.logger
+            )
+        }
     }
 
     static func deliverer(
@@ -128,6 +131,50 @@ import Testing
                 #expect(comments.count == 12)
                 #expect(Set(comments).count == 12)
             }
+        }
+    }
+
+    @Test func reactionsCommentEditsAndLabelsAreDelivered() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                let id = world.installationID
+                let status = try await github.createIssueComment(
+                    installationID: id, owner: "acme", repo: "widgets", issue: 1, body: "Porter: queued")
+                try await github.addLabels(
+                    installationID: id, owner: "acme", repo: "widgets", issue: 1, labels: ["porter:queued"])
+                let repository = "acme/widgets"
+                try await Self.enqueue(
+                    database,
+                    .addReaction(
+                        ReactionRequest(repositoryFullName: repository, commentID: Int64(status.id), content: "eyes")),
+                    installation: id, key: "task:1:eyes")
+                try await Self.enqueue(
+                    database,
+                    .updateComment(
+                        CommentEdit(
+                            repositoryFullName: repository, commentID: Int64(status.id), body: "Porter: running")),
+                    installation: id, key: "task:1:status:running")
+                try await Self.enqueue(
+                    database,
+                    .setLabels(
+                        LabelChange(
+                            repositoryFullName: repository, issueNumber: 1, add: ["porter:running"],
+                            remove: ["porter:queued", "porter:never-there"])),
+                    installation: id, key: "task:1:labels:running")
+                try await Self.drain(Self.deliverer(database, github), database)
+                #expect(try await Self.states(database) == ["done", "done", "done"])
+                #expect(world.emulator.reactions(commentID: status.id) == ["eyes"])
+                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1) == ["Porter: running"])
+                #expect(world.emulator.labels(owner: "acme", repo: "widgets", issue: 1) == ["porter:running"])
+            }
+        }
+    }
+
+    @Test func aSideEffectIsRecordedOncePerDedupeKey() async throws {
+        try await TestDatabase.withClient { database, _ in
+            for _ in 0..<3 { try await Self.enqueue(database, installation: 1, key: "delivery:x:reply") }
+            #expect(try await Self.states(database) == ["pending"])
         }
     }
 }

@@ -66,20 +66,13 @@ struct DeliveryEffectApplier {
     }
 
     private func reply(_ context: IssueContext, body: String) async throws {
-        let payload = try String(
-            decoding: JSONEncoder().encode(
+        try await PostgresSideEffectQueue.enqueue(
+            .createComment(
                 CommentRequest(
                     repositoryFullName: context.issue.repositoryFullName, issueNumber: context.issue.number, body: body)
             ),
-            as: UTF8.self)
-        try await connection.query(
-            """
-            INSERT INTO github_side_effects (installation_id, kind, dedupe_key, payload)
-            VALUES (\(context.issue.installationID), 'create_comment', \("delivery:\(delivery.id):reply"), \(payload)::jsonb)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """, logger: logger)
-        try await connection.query(
-            "SELECT pg_notify(\(SideEffectDeliverer.channel), 'create_comment')", logger: logger)
+            installationID: context.issue.installationID, dedupeKey: "delivery:\(delivery.id):reply", on: connection,
+            logger: logger)
     }
 
     private func notify(_ kind: String) async throws {

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A write to GitHub, recorded with the state change that decided it and delivered later.
+public enum SideEffect: Sendable, Equatable {
+    case createComment(CommentRequest)
+    case updateComment(CommentEdit)
+    case addReaction(ReactionRequest)
+    case setLabels(LabelChange)
+
+    /// The `kind` column.
+    public var kind: String {
+        switch self {
+        case .createComment: "create_comment"
+        case .updateComment: "update_comment"
+        case .addReaction: "add_reaction"
+        case .setLabels: "set_labels"
+        }
+    }
+
+    func payloadJSON() throws -> String {
+        let data =
+            switch self {
+            case .createComment(let request): try JSONEncoder().encode(request)
+            case .updateComment(let edit): try JSONEncoder().encode(edit)
+            case .addReaction(let reaction): try JSONEncoder().encode(reaction)
+            case .setLabels(let change): try JSONEncoder().encode(change)
+            }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    init(kind: String, payload: String) throws {
+        let data = Data(payload.utf8)
+        switch kind {
+        case "create_comment": self = .createComment(try JSONDecoder().decode(CommentRequest.self, from: data))
+        case "update_comment": self = .updateComment(try JSONDecoder().decode(CommentEdit.self, from: data))
+        case "add_reaction": self = .addReaction(try JSONDecoder().decode(ReactionRequest.self, from: data))
+        case "set_labels": self = .setLabels(try JSONDecoder().decode(LabelChange.self, from: data))
+        default: throw SideEffectError.unknownKind(kind)
+        }
+    }
+}
+
+/// Replaces a comment's body (the status comment, edited in place through a task's life).
+public struct CommentEdit: Codable, Sendable, Equatable {
+    public var repositoryFullName: String
+    public var commentID: Int64
+    public var body: String
+
+    public init(repositoryFullName: String, commentID: Int64, body: String) {
+        self.repositoryFullName = repositoryFullName
+        self.commentID = commentID
+        self.body = body
+    }
+}
+
+/// A reaction on a comment, such as 👀 on the command that started a task.
+public struct ReactionRequest: Codable, Sendable, Equatable {
+    public var repositoryFullName: String
+    public var commentID: Int64
+    public var content: String
+
+    public init(repositoryFullName: String, commentID: Int64, content: String) {
+        self.repositoryFullName = repositoryFullName
+        self.commentID = commentID
+        self.content = content
+    }
+}
+
+/// Labels to remove and add on an issue, such as moving `porter:queued` to `porter:running`.
+public struct LabelChange: Codable, Sendable, Equatable {
+    public var repositoryFullName: String
+    public var issueNumber: Int
+    public var add: [String]
+    public var remove: [String]
+
+    public init(repositoryFullName: String, issueNumber: Int, add: [String], remove: [String]) {
+        self.repositoryFullName = repositoryFullName
+        self.issueNumber = issueNumber
+        self.add = add
+        self.remove = remove
+    }
+}
