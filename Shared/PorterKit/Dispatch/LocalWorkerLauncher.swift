@@ -1,0 +1,102 @@
+import Foundation
+
+/// Workers as local child processes (`PORTER_RUNTIME=local`), for single-box deployments and the
+/// local stack. A pidfile per attempt keeps a relaunch from starting a second worker.
+public struct LocalWorkerLauncher: WorkerLauncher {
+    /// The worker entrypoint and its arguments.
+    let command: [String]
+    /// Where pidfiles and worker logs go.
+    let stateDirectory: URL
+
+    public init(command: [String], stateDirectory: URL) {
+        self.command = command
+        self.stateDirectory = stateDirectory
+    }
+
+    public func launch(_ launch: WorkerLaunch) async throws -> String {
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        let pidfile = stateDirectory.appendingPathComponent("\(launch.machineName).pid")
+        if let text = try? String(contentsOf: pidfile, encoding: .utf8), let pid = Int32(text),
+            Self.isWorker(pid: pid, for: launch)
+        {
+            return "local-\(pid)"
+        }
+        guard !command.isEmpty else { throw LocalWorkerError.noCommand }
+        let log = stateDirectory.appendingPathComponent("\(launch.machineName).log")
+        // The worker's whole environment: its task identity and token, and where to find programs.
+        var environment = launch.environment
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let pid = try Self.spawn(command, environment: environment, output: log.path)
+        try String(pid).write(to: pidfile, atomically: true, encoding: .utf8)
+        return "local-\(pid)"
+    }
+
+    /// Sends SIGTERM to a worker this launcher started.
+    public func stop(id: String) {
+        guard id.hasPrefix("local-"), let pid = Int32(id.dropFirst("local-".count)) else { return }
+        kill(pid, SIGTERM)
+    }
+
+    /// The pid is alive and is this attempt's worker, not a process that reused the number.
+    static func isWorker(pid: Int32, for launch: WorkerLaunch) -> Bool {
+        guard kill(pid, 0) == 0, let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else {
+            return false
+        }
+        let entries = Set(environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
+        return entries.contains("PORTER_TASK_ID=\(launch.environment["PORTER_TASK_ID"]!)")
+            && entries.contains("PORTER_ATTEMPT=\(launch.attempt)")
+    }
+
+    /// Starts `command` with every signal at its default disposition and none blocked. A service
+    /// running a ServiceGroup ignores SIGTERM process-wide (it catches it another way), and an ignored
+    /// signal stays ignored across exec: a worker spawned plainly could never be stopped gracefully.
+    static func spawn(_ command: [String], environment: [String: String], output: String) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        sigfillset(&all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let arguments = command.map { strdup($0) } + [nil]
+        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            arguments.forEach { free($0) }
+            variables.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, command[0], &actions, &attributes, arguments, variables)
+        guard status == 0 else { throw LocalWorkerError.spawnFailed(String(cString: strerror(status))) }
+        // Reap the worker when it exits, so it never lingers as a zombie.
+        let child = pid
+        Thread.detachNewThread {
+            var exitStatus: Int32 = 0
+            _ = waitpid(child, &exitStatus, 0)
+        }
+        return child
+    }
+}
+
+public enum LocalWorkerError: Error, CustomStringConvertible {
+    case noCommand
+    case spawnFailed(String)
+
+    public var description: String {
+        switch self {
+        case .noCommand: "no local worker command is configured"
+        case .spawnFailed(let reason): "the local worker could not start: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import PorterKit
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct LocalWorkerLauncherTests {
+    static func launch() -> WorkerLaunch {
+        let id = UUID()
+        return WorkerLaunch(
+            taskID: id, attempt: 1, machineName: TaskAttempt.machineName(taskID: id, number: 1),
+            callbackURL: URL(string: "http://127.0.0.1:8082")!, token: TaskToken.generate(),
+            deadline: Date().addingTimeInterval(600))
+    }
+
+    static func directory() -> URL {
+        URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("porter-local-\(UUID().uuidString)")
+    }
+
+    static func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<200 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return condition()
+    }
+
+    /// A worker that writes its environment, then waits for SIGTERM and records that it got it.
+    static func worker(in directory: URL) -> [String] {
+        let out = directory.appendingPathComponent("out").path
+        return [
+            "/bin/sh", "-c",
+            "env > '\(out).env'; trap 'echo term > \(out).term; exit 0' TERM; while true; do sleep 0.05; done",
+        ]
+    }
+
+    @Test func theWorkerSeesOnlyItsTaskEnvironmentAndStopsOnSIGTERM() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let launcher = LocalWorkerLauncher(command: Self.worker(in: directory), stateDirectory: directory)
+        let launch = Self.launch()
+        // A dispatcher runs in a ServiceGroup that handles SIGTERM itself, which sets the signal to
+        // ignored process-wide; an ignored signal stays ignored across exec unless the spawn resets it.
+        let previous = signal(SIGTERM, SIG_IGN)
+        let id = try await launcher.launch(launch)
+        signal(SIGTERM, previous)
+        #expect(id.hasPrefix("local-"))
+        let envFile = directory.appendingPathComponent("out.env").path
+        #expect(try await Self.eventually { FileManager.default.fileExists(atPath: envFile) })
+        try await Task.sleep(for: .milliseconds(100))
+        let names = Set(
+            try String(contentsOfFile: envFile, encoding: .utf8).split(separator: "\n")
+                .compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        #expect(names.isSuperset(of: Set(launch.environment.keys)))
+        #expect(
+            names.subtracting(launch.environment.keys).subtracting(["PATH", "PWD", "SHLVL", "_"]).isEmpty, "\(names)")
+
+        launcher.stop(id: id)
+        let termFile = directory.appendingPathComponent("out.term").path
+        #expect(
+            try await Self.eventually { FileManager.default.fileExists(atPath: termFile) },
+            "SIGTERM never reached the worker")
+    }
+
+    @Test func launchingTheSameAttemptAgainReturnsTheRunningWorker() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let launcher = LocalWorkerLauncher(command: ["/bin/sh", "-c", "exec sleep 30"], stateDirectory: directory)
+        let launch = Self.launch()
+        let first = try await launcher.launch(launch)
+        let second = try await launcher.launch(launch)
+        #expect(first == second)
+        let other = try await launcher.launch(Self.launch())
+        #expect(other != first)
+        for id in [first, other] { launcher.stop(id: id) }
+    }
+
+    @Test func aMissingEntrypointIsAClearError() async throws {
+        let launcher = LocalWorkerLauncher(command: ["/nonexistent/porter-worker"], stateDirectory: Self.directory())
+        await #expect(throws: LocalWorkerError.self) { _ = try await launcher.launch(Self.launch()) }
+    }
+}
