@@ -73,9 +73,9 @@ import Testing
             try await Self.enqueue(client)
             let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
             let first = try #require(
-                try await queue.claim(kinds: ["dispatch"], owner: "crashed", lease: .milliseconds(200), limit: 1).first)
+                try await queue.claim(kinds: ["dispatch"], owner: "crashed", lease: .seconds(1), limit: 1).first)
             #expect(try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).isEmpty)
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(1500))
             let second = try #require(
                 try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).first)
             #expect(second.id == first.id)
@@ -93,9 +93,9 @@ import Testing
             let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
             let job = try #require(
                 try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(30), limit: 1).first)
-            #expect(try await queue.release(job.id, owner: "a", after: .milliseconds(300), error: "fly answered 503"))
+            #expect(try await queue.release(job.id, owner: "a", after: .seconds(2), error: "fly answered 503"))
             #expect(try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(30), limit: 1).isEmpty)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(2500))
             let again = try #require(
                 try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).first)
             #expect(again.id == job.id)
@@ -110,9 +110,9 @@ import Testing
             try await Self.enqueue(client)
             let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
             let job = try #require(
-                try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .milliseconds(300), limit: 1).first)
+                try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(2), limit: 1).first)
             #expect(try await queue.extend(job.id, owner: "a", lease: .seconds(30)))
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(2500))
             #expect(try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).isEmpty)
         }
     }
