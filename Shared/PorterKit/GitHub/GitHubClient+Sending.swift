@@ -7,32 +7,51 @@ extension GitHubClient {
     /// carried out, so sending it again is safe even when it creates something.
     func sendLimited(_ request: APIRequest, credential: Credential, bearer: String) async throws -> APIResponse {
         let key = Self.limitKey(credential)
-        let limiter = mutations
-        let limit = mutationLimit
         let limits = limits
         let maxWait = maxRateLimitWait
         let mutating = request.method != .GET && request.method != .HEAD
+        let gated = if case .installation = credential { mutating } else { false }
+        // A gated call is tried once per pass through the gate; its transient failures are retried
+        // here, so a retry also waits its turn and its second.
+        var once = request
+        if gated { once.idempotent = false }
         var attempt = 1
+        var transientAttempt = 1
         while true {
             do {
-                return try await api.send(
-                    request,
-                    prepare: { outgoing in
-                        if let wait = await limits.wait(for: key) {
-                            try await Task.sleep(for: min(.milliseconds(Int64(wait * 1000)), maxWait))
-                        }
-                        if mutating, case .installation = credential { try await limiter.acquire(key, limit: limit) }
-                        outgoing.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(bearer)")
-                    },
-                    observe: { response in await limits.observe(response.headers, key: key) })
+                if gated { try await mutations.enter(key, spacing: mutationSpacing) }
+                let answer: Result<APIResponse, any Error>
+                do {
+                    answer = .success(
+                        try await api.send(
+                            once,
+                            prepare: { outgoing in
+                                if let wait = await limits.wait(for: key) {
+                                    try await Task.sleep(for: min(.milliseconds(Int64(wait * 1000)), maxWait))
+                                }
+                                outgoing.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(bearer)")
+                            },
+                            observe: { response in await limits.observe(response.headers, key: key) }))
+                } catch {
+                    answer = .failure(error)
+                }
+                if gated { await mutations.leave(key) }
+                return try answer.get()
             } catch let error as APIError {
-                guard attempt < rateLimitRetries, let wait = await rateLimitWait(error, key: key, attempt: attempt)
-                else { throw error }
-                logger.notice(
-                    "GitHub rate limit, waiting",
-                    metadata: ["operation": "\(request.operation)", "wait": "\(wait)"])
-                try await Task.sleep(for: min(wait, maxRateLimitWait))
-                attempt += 1
+                if let wait = await rateLimitWait(error, key: key, attempt: attempt), attempt < rateLimitRetries {
+                    logger.notice(
+                        "GitHub rate limit, waiting",
+                        metadata: ["operation": "\(request.operation)", "wait": "\(wait)"])
+                    try await Task.sleep(for: min(wait, maxRateLimitWait))
+                    attempt += 1
+                } else if gated, request.idempotent, error.isTransient, transientAttempt < api.retry.maxAttempts {
+                    let serverAsked: Duration? =
+                        if case .status(_, _, _, _, let retryAfter) = error { retryAfter } else { nil }
+                    try await Task.sleep(for: api.retry.delay(afterAttempt: transientAttempt, serverAsked: serverAsked))
+                    transientAttempt += 1
+                } else {
+                    throw error
+                }
             }
         }
     }

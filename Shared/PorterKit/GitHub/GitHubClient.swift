@@ -21,9 +21,10 @@ public struct GitHubClient: Sendable {
     let jwt: GitHubAppJWT?
     let tokens = InstallationTokenCache()
     let limits: GitHubRateLimits
-    let mutations = RateLimiter()
-    /// Mutating calls per installation: GitHub asks for no more than one a second.
-    public var mutationLimit = RateLimiter.Limit(rate: 1, burst: 1)
+    let mutations = MutationGate()
+    /// Mutating calls per installation go one at a time, this long after the previous answer:
+    /// GitHub asks for serial mutations at least a second apart.
+    public var mutationSpacing: Duration = .seconds(1)
     /// How many times one call waits out a rate limit before giving up.
     public var rateLimitRetries = 6
     /// The longest a call waits for a rate limit to lift before it fails instead.
