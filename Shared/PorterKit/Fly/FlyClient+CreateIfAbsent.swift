@@ -25,10 +25,14 @@ extension FlyClient {
         }
     }
 
-    /// A live Machine matching the request's metadata and, when it has one, its name.
+    /// A Machine matching the request's metadata and, when it has one, its name. A named Machine
+    /// counts even when it is already destroyed: an auto-destroying Machine that ran and exited
+    /// between a lost answer and this lookup was the one, and creating again would run it twice.
     func existingMachine(app: String, like request: CreateMachineRequest) async throws -> Machine? {
-        try await machines(app: app, metadata: request.config.metadata ?? [:]).first { machine in
-            !machine.state.isGone && (request.name == nil || machine.name == request.name)
+        if let name = request.name {
+            return try await machines(app: app, metadata: request.config.metadata ?? [:], includeDeleted: true)
+                .first { $0.name == name }
         }
+        return try await machines(app: app, metadata: request.config.metadata ?? [:]).first { !$0.state.isGone }
     }
 }

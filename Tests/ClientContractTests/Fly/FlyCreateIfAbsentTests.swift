@@ -49,4 +49,18 @@ import Testing
             #expect(emulator.receivedRequests.filter { $0.action == "create_machine" }.count == 1)
         }
     }
+
+    @Test func aNamedMachineThatAlreadyRanAndWasDestroyedIsNotCreatedAgain() async throws {
+        try await FlyHarness.withEmulator { emulator, url in
+            let fly = FlyHarness.client(url)
+            let request = FlyHarness.request(
+                image: "quick", name: "task-t-45-1", metadata: ["porter_task_id": "t-45"], autoDestroy: true)
+            let first = try await fly.createMachineIfAbsent(app: FlyHarness.app, request)
+            #expect(try await FlyHarness.eventually { emulator.machine(first.id)?.state == "destroyed" })
+            let again = try await fly.createMachineIfAbsent(app: FlyHarness.app, request)
+            #expect(again.id == first.id)
+            #expect(emulator.machines.count == 1)
+            #expect(emulator.receivedRequests.filter { $0.action == "create_machine" }.count == 1)
+        }
+    }
 }
