@@ -17,6 +17,7 @@ public struct Migration: Sendable {
 extension Migration {
     /// Every migration this build knows, in order. Append only.
     public static let all: [Migration] = [
-        .v1InitialSchema
+        .v1InitialSchema,
+        .v2DispatchState,
     ]
 }

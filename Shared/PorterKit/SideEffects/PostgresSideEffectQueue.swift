@@ -12,17 +12,31 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
     }
 
     /// Records `effect` on a connection inside the caller's transaction, once per `dedupeKey`, and
-    /// wakes the deliverers at commit.
+    /// wakes the deliverers at commit. With `replacing`, an effect already recorded under the key is
+    /// replaced and delivered again (a status comment or labels following the task's latest state);
+    /// what its earlier delivery answered, such as the comment's id, is kept.
     public static func enqueue(
-        _ effect: SideEffect, installationID: Int64, taskID: UUID? = nil, dedupeKey: String,
+        _ effect: SideEffect, installationID: Int64, taskID: UUID? = nil, dedupeKey: String, replacing: Bool = false,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
-            VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(try effect.payloadJSON())::jsonb)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """, logger: logger)
+        let payload = try effect.payloadJSON()
+        if replacing {
+            try await connection.query(
+                """
+                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
+                VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb)
+                ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload, kind = EXCLUDED.kind,
+                    state = 'pending', revision = github_side_effects.revision + 1, run_after = now(), attempts = 0,
+                    last_error = NULL, completed_at = NULL
+                """, logger: logger)
+        } else {
+            try await connection.query(
+                """
+                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
+                VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb)
+                ON CONFLICT (dedupe_key) DO NOTHING
+                """, logger: logger)
+        }
         try await connection.query("SELECT pg_notify(\(SideEffectDeliverer.channel), \(effect.kind))", logger: logger)
     }
 
@@ -40,26 +54,29 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             UPDATE github_side_effects SET lease_owner = \(owner), attempts = github_side_effects.attempts + 1,
                 lease_expires_at = now() + \(PostgresJobQueue.interval(lease))::interval
             FROM next WHERE github_side_effects.id = next.id
-            RETURNING github_side_effects.id, installation_id, kind, dedupe_key, payload::text, attempts
+            RETURNING github_side_effects.id, installation_id, kind, dedupe_key, payload::text, attempts, revision,
+                result::text
             """, logger: logger)
         var effects: [PendingSideEffect] = []
-        for try await (id, installation, kind, key, payload, attempts) in rows.decode(
-            (Int64, Int64, String, String, String, Int).self)
+        for try await (id, installation, kind, key, payload, attempts, revision, result) in rows.decode(
+            (Int64, Int64, String, String, String, Int, Int, String?).self)
         {
             effects.append(
                 PendingSideEffect(
                     id: id, installationID: installation, kind: kind, dedupeKey: key, payload: payload,
-                    attempts: attempts))
+                    attempts: attempts, revision: revision, previousResult: result))
         }
         return effects.sorted { $0.id < $1.id }
     }
 
-    public func complete(_ id: Int64, owner: String, result: String) async throws {
+    public func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws {
+        // Replaced while it was being delivered: keep what GitHub answered and deliver the new payload.
         try await client.query(
             """
-            UPDATE github_side_effects SET state = 'done', result = \(result)::jsonb, completed_at = now(),
-                lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = \(id) AND lease_owner = \(owner)
+            UPDATE github_side_effects SET result = \(result)::jsonb, lease_owner = NULL, lease_expires_at = NULL,
+                state = CASE WHEN revision = \(effect.revision) THEN 'done' ELSE 'pending' END,
+                completed_at = CASE WHEN revision = \(effect.revision) THEN now() END
+            WHERE id = \(effect.id) AND lease_owner = \(owner)
             """, logger: logger)
     }
 
@@ -72,12 +89,13 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             """, logger: logger)
     }
 
-    public func abandon(_ id: Int64, owner: String, error: String) async throws {
+    public func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws {
         try await client.query(
             """
-            UPDATE github_side_effects SET state = 'abandoned', last_error = \(error), completed_at = now(),
-                lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = \(id) AND lease_owner = \(owner)
+            UPDATE github_side_effects SET last_error = \(error), lease_owner = NULL, lease_expires_at = NULL,
+                state = CASE WHEN revision = \(effect.revision) THEN 'abandoned' ELSE 'pending' END,
+                completed_at = CASE WHEN revision = \(effect.revision) THEN now() END
+            WHERE id = \(effect.id) AND lease_owner = \(owner)
             """, logger: logger)
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// A write to GitHub, recorded with the state change that decided it and delivered later.
 public enum SideEffect: Sendable, Equatable {
     case createComment(CommentRequest)
+    /// A task's one status comment: posted the first time, edited in place after that.
+    case statusComment(CommentRequest)
     case updateComment(CommentEdit)
     case addReaction(ReactionRequest)
     case setLabels(LabelChange)
@@ -11,6 +13,7 @@ public enum SideEffect: Sendable, Equatable {
     public var kind: String {
         switch self {
         case .createComment: "create_comment"
+        case .statusComment: "status_comment"
         case .updateComment: "update_comment"
         case .addReaction: "add_reaction"
         case .setLabels: "set_labels"
@@ -20,7 +23,7 @@ public enum SideEffect: Sendable, Equatable {
     func payloadJSON() throws -> String {
         let data =
             switch self {
-            case .createComment(let request): try JSONEncoder().encode(request)
+            case .createComment(let request), .statusComment(let request): try JSONEncoder().encode(request)
             case .updateComment(let edit): try JSONEncoder().encode(edit)
             case .addReaction(let reaction): try JSONEncoder().encode(reaction)
             case .setLabels(let change): try JSONEncoder().encode(change)
@@ -32,6 +35,7 @@ public enum SideEffect: Sendable, Equatable {
         let data = Data(payload.utf8)
         switch kind {
         case "create_comment": self = .createComment(try JSONDecoder().decode(CommentRequest.self, from: data))
+        case "status_comment": self = .statusComment(try JSONDecoder().decode(CommentRequest.self, from: data))
         case "update_comment": self = .updateComment(try JSONDecoder().decode(CommentEdit.self, from: data))
         case "add_reaction": self = .addReaction(try JSONDecoder().decode(ReactionRequest.self, from: data))
         case "set_labels": self = .setLabels(try JSONDecoder().decode(LabelChange.self, from: data))

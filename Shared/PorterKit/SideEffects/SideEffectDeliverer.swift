@@ -50,11 +50,11 @@ public struct SideEffectDeliverer: Service {
         for effect in effects {
             do {
                 let result = try await deliver(effect)
-                try await queue.complete(effect.id, owner: owner, result: result)
+                try await queue.complete(effect, owner: owner, result: result)
             } catch  where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
                 logger.warning(
                     "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
-                try await queue.abandon(effect.id, owner: owner, error: "\(error)")
+                try await queue.abandon(effect, owner: owner, error: "\(error)")
             } catch {
                 try await queue.retry(
                     effect.id, owner: owner, after: retry.delay(afterAttempt: effect.attempts), error: "\(error)")
@@ -63,7 +63,8 @@ public struct SideEffectDeliverer: Service {
         return effects.count
     }
 
-    func deliver(_ pending: PendingSideEffect) async throws -> String {
+    /// Carries out one claimed side effect on GitHub and returns what GitHub answered (JSON text).
+    public func deliver(_ pending: PendingSideEffect) async throws -> String {
         let installation = Int(pending.installationID)
         switch try SideEffect(kind: pending.kind, payload: pending.payload) {
         case .createComment(let request):
@@ -80,6 +81,8 @@ public struct SideEffectDeliverer: Service {
                 installationID: installation, owner: owner, repo: repo, issue: request.issueNumber,
                 body: request.body + "\n\n" + marker)
             return #"{"comment_id":\#(comment.id)}"#
+        case .statusComment(let request):
+            return try await deliverStatusComment(request, pending, installation: installation)
         case .updateComment(let edit):
             let (owner, repo) = try Self.split(edit.repositoryFullName)
             _ = try await github.updateIssueComment(
@@ -111,6 +114,35 @@ public struct SideEffectDeliverer: Service {
             }
             return "{}"
         }
+    }
+
+    /// Edits the comment an earlier delivery posted, or one found by its marker (an answer lost on
+    /// the way back), and posts it only when neither exists.
+    func deliverStatusComment(
+        _ request: CommentRequest, _ pending: PendingSideEffect, installation: Int
+    ) async throws -> String {
+        let (owner, repo) = try Self.split(request.repositoryFullName)
+        let marker = Self.marker(pending.dedupeKey)
+        let body = request.body + "\n\n" + marker
+        var known = pending.previousResult.flatMap(Self.commentID(inResult:))
+        if known == nil {
+            known = try await github.issueComments(
+                installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
+            ).first(where: { $0.body.contains(marker) }).map { Int64($0.id) }
+        }
+        if let known {
+            _ = try await github.updateIssueComment(
+                installationID: installation, owner: owner, repo: repo, commentID: Int(known), body: body)
+            return #"{"comment_id":\#(known)}"#
+        }
+        let comment = try await github.createIssueComment(
+            installationID: installation, owner: owner, repo: repo, issue: request.issueNumber, body: body)
+        return #"{"comment_id":\#(comment.id)}"#
+    }
+
+    static func commentID(inResult json: String) -> Int64? {
+        struct Answer: Decodable { var commentId: Int64? }
+        return (try? JSONDecoder.api.decode(Answer.self, from: Data(json.utf8)))?.commentId
     }
 
     static func split(_ fullName: String) throws -> (String, String) {

@@ -23,16 +23,21 @@ public struct PendingSideEffect: Sendable, Equatable {
     public var payload: String
     /// Tries so far, this one included.
     public var attempts: Int
+    /// Bumped each time the effect is replaced; a delivery of an older revision does not finish it.
+    public var revision: Int
+    /// What an earlier delivery answered (JSON text), kept across replacements.
+    public var previousResult: String?
 }
 
 /// GitHub side effects recorded with the state change that caused them and delivered until they
 /// land, so a GitHub outage delays them and never loses them.
 public protocol SideEffectQueue: Sendable {
     func claim(owner: String, lease: Duration, limit: Int) async throws -> [PendingSideEffect]
-    /// Marks the effect delivered, with what GitHub answered (JSON text).
-    func complete(_ id: Int64, owner: String, result: String) async throws
+    /// Marks the effect delivered, with what GitHub answered (JSON text); an effect replaced since
+    /// it was claimed stays pending, to deliver its new payload.
+    func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws
     /// Puts the effect back to try again after `delay`.
     func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws
-    /// Gives up on an effect GitHub will never accept, keeping the reason.
-    func abandon(_ id: Int64, owner: String, error: String) async throws
+    /// Gives up on an effect GitHub will never accept, keeping the reason (unless it was replaced since).
+    func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws
 }

@@ -22,10 +22,11 @@ import Testing
     @Test func aWaitThatTimesOutIsAskedAgainUntilTheDeadline() async throws {
         try await FlyHarness.withEmulator { emulator, url in
             let fly = FlyHarness.client(url)
-            // No command for this image: the Machine fails and never reaches started.
+            // No command for this image: the Machine fails and never reaches started. A deadline of
+            // 2.9 s holds a 2 s wait, then leaves most of a second for the next one, even under load.
             let created = try await fly.createMachine(app: FlyHarness.app, FlyHarness.request(image: "missing"))
             await #expect(throws: FlyError.self) {
-                try await fly.wait(app: FlyHarness.app, id: created.id, for: .started, deadline: .milliseconds(3500))
+                try await fly.wait(app: FlyHarness.app, id: created.id, for: .started, deadline: .milliseconds(2900))
             }
             #expect(emulator.receivedRequests.filter { $0.action == "wait_machine" }.count >= 2)
             #expect(try await fly.machine(app: FlyHarness.app, id: created.id).state == .failed)

@@ -177,4 +177,59 @@ import Testing
             #expect(try await Self.states(database) == ["pending"])
         }
     }
+
+    static func status(_ body: String) -> SideEffect {
+        .statusComment(CommentRequest(repositoryFullName: "acme/widgets", issueNumber: 1, body: body))
+    }
+
+    static func enqueueLatest(_ database: PostgresClient, _ effect: SideEffect, installation: Int) async throws {
+        try await database.withTransaction(logger: TestDatabase.logger) { connection in
+            try await PostgresSideEffectQueue.enqueue(
+                effect, installationID: Int64(installation), dedupeKey: "task:7:status", replacing: true,
+                on: connection, logger: TestDatabase.logger)
+        }
+    }
+
+    @Test func aStatusCommentIsPostedOnceAndThenEditedInPlace() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                let deliverer = Self.deliverer(database, github)
+                try await Self.enqueueLatest(
+                    database, Self.status("Porter: queued"), installation: world.installationID)
+                try await Self.drain(deliverer, database)
+                try await Self.enqueueLatest(
+                    database, Self.status("Porter: running"), installation: world.installationID)
+                try await Self.drain(deliverer, database)
+                let comments = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1)
+                #expect(comments.count == 1)
+                #expect(comments.first?.hasPrefix("Porter: running") == true)
+                #expect(comments.first?.contains("<!-- porter:task:7:status -->") == true)
+                #expect(try await Self.states(database) == ["done"])
+            }
+        }
+    }
+
+    @Test func aStatusReplacedWhileItWasBeingDeliveredIsDeliveredAgainWithTheNewBody() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                let queue = PostgresSideEffectQueue(client: database, logger: TestDatabase.logger)
+                try await Self.enqueueLatest(
+                    database, Self.status("Porter: queued"), installation: world.installationID)
+                let claimed = try #require(try await queue.claim(owner: "d1", lease: .seconds(30), limit: 1).first)
+                // The task moves on while the old body is on its way to GitHub.
+                try await Self.enqueueLatest(
+                    database, Self.status("Porter: starting"), installation: world.installationID)
+                let deliverer = Self.deliverer(database, github)
+                try await queue.complete(claimed, owner: "d1", result: try await deliverer.deliver(claimed))
+                #expect(try await Self.states(database) == ["pending"])
+                try await Self.drain(deliverer, database)
+                let comments = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1)
+                #expect(comments.count == 1)
+                #expect(comments.first?.hasPrefix("Porter: starting") == true)
+                #expect(try await Self.states(database) == ["done"])
+            }
+        }
+    }
 }
