@@ -8,24 +8,62 @@ func buildApplication(
     -> some ApplicationProtocol
 {
     let router = buildRouter(config: config, dependencies: dependencies)
+    let github = GitHubClient(
+        endpoints: config.github, app: config.app, metrics: dependencies.metrics, logger: dependencies.logger)
     return PorterApplication.make(
         router: router, basics: config.basics, dependencies: dependencies,
-        workers: [sideEffectDeliverer(config: config, dependencies: dependencies)])
+        workers: [
+            dispatcher(config: config, github: github, dependencies: dependencies),
+            sideEffectDeliverer(config: config, github: github, dependencies: dependencies),
+        ])
 }
 
 func buildRouter(config: DispatcherConfig, dependencies: ServiceDependencies) -> Router<BasicRequestContext> {
     PorterApplication.router(dependencies: dependencies)
 }
 
+/// A name for this process in job leases: distinct across replicas and restarts.
+func leaseOwner() -> String {
+    "dispatcher-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+}
+
+/// Moves queued tasks to running workers.
+func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: ServiceDependencies) -> TaskDispatcher {
+    let logger = dependencies.logger
+    let local =
+        config.workerCommand.isEmpty
+        ? nil
+        : LocalWorkerLauncher(
+            command: config.workerCommand,
+            stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("porter-workers"))
+    let processor = DispatchProcessor(
+        repository: PostgresDispatchRepository(client: dependencies.postgres, logger: logger),
+        github: github,
+        secrets: PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger),
+        targets: WorkerTargets(
+            runtime: config.runtime, fly: config.fly, shape: config.machine, local: local,
+            metrics: dependencies.metrics, logger: logger),
+        keyring: config.encryptionKeys,
+        settings: DispatchSettings(
+            publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,
+            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait),
+        crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
+    return TaskDispatcher(
+        queue: PostgresJobQueue(client: dependencies.postgres, logger: logger),
+        wakeups: JobWakeups(client: dependencies.postgres, logger: logger),
+        processor: processor, owner: leaseOwner(), lease: config.lease, concurrency: config.concurrency,
+        crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
+}
+
 /// Posts the replies and other GitHub side effects the other services queue.
-func sideEffectDeliverer(config: DispatcherConfig, dependencies: ServiceDependencies) -> SideEffectDeliverer {
-    let github = GitHubClient(
-        endpoints: config.github, app: config.app, metrics: dependencies.metrics, logger: dependencies.logger)
-    return SideEffectDeliverer(
+func sideEffectDeliverer(
+    config: DispatcherConfig, github: GitHubClient, dependencies: ServiceDependencies
+) -> SideEffectDeliverer {
+    SideEffectDeliverer(
         queue: PostgresSideEffectQueue(client: dependencies.postgres, logger: dependencies.logger),
         github: github,
         wakeups: JobWakeups(
             client: dependencies.postgres, channel: SideEffectDeliverer.channel, logger: dependencies.logger),
-        owner: "dispatcher-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
+        owner: leaseOwner(),
         logger: dependencies.logger)
 }

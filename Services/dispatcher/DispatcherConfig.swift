@@ -14,6 +14,16 @@ struct DispatcherConfig: ServiceConfiguration {
     var machine: MachineShape
     var limits: TaskLimits
     var defaultKeys: DefaultAgentKeys
+    /// `PORTER_WORKER_COMMAND`: the worker entrypoint a local runtime starts, split on spaces.
+    var workerCommand: [String]
+    /// `PORTER_DISPATCH_CONCURRENCY`: tasks one dispatcher moves along at once.
+    var concurrency: Int
+    /// `PORTER_DISPATCH_LEASE`: how long a claimed job stays with a dispatcher that stops answering.
+    var lease: Duration
+    /// `PORTER_SIGN_IN_WAIT`: how long a task waits for a requester without an account to sign in.
+    var signInWait: Duration
+    /// `PORTER_FAULT_CRASH_POINTS`: crash-test fault injection; never set in production.
+    var crashPoints: CrashPoints
 
     var secretValues: [String] {
         [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } + defaultKeys.keys.values.map(\.value)
@@ -32,9 +42,18 @@ struct DispatcherConfig: ServiceConfiguration {
         let machine = MachineShape.read(from: &env, runtime: runtime)
         let limits = TaskLimits.read(from: &env)
         let defaultKeys = DefaultAgentKeys.read(from: &env)
+        let workerCommand = env.optional("PORTER_WORKER_COMMAND", default: []) { value in
+            value.split(separator: " ").map(String.init)
+        }
+        let concurrency = env.optional("PORTER_DISPATCH_CONCURRENCY", default: 16, Parse.positiveInt)
+        let lease = env.optional("PORTER_DISPATCH_LEASE", default: .seconds(60), Parse.duration)
+        let signInWait = env.optional("PORTER_SIGN_IN_WAIT", default: .seconds(15 * 60), Parse.duration)
+        let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, callbackURL: callbackURL!, encryptionKeys: keys!, github: github,
-            app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys)
+            app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys,
+            workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
+            crashPoints: crashPoints)
     }
 }

@@ -10,6 +10,13 @@ public struct FlySettings: Sendable {
     public var app: String?
     public var org: String?
 
+    public init(apiURL: URL, token: Secret<String>?, app: String?, org: String?) {
+        self.apiURL = apiURL
+        self.token = token
+        self.app = app
+        self.org = org
+    }
+
     public static func read(from env: inout EnvironmentReader) -> FlySettings {
         FlySettings(
             apiURL: env.optional("FLY_API_URL", default: URL(string: "https://api.machines.dev")!, Parse.httpURL),

@@ -24,6 +24,9 @@ public struct TaskAttempt: Sendable, Equatable {
     public var flyApp: String?
     public var tokenExpiresAt: Date
     public var state: String
+    /// The attempt's token sealed with the keyring (context `task_token:<task id>`), so whoever takes
+    /// the attempt over after a crash launches with the token its hash vouches for.
+    public var sealedToken: SealedValue?
 
     /// `porter-<task id>-<attempt>`: the same every time this attempt is tried.
     public static func machineName(taskID: UUID, number: Int) -> String {
@@ -40,7 +43,8 @@ public protocol DispatchRepository: Sendable {
     /// The task's attempt still being created (a crash left it), or a new one with `token`'s hash.
     /// Returns the attempt and whether it is new; an existing one keeps its original token.
     func beginAttempt(
-        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, expiresAt: Date
+        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, sealedToken: SealedValue?,
+        expiresAt: Date
     ) async throws -> (attempt: TaskAttempt, isNew: Bool)
 
     /// Records the created Machine's id on the attempt.

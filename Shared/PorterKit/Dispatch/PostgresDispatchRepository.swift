@@ -59,7 +59,8 @@ public struct PostgresDispatchRepository: DispatchRepository {
     }
 
     public func beginAttempt(
-        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, expiresAt: Date
+        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, sealedToken: SealedValue?,
+        expiresAt: Date
     ) async throws -> (attempt: TaskAttempt, isNew: Bool) {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT 1 FROM tasks WHERE id = \(taskID) FOR UPDATE", logger: logger)
@@ -77,9 +78,12 @@ public struct PostgresDispatchRepository: DispatchRepository {
                 ).collect().first?.decode(Int.self) ?? 1
             let row = try await connection.query(
                 """
-                INSERT INTO task_attempts (task_id, number, runtime, machine_name, fly_app, token_hash, token_expires_at)
+                INSERT INTO task_attempts (
+                    task_id, number, runtime, machine_name, fly_app, token_hash, token_expires_at, token_key_id,
+                    sealed_token)
                 VALUES (\(taskID), \(number), \(runtime.rawValue), \(TaskAttempt.machineName(taskID: taskID, number: number)),
-                    \(flyApp), \(ByteBuffer(bytes: token.hash)), \(expiresAt))
+                    \(flyApp), \(ByteBuffer(bytes: token.hash)), \(expiresAt), \(sealedToken?.keyID),
+                    \(sealedToken.map { ByteBuffer(bytes: $0.combined) }))
                 RETURNING \(unescaped: Self.attemptColumns)
                 """, logger: logger
             ).collect().first
@@ -99,13 +103,17 @@ public struct PostgresDispatchRepository: DispatchRepository {
             """, logger: logger)
     }
 
-    static let attemptColumns = "task_id, number, runtime, machine_name, machine_id, fly_app, token_expires_at, state"
+    static let attemptColumns = """
+        task_id, number, runtime, machine_name, machine_id, fly_app, token_expires_at, state, token_key_id, sealed_token
+        """
 
     static func attempt(from row: PostgresRow) throws -> TaskAttempt {
-        let (taskID, number, runtime, name, machineID, flyApp, expires, state) = try row.decode(
-            (UUID, Int, String, String, String?, String?, Date, String).self)
+        let (taskID, number, runtime, name, machineID, flyApp, expires, state, keyID, sealed) = try row.decode(
+            (UUID, Int, String, String, String?, String?, Date, String, String?, ByteBuffer?).self)
+        var sealedToken: SealedValue?
+        if let keyID, let sealed { sealedToken = SealedValue(keyID: keyID, combined: Array(buffer: sealed)) }
         return TaskAttempt(
             taskID: taskID, number: number, runtime: WorkerRuntime(rawValue: runtime) ?? .fly, machineName: name,
-            machineID: machineID, flyApp: flyApp, tokenExpiresAt: expires, state: state)
+            machineID: machineID, flyApp: flyApp, tokenExpiresAt: expires, state: state, sealedToken: sealedToken)
     }
 }

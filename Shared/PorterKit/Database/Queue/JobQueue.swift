@@ -26,4 +26,7 @@ public protocol JobQueue: Sendable {
 
     /// Extends a lease still held by `owner`; false when it was lost.
     func extend(_ id: Int64, owner: String, lease: Duration) async throws -> Bool
+
+    /// How many jobs of `kinds` are waiting or running.
+    func depth(kinds: [String]) async throws -> Int
 }

@@ -68,6 +68,11 @@ public struct PostgresJobQueue: JobQueue {
         ).collect().isEmpty
     }
 
+    public func depth(kinds: [String]) async throws -> Int {
+        try await client.query("SELECT count(*) FROM jobs WHERE kind = ANY(\(kinds))", logger: logger).collect()
+            .first?.decode(Int.self) ?? 0
+    }
+
     /// A Postgres interval literal in milliseconds.
     static func interval(_ duration: Duration) -> String {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000

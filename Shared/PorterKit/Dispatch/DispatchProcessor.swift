@@ -1,0 +1,324 @@
+import Foundation
+import Logging
+import Prometheus
+
+/// What the dispatcher is configured with, beyond its collaborators.
+public struct DispatchSettings: Sendable {
+    public var publicURL: URL
+    public var callbackURL: URL
+    public var limits: TaskLimits
+    /// The names of the operator's `PORTER_DEFAULT_<NAME>` keys.
+    public var defaultKeyNames: Set<String>
+    /// How long a task from someone without a Porter account waits for them to sign in.
+    public var signInWait: Duration
+    /// How often a waiting task looks for its slot again (finishing tasks also wake it).
+    public var waitPoll: Duration
+    /// Backoff for transient failures (GitHub or Fly unavailable), by the job's claim count.
+    public var retry: RetryPolicy
+
+    public init(
+        publicURL: URL, callbackURL: URL, limits: TaskLimits, defaultKeyNames: Set<String>,
+        signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 20, baseDelay: .seconds(1), maxDelay: .seconds(60))
+    ) {
+        self.publicURL = publicURL
+        self.callbackURL = callbackURL
+        self.limits = limits
+        self.defaultKeyNames = defaultKeyNames
+        self.signInWait = signInWait
+        self.waitPoll = waitPoll
+        self.retry = retry
+    }
+}
+
+/// What became of one claimed dispatch job.
+public enum JobOutcome: Sendable, Equatable {
+    /// Nothing more to do for it: the task runs, ended, or is no longer the dispatcher's.
+    case done
+    /// Look again after `delay`: waiting for a slot, or a transient failure.
+    case later(Duration, reason: String)
+}
+
+/// Takes one task from queued to running: authorize the requester, acknowledge on the issue, check
+/// keys, admit under the limits, build the spec, and start exactly one worker for the attempt. Every
+/// step can be repeated after a crash: each one records what it did before the next begins.
+public struct DispatchProcessor: Sendable {
+    let repository: PostgresDispatchRepository
+    let github: GitHubClient
+    let secrets: any UserSecretStore
+    let targets: WorkerTargets
+    let keyring: EncryptionKeyring
+    let settings: DispatchSettings
+    let crashPoints: CrashPoints
+    let dispatchLatency: DurationHistogram?
+    let logger: Logger
+
+    public init(
+        repository: PostgresDispatchRepository, github: GitHubClient, secrets: any UserSecretStore,
+        targets: WorkerTargets, keyring: EncryptionKeyring, settings: DispatchSettings,
+        crashPoints: CrashPoints = .none, metrics: ServiceMetrics? = nil, logger: Logger
+    ) {
+        self.repository = repository
+        self.github = github
+        self.secrets = secrets
+        self.targets = targets
+        self.keyring = keyring
+        self.settings = settings
+        self.crashPoints = crashPoints
+        self.dispatchLatency = metrics?.histogram(
+            "dispatch_duration", help: "From the task's creation to its worker being created.")
+        self.logger = logger
+    }
+
+    public func process(_ job: ClaimedJob) async -> JobOutcome {
+        guard let taskID = job.taskID else { return .done }
+        var logger = logger
+        logger[metadataKey: "task_id"] = "\(taskID.uuidString.lowercased())"
+        do {
+            guard let state = try await repository.state(taskID: taskID) else { return .done }
+            switch state.task.status {
+            case .queued: return try await admit(state, logger: logger)
+            case .dispatching: return try await launch(state, logger: logger)
+            case .running, .succeeded, .failed, .timedOut, .cancelled: return .done
+            }
+        } catch {
+            logger.warning("dispatch step failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
+            return .later(settings.retry.delay(afterAttempt: min(job.attempts, 16)), reason: "\(error)")
+        }
+    }
+
+    // MARK: queued → dispatching
+
+    func admit(_ state: DispatchState, logger: Logger) async throws -> JobOutcome {
+        let task = state.task
+        if state.authorizedPermission == nil {
+            if let refused = try await authorize(task, logger: logger) { return refused }
+        }
+        let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
+        switch KeyDecision.decide(
+            agent: task.request.agent, hasAccount: state.requesterHasAccount, userKeys: userKeys,
+            defaultKeys: settings.defaultKeyNames)
+        {
+        case .ready: break
+        case .missing(let names):
+            return try await fail(
+                task, reason: "no \(names.joined(separator: " or ")) for \(task.request.agent.rawValue)",
+                reply: Self.missingKeyReply(task, names: names, publicURL: settings.publicURL))
+        case .signInNeeded:
+            return try await waitForSignIn(task)
+        }
+        switch try await repository.admit(taskID: task.id, maxActivePerUser: settings.limits.maxActivePerUser) {
+        case .admitted:
+            try await repository.notify(task, notices: status(task, .starting))
+            guard let admitted = try await repository.state(taskID: task.id) else { return .done }
+            return try await launch(admitted, logger: logger)
+        case .waitingForUserSlot(let active):
+            try await repository.noteWaiting(
+                task, reason: "waiting for a slot (\(active) active)",
+                notices: status(
+                    task, .waitingForUserSlot(active: active, limit: settings.limits.maxActivePerUser)))
+            return .later(settings.waitPoll, reason: "waiting for a slot")
+        case .waitingForIssue(let blocker):
+            try await repository.noteWaiting(
+                task, reason: "waiting for task \(blocker.uuidString.lowercased())",
+                notices: status(task, .waitingForIssue(blockedBy: blocker)))
+            return .later(settings.waitPoll, reason: "waiting for another task on the issue")
+        case .notQueued, .notFound:
+            return .done
+        }
+    }
+
+    /// Checks the requester's permission; returns the outcome when they may not run tasks. Any
+    /// error from GitHub fails closed: the task waits and is checked again.
+    func authorize(_ task: PorterTask, logger: Logger) async throws -> JobOutcome? {
+        let (owner, repo) = try Self.split(task.issue.repositoryFullName)
+        let permission: GitHubPermission
+        do {
+            permission = try await github.collaboratorPermission(
+                installationID: Int(task.issue.installationID), owner: owner, repo: repo, user: task.requester.login)
+        } catch {
+            logger.warning(
+                "permission check failed; the task waits", metadata: ["error": "\(String(reflecting: error))"])
+            return .later(settings.retry.delay(afterAttempt: 3), reason: "permission check failed: \(error)")
+        }
+        guard permission.canWrite else {
+            logger.notice("requester may not run tasks", metadata: ["permission": "\(permission.rawValue)"])
+            return try await fail(
+                task, reason: "@\(task.requester.login) has \(permission.rawValue) permission",
+                reply: """
+                    @\(task.requester.login) Porter runs tasks only for people with write, maintain or admin \
+                    permission on this repository; you have \(permission.rawValue).
+                    """)
+        }
+        try await repository.recordAuthorization(
+            task, permission: permission, notices: TaskNotice.acknowledgement(task) + status(task, .queued))
+        return nil
+    }
+
+    func waitForSignIn(_ task: PorterTask) async throws -> JobOutcome {
+        let signIn = settings.publicURL.absoluteString
+        if Date().timeIntervalSince(task.createdAt) >= Double(settings.signInWait.components.seconds) {
+            return try await fail(
+                task, reason: "@\(task.requester.login) did not sign in to Porter",
+                reply:
+                    "@\(task.requester.login) this task ended: nobody signed in at \(signIn) to provide keys in time.")
+        }
+        try await repository.noteWaiting(
+            task, reason: "waiting for sign-in",
+            notices: [
+                TaskNotice.reply(
+                    task, purpose: "sign-in",
+                    body: """
+                        @\(task.requester.login) Porter needs an API key for `\(task.request.agent.rawValue)` to run \
+                        this. Sign in at \(signIn) and add one in your settings; the task starts when you do \
+                        (it waits \(StatusComment.format(settings.signInWait))).
+                        """)
+            ] + status(task, .waitingForSignIn))
+        return .later(min(settings.waitPoll * 6, .seconds(30)), reason: "waiting for sign-in")
+    }
+
+    // MARK: dispatching → running
+
+    func launch(_ state: DispatchState, logger: Logger) async throws -> JobOutcome {
+        let task = state.task
+        let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
+        let spec = try await specification(for: state, userKeys: userKeys)
+        // Only the Fly token is opened here; provider keys stay sealed until the worker asks for them.
+        let flyToken =
+            userKeys.contains("FLY_API_TOKEN")
+            ? try await secrets.value(userID: task.requester.id, name: "FLY_API_TOKEN") : nil
+        let target: WorkerTarget
+        do {
+            target = try await targets.target(
+                userToken: flyToken, app: state.requesterFlyApp, org: state.requesterFlyOrg)
+        } catch let problem as WorkerTargetProblem {
+            return try await fail(
+                task, reason: problem.description, reply: "Porter could not start a worker: \(problem)")
+        }
+        let fresh = TaskToken.generate()
+        let context = "task_token:\(task.id.uuidString.lowercased())"
+        let (attempt, isNew) = try await repository.beginAttempt(
+            taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, token: fresh,
+            sealedToken: keyring.seal(Data(fresh.value.utf8), context: context), expiresAt: spec.deadline)
+        crashPoints.hit(.afterAttempt)
+        let token: TaskToken
+        if isNew {
+            token = fresh
+        } else if let sealed = attempt.sealedToken {
+            token = TaskToken(value: try keyring.openString(sealed, context: context))
+        } else {
+            throw WorkerTargetProblem("attempt \(attempt.number) has no token to relaunch with")
+        }
+        let launch = WorkerLaunch(
+            taskID: task.id, attempt: attempt.number, machineName: attempt.machineName,
+            callbackURL: settings.callbackURL, token: token, deadline: spec.deadline)
+        let machineID: String
+        do {
+            machineID = try await crashPoints.during(.createInFlight) { try await target.launcher.launch(launch) }
+        } catch let error as APIError where !error.isTransient {
+            return try await fail(
+                task, reason: "the worker could not be created: \(error)",
+                reply:
+                    "Porter could not start a worker: Fly.io answered \(error.statusCode.map(String.init) ?? "an error")."
+            )
+        }
+        crashPoints.hit(.afterCreate)
+        let outcome = try await repository.markRunning(
+            task, attempt: attempt.number, machineID: machineID, notices: status(task, .running))
+        if outcome.moved {
+            dispatchLatency?.record(Duration.seconds(Date().timeIntervalSince(task.createdAt)))
+            logger.info(
+                "worker started",
+                metadata: [
+                    "machine_id": "\(machineID)", "attempt": "\(attempt.number)", "runtime": "\(target.runtime)",
+                ])
+        }
+        return .done
+    }
+
+    /// The stored spec, or a new one: the prompt from the issue, the command and the repository's
+    /// instruction files, the branch, the base branch and the deadline.
+    func specification(for state: DispatchState, userKeys: Set<String>) async throws -> TaskSpec {
+        if let spec = state.spec { return spec }
+        let task = state.task
+        let installation = Int(task.issue.installationID)
+        let (owner, repo) = try Self.split(task.issue.repositoryFullName)
+        let base: String
+        if let requested = task.request.baseBranch {
+            base = requested
+        } else {
+            base = try await github.repository(installationID: installation, owner: owner, repo: repo).defaultBranch
+        }
+        let issue = try await github.issue(
+            installationID: installation, owner: owner, repo: repo, number: task.issue.number)
+        var files: [(path: String, content: String)] = []
+        for path in ["AGENTS.md", "CLAUDE.md"] {
+            if let content = try await github.fileContents(
+                installationID: installation, owner: owner, repo: repo, path: path, ref: base)
+            {
+                files.append((path, content))
+            }
+        }
+        let prompt = PromptBuilder().build(
+            PromptBuilder.Input(
+                repository: task.issue.repositoryFullName, issueNumber: task.issue.number, issueTitle: issue.title,
+                issueBody: issue.body ?? "", instructions: task.request.instructions, requester: task.requester.login,
+                repositoryFiles: files))
+        let usesOwnKeys = task.request.agent.keyNames.contains { userKeys.contains($0) }
+        let spec = TaskSpec(
+            prompt: prompt, branch: TaskSpec.branchName(taskID: task.id, issue: task.issue.number), baseBranch: base,
+            deadline: Date().addingTimeInterval(Double(settings.limits.timeout.components.seconds)),
+            keySource: usesOwnKeys ? "user" : "operator")
+        try await repository.recordSpec(task.id, spec)
+        // Another dispatcher may have recorded its spec first: use whichever is stored.
+        return try await repository.state(taskID: task.id)?.spec ?? spec
+    }
+
+    // MARK: helpers
+
+    func fail(_ task: PorterTask, reason: String, reply: String) async throws -> JobOutcome {
+        _ = try await repository.end(
+            task, as: .failed, reason: reason,
+            notices: [TaskNotice.reply(task, purpose: "failed", body: reply)]
+                + status(task, .finished(.failed, detail: reply)))
+        return .done
+    }
+
+    func status(_ task: PorterTask, _ phase: StatusComment.Phase) -> [TaskNotice] {
+        TaskNotice.status(task, phase, publicURL: settings.publicURL)
+    }
+
+    static func missingKeyReply(_ task: PorterTask, names: [String], publicURL: URL) -> String {
+        let settingsURL = publicURL.appendingPathComponent("settings").absoluteString
+        return """
+            @\(task.requester.login) `\(task.request.agent.rawValue)` needs \
+            \(names.map { "`\($0)`" }.joined(separator: " or ")), and neither you nor the operator has set one. \
+            Add it at \(settingsURL), then comment `@porter retry`.
+            """
+    }
+
+    static func split(_ fullName: String) throws -> (String, String) {
+        let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw WorkerTargetProblem("repository name \(fullName) is malformed") }
+        return (parts[0], parts[1])
+    }
+}
+
+/// Whose keys a task runs on, decided from names only: no key is opened to decide it.
+public enum KeyDecision: Sendable, Equatable {
+    case ready(source: String)
+    /// The requester has an account but neither they nor the operator have a key the agent takes.
+    case missing([String])
+    /// No account and no operator key: the requester must sign in.
+    case signInNeeded
+
+    public static func decide(
+        agent: Agent, hasAccount: Bool, userKeys: Set<String>, defaultKeys: Set<String>
+    )
+        -> KeyDecision
+    {
+        if hasAccount, agent.keyNames.contains(where: userKeys.contains) { return .ready(source: "user") }
+        if agent.keyNames.contains(where: defaultKeys.contains) { return .ready(source: "operator") }
+        return hasAccount ? .missing(agent.keyNames) : .signInNeeded
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// What the dispatcher knows of a task when it picks up its job, beyond the task itself.
+public struct DispatchState: Sendable {
+    public var task: PorterTask
+    /// The requester's permission, once checked; nil before.
+    public var authorizedPermission: String?
+    /// The task spec, once built.
+    public var spec: TaskSpec?
+    public var cancelRequested: Bool
+    /// Whether the requester has a Porter account (signed in at least once).
+    public var requesterHasAccount: Bool
+    /// The requester's own Fly app and org from their settings.
+    public var requesterFlyApp: String?
+    public var requesterFlyOrg: String?
+}
+
+/// What a worker is told to do: built once by the dispatcher, served to the worker by callback-receiver.
+public struct TaskSpec: Sendable, Equatable {
+    public var prompt: String
+    public var branch: String
+    public var baseBranch: String
+    public var deadline: Date
+    /// Whose provider keys the agent runs on: `user` or `operator`.
+    public var keySource: String
+
+    public init(prompt: String, branch: String, baseBranch: String, deadline: Date, keySource: String) {
+        self.prompt = prompt
+        self.branch = branch
+        self.baseBranch = baseBranch
+        self.deadline = deadline
+        self.keySource = keySource
+    }
+
+    /// `porter/issue-<n>-<first 8 of the task id>`: unique per task, readable in the branch list.
+    public static func branchName(taskID: UUID, issue: Int) -> String {
+        "porter/issue-\(issue)-\(taskID.uuidString.lowercased().prefix(8))"
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+extension PostgresDispatchRepository {
+    public func state(taskID: UUID) async throws -> DispatchState? {
+        guard let task = try await PostgresTaskRepository(client: client, logger: logger).find(id: taskID) else {
+            return nil
+        }
+        let row = try await client.query(
+            """
+            SELECT authorized_permission, prompt, branch, base_branch, deadline_at, key_source,
+                cancel_requested_at IS NOT NULL,
+                EXISTS (SELECT 1 FROM users WHERE users.id = tasks.requester_id),
+                (SELECT fly_app FROM user_settings WHERE user_id = tasks.requester_id),
+                (SELECT fly_org FROM user_settings WHERE user_id = tasks.requester_id)
+            FROM tasks WHERE id = \(taskID)
+            """, logger: logger
+        ).collect().first
+        guard let row else { return nil }
+        let (permission, prompt, branch, base, deadline, keySource, cancelRequested, hasAccount, flyApp, flyOrg) =
+            try row.decode((String?, String?, String?, String?, Date?, String?, Bool, Bool, String?, String?).self)
+        var spec: TaskSpec?
+        if let prompt, let branch, let base, let deadline, let keySource {
+            spec = TaskSpec(prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource)
+        }
+        return DispatchState(
+            task: task, authorizedPermission: permission, spec: spec, cancelRequested: cancelRequested,
+            requesterHasAccount: hasAccount, requesterFlyApp: flyApp, requesterFlyOrg: flyOrg)
+    }
+
+    public func recordAuthorization(
+        _ task: PorterTask, permission: GitHubPermission, notices: [TaskNotice]
+    ) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            let updated = try await connection.query(
+                """
+                UPDATE tasks SET authorized_permission = \(permission.rawValue), authorized_at = now()
+                WHERE id = \(task.id) AND authorized_permission IS NULL
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !updated.isEmpty else { return }
+            try await PostgresTaskRepository.appendEvent(
+                on: connection, taskID: task.id, kind: "authorized",
+                message: "@\(task.requester.login) has \(permission.rawValue) permission", logger: logger)
+            try await PostgresSideEffectQueue.enqueue(notices, for: task, on: connection, logger: logger)
+        }
+    }
+
+    public func noteWaiting(_ task: PorterTask, reason: String, notices: [TaskNotice]) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            let changed = try await connection.query(
+                """
+                UPDATE tasks SET status_reason = \(reason)
+                WHERE id = \(task.id) AND status = 'queued' AND status_reason IS DISTINCT FROM \(reason)
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !changed.isEmpty else { return }
+            try await PostgresTaskRepository.appendEvent(
+                on: connection, taskID: task.id, kind: "waiting", message: reason, logger: logger)
+            try await PostgresSideEffectQueue.enqueue(notices, for: task, on: connection, logger: logger)
+        }
+    }
+
+    public func notify(_ task: PorterTask, notices: [TaskNotice]) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await PostgresSideEffectQueue.enqueue(notices, for: task, on: connection, logger: logger)
+        }
+    }
+
+    public func end(
+        _ task: PorterTask, as status: TaskStatus, reason: String, notices: [TaskNotice]
+    ) async throws -> TransitionOutcome {
+        try await client.withTransaction(logger: logger) { connection in
+            let current = try await connection.query(
+                "SELECT status FROM tasks WHERE id = \(task.id) FOR UPDATE", logger: logger
+            ).collect().first?.decode(String.self)
+            guard let current, let currentStatus = TaskStatus(rawValue: current) else { return .notFound }
+            guard currentStatus.canMove(to: status) else { return .unchanged(current: currentStatus) }
+            try await connection.query(
+                "UPDATE tasks SET status = \(status.rawValue), status_reason = \(reason) WHERE id = \(task.id)",
+                logger: logger)
+            try await PostgresTaskRepository.appendEvent(
+                on: connection, taskID: task.id, kind: "status", message: "\(status.rawValue): \(reason)",
+                logger: logger)
+            try await PostgresSideEffectQueue.enqueue(notices, for: task, on: connection, logger: logger)
+            return .moved(from: currentStatus)
+        }
+    }
+
+    public func recordSpec(_ taskID: UUID, _ spec: TaskSpec) async throws {
+        try await client.query(
+            """
+            UPDATE tasks SET prompt = \(spec.prompt), branch = \(spec.branch), base_branch = \(spec.baseBranch),
+                deadline_at = \(spec.deadline), key_source = \(spec.keySource)
+            WHERE id = \(taskID) AND prompt IS NULL
+            """, logger: logger)
+    }
+
+    public func markRunning(
+        _ task: PorterTask, attempt: Int, machineID: String, notices: [TaskNotice]
+    ) async throws -> TransitionOutcome {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                UPDATE task_attempts SET machine_id = \(machineID), state = 'created', started_at = now()
+                WHERE task_id = \(task.id) AND number = \(attempt)
+                """, logger: logger)
+            let moved = try await connection.query(
+                """
+                UPDATE tasks SET status = 'running', status_reason = NULL, started_at = now()
+                WHERE id = \(task.id) AND status = 'dispatching'
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !moved.isEmpty else {
+                let current = try await connection.query(
+                    "SELECT status FROM tasks WHERE id = \(task.id)", logger: logger
+                ).collect().first?.decode(String.self)
+                return current.flatMap(TaskStatus.init(rawValue:)).map { .unchanged(current: $0) } ?? .notFound
+            }
+            try await PostgresTaskRepository.appendEvent(
+                on: connection, taskID: task.id, attempt: attempt, kind: "status",
+                message: "running on \(machineID)", logger: logger)
+            try await PostgresSideEffectQueue.enqueue(notices, for: task, on: connection, logger: logger)
+            return .moved(from: .dispatching)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import Testing
+
+/// Who may run a task: write, maintain and admin; everyone else is told why and touches nothing.
+@Suite struct DispatchAuthorizationTests {
+    @Test(arguments: ["admin", "maintain", "write"])
+    func collaboratorsWhoMayWriteGetAMachine(role: String) async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: role)
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            let id = try await world.request(by: "alice")
+            try await world.settle(world.dispatcher())
+
+            #expect(try await world.status(id).0 == "running")
+            #expect(world.fly.machines.count == 1)
+            let attempt = try await world.database.query(
+                "SELECT machine_id, state FROM task_attempts WHERE task_id = \(id)"
+            ).collect().first?.decode((String?, String).self)
+            #expect(attempt?.0 == world.fly.machines.first?.id)
+            #expect(attempt?.1 == "created")
+        }
+    }
+
+    @Test(arguments: ["triage", "read", "none"])
+    func everyoneElseIsToldWhyAndTouchesNoKey(role: String) async throws {
+        try await DispatchWorld.run { world in
+            if role == "none" {
+                world.emulator.addUser("mallory")
+            } else {
+                world.emulator.setRole(owner: "acme", repo: "widgets", user: "mallory", role: role)
+            }
+            try await world.signUp("mallory", secrets: ["ANTHROPIC_API_KEY": "sk-ant-mallory-0123456789abcdef"])
+            let id = try await world.request(by: "mallory")
+            try await world.settle(world.dispatcher())
+
+            let (status, reason) = try await world.status(id)
+            #expect(status == "failed")
+            #expect(reason == "@mallory has \(role) permission")
+            #expect(world.fly.machines.isEmpty)
+            #expect(world.fly.receivedRequests.isEmpty)
+            #expect(world.secrets.accesses.isEmpty)
+            #expect(world.comments.contains { $0.contains("@mallory Porter runs tasks only for people with write") })
+            #expect(world.labels == ["porter:failed"])
+        }
+    }
+
+    @Test func aPermissionCheckThatFailsKeepsTheTaskWaitingUntilGitHubAnswers() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            world.emulator.faults.add(
+                .init(method: "GET", pathPrefix: "/repos/acme/widgets/collaborators/alice", status: 502, remaining: 100)
+            )
+            let id = try await world.request(by: "alice")
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher)
+
+            #expect(try await world.status(id).0 == "queued")
+            #expect(world.fly.machines.isEmpty)
+            #expect(world.secrets.accesses.isEmpty)
+            let error = try await world.database.query("SELECT last_error FROM jobs WHERE task_id = \(id)")
+                .collect().first?.decode(String?.self)
+            #expect(error?.contains("permission check failed") == true)
+
+            world.emulator.faults.reset()
+            try await world.database.query("UPDATE jobs SET run_after = now()")
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id).0 == "running")
+            #expect(world.fly.machines.count == 1)
+        }
+    }
+
+    @Test func aRunningTaskIsAcknowledgedWithOneStatusCommentEditedInPlace() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            let id = try await world.request(by: "alice")
+            try await world.settle(world.dispatcher())
+
+            let comments = world.comments
+            #expect(comments.count == 2, "\(comments)")
+            let status = try #require(comments.last)
+            #expect(status.contains("running"))
+            #expect(status.contains("Agent `claude`"))
+            #expect(status.contains("model `default`"))
+            #expect(status.contains("elapsed"))
+            #expect(status.contains("https://porter.example.com/tasks/\(id.uuidString.lowercased())"))
+            #expect(world.labels == ["porter:running"])
+            let trigger = try #require(
+                try await world.database.query("SELECT trigger_comment_id FROM tasks WHERE id = \(id)").collect()
+                    .first?.decode(Int64.self))
+            #expect(world.emulator.reactions(commentID: Int(trigger)) == ["eyes"])
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+
+/// A dispatcher wired to real Postgres, the GitHub emulator (acme/widgets, issue #1) and the Fly
+/// emulator (one org, one app, the operator's token), driven one job at a time by the test.
+struct DispatchWorld: Sendable {
+    static let publicURL = URL(string: "https://porter.example.com")!
+    static let keyring = try! EncryptionKeyring(keys: [("k1", Array(repeating: 3, count: 32))])
+
+    let github: GitHubWorld
+    let fly: FlyEmulator
+    let flyURL: URL
+    let database: PostgresClient
+    let client: GitHubClient
+    let secrets: RecordingSecretStore
+
+    /// Options a test may change before building the dispatcher.
+    struct Options: Sendable {
+        var maxActivePerUser = 5
+        var defaultKeys: Set<String> = []
+        var signInWait: Duration = .seconds(60)
+        var operatorFlyToken: String? = FlyHarness.orgToken
+        var operatorFlyApp: String? = FlyHarness.app
+        var flyOrg: String? = FlyHarness.org
+    }
+
+    static func run(_ body: @escaping @Sendable (DispatchWorld) async throws -> Void) async throws {
+        let github = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await FlyHarness.withEmulator { fly, flyURL in
+                try await github.live { client, _ in
+                    var client = client
+                    // GitHub's one mutation a second per installation would make these tests crawl.
+                    client.mutationSpacing = .milliseconds(5)
+                    let secrets = RecordingSecretStore(
+                        PostgresUserSecretStore(client: database, keyring: keyring, logger: TestDatabase.logger))
+                    try await body(
+                        DispatchWorld(
+                            github: github, fly: fly, flyURL: flyURL, database: database, client: client,
+                            secrets: secrets))
+                }
+            }
+        }
+    }
+
+    var emulator: GitHubEmulator { github.emulator }
+
+    func dispatcher(_ options: Options = Options()) -> TaskDispatcher {
+        let logger = TestDatabase.logger
+        let targets = WorkerTargets(
+            runtime: .fly,
+            fly: FlySettings(
+                apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
+                org: options.flyOrg),
+            shape: MachineShape(image: "sleeper", cpus: 1, memoryMB: 256, region: "ams"), local: nil, metrics: nil,
+            logger: logger)
+        let processor = DispatchProcessor(
+            repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
+            targets: targets, keyring: Self.keyring,
+            settings: DispatchSettings(
+                publicURL: Self.publicURL, callbackURL: URL(string: "https://porter.example.com/callbacks")!,
+                limits: TaskLimits(timeout: .seconds(1800), maxActivePerUser: options.maxActivePerUser),
+                defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
+                retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50))),
+            logger: logger)
+        return TaskDispatcher(
+            queue: PostgresJobQueue(client: database, logger: logger),
+            wakeups: JobWakeups(client: database, logger: logger), processor: processor, owner: "test-dispatcher",
+            logger: logger)
+    }
+
+    /// A command from `login` on issue #1 (or `issue`), stored as the gateway stores it: the
+    /// triggering comment on GitHub, the task, and its dispatch job.
+    @discardableResult
+    func request(
+        by login: String, agent: Agent = .claude, issue: Int = 1, userID: Int64 = 501
+    ) async throws -> UUID {
+        let comment = try await emulator.comment(
+            owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: issue, author: login,
+            body: "@porter \(agent.rawValue) fix it")
+        let task = try await PostgresTaskRepository(client: database, logger: TestDatabase.logger).create(
+            NewTask(
+                issue: IssueReference(
+                    installationID: Int64(github.installationID), repositoryID: 77,
+                    repositoryFullName: "\(GitHubWorld.owner)/\(GitHubWorld.repo)", number: issue),
+                requester: Requester(id: userID, login: login),
+                request: TaskRequest(agent: agent, instructions: "fix it"), triggerCommentID: Int64(comment)))
+        try await database.query(
+            "INSERT INTO jobs (kind, task_id, priority) VALUES ('dispatch', \(task.id), 1)", logger: TestDatabase.logger
+        )
+        return task.id
+    }
+
+    /// Gives `login` a Porter account, with `secrets` stored sealed and Fly settings.
+    func signUp(
+        _ login: String, id: Int64 = 501, secrets values: [String: String] = [:], flyApp: String? = nil,
+        flyOrg: String? = nil
+    ) async throws {
+        try await database.query("INSERT INTO users (id, login) VALUES (\(id), \(login))", logger: TestDatabase.logger)
+        try await database.query(
+            "INSERT INTO user_settings (user_id, fly_app, fly_org) VALUES (\(id), \(flyApp), \(flyOrg))",
+            logger: TestDatabase.logger)
+        for (name, value) in values { try await secrets.inner.put(userID: id, name: name, value: value) }
+    }
+
+    /// Runs ready dispatch jobs until none is ready, then delivers the GitHub side effects they queued.
+    func settle(_ dispatcher: TaskDispatcher) async throws {
+        while try await dispatcher.runOne() {}
+        let deliverer = SideEffectDeliveryTests.deliverer(database, client)
+        try await SideEffectDeliveryTests.drain(deliverer, database)
+    }
+
+    func status(_ id: UUID) async throws -> (String, String?) {
+        try await database.query("SELECT status, status_reason FROM tasks WHERE id = \(id)").collect().first!
+            .decode((String, String?).self)
+    }
+
+    var comments: [String] { emulator.comments(owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: 1) }
+    var labels: [String] { emulator.labels(owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: 1) }
+}
+
+/// The real secret store, counting what the dispatcher asks of it.
+final class RecordingSecretStore: UserSecretStore, @unchecked Sendable {
+    let inner: PostgresUserSecretStore
+    private let lock = NSLock()
+    private var reads: [String] = []
+
+    init(_ inner: PostgresUserSecretStore) { self.inner = inner }
+
+    /// Every read, as `names:<user>` or `value:<user>:<name>`.
+    var accesses: [String] { lock.withLock { reads } }
+
+    func put(userID: Int64, name: String, value: String) async throws {
+        try await inner.put(userID: userID, name: name, value: value)
+    }
+
+    func names(userID: Int64) async throws -> Set<String> {
+        lock.withLock { reads.append("names:\(userID)") }
+        return try await inner.names(userID: userID)
+    }
+
+    func value(userID: Int64, name: String) async throws -> String? {
+        lock.withLock { reads.append("value:\(userID):\(name)") }
+        return try await inner.value(userID: userID, name: name)
+    }
+}
