@@ -136,7 +136,10 @@ let package = Package(
             name: "ServiceTests",
             dependencies: [
                 "PorterKit",
+                "PorterEmulators",
                 "PorterTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 "WebhookGateway", "Dispatcher", "CallbackReceiver", "Watchdog", "WebAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -43,6 +43,8 @@ public struct CrashPoints: Sendable {
     /// Maybe dies here.
     public func hit(_ point: Point) {
         guard let probability = probabilities[point], Double.random(in: 0..<1) < probability else { return }
+        // Said on stderr first, so a crash test can tell which point each death came from.
+        FileHandle.standardError.write(Data("crash point \(point.rawValue)\n".utf8))
         kill(getpid(), SIGKILL)
     }
 
