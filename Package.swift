@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "PorterKit", targets: ["PorterKit"]),
         .library(name: "PorterEmulators", targets: ["PorterEmulators"]),
         .executable(name: "porter-emulator", targets: ["PorterEmulator"]),
+        .executable(name: "porter-bench", targets: ["PorterBench"]),
     ] + services.map { .executable(name: $0.product, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -102,6 +103,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/porter-emulator",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PorterBench",
+            dependencies: [
+                "PorterKit",
+                "PorterEmulators",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "benchmarks/PorterBench",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -37,7 +37,8 @@ import _CryptoExtras
         fly.addOrganization(Self.org)
         // 3 % of creates fail before taking effect, 2 % after (the answer is lost on the way back).
         fly.faults.add(.init(method: "POST", pathPrefix: "/v1/apps/", status: 503, probability: 0.03))
-        fly.faults.add(.init(method: "POST", pathPrefix: "/v1/apps/", status: 502, probability: 0.02, afterHandling: true))
+        fly.faults.add(
+            .init(method: "POST", pathPrefix: "/v1/apps/", status: 502, probability: 0.02, afterHandling: true))
         var seed = Seed()
         for user in 0..<Self.users {
             let login = "u\(user)"
@@ -141,15 +142,17 @@ import _CryptoExtras
         #expect(Set(attempts.map(\.0)).count == total)
         #expect(machines.count == total)
         for (_, _, name, machineID) in attempts {
-            #expect(machineID != nil && byName[name]?.first?.id == machineID, "attempt \(name) has \(machineID ?? "none")")
+            #expect(
+                machineID != nil && byName[name]?.first?.id == machineID, "attempt \(name) has \(machineID ?? "none")")
         }
 
         // The run was really disturbed: dispatchers died at the named points, and Fly failed creates.
         let deaths = supervisor.crashPointsHit
         #expect(deaths.count >= 3, "only \(deaths.count) dispatcher deaths")
         #expect(fly.faults.injectedCount > 0)
-        print("crash test: \(deaths.count) deaths \(Dictionary(grouping: deaths, by: { $0 }).mapValues(\.count)), "
-            + "\(fly.faults.injectedCount) Fly faults, peaks \(peaks.withLock { $0 })")
+        print(
+            "crash test: \(deaths.count) deaths \(Dictionary(grouping: deaths, by: { $0 }).mapValues(\.count)), "
+                + "\(fly.faults.injectedCount) Fly faults, peaks \(peaks.withLock { $0 })")
     }
 
     /// The most tasks dispatching or running for one user, and for one issue, right now.
@@ -201,7 +204,8 @@ final class Supervisor: @unchecked Sendable {
             return dead
         }
         for process in dead {
-            let point = process.output.split(separator: "\n").last { $0.hasPrefix("crash point ") }
+            let point =
+                process.output.split(separator: "\n").last { $0.hasPrefix("crash point ") }
                 .map { String($0.dropFirst("crash point ".count)) } ?? "exited: \(process.output.suffix(2000))"
             lock.withLock { deaths.append(point) }
             process.terminate()

@@ -3,8 +3,8 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// The dispatcher's worker loop: `concurrency` workers claim `dispatch` jobs one at a time under a
-/// lease and run each through the `DispatchProcessor`. Woken by NOTIFY on the jobs channel, with a
+/// The dispatcher's worker loop: claims `dispatch` jobs under a lease, up to `concurrency` in hand
+/// at once, and runs each through the `DispatchProcessor`. Woken by NOTIFY on the jobs channel, with a
 /// backstop poll; on graceful shutdown each worker finishes the job in hand and stops.
 public struct TaskDispatcher: Service {
     public static let jobKind = "dispatch"
@@ -48,24 +48,38 @@ public struct TaskDispatcher: Service {
                 }
                 await signal.finish()
             }
-            for _ in 0..<concurrency {
-                group.addTask { await work(signal) }
-            }
+            group.addTask { await claimLoop(signal) }
         }
     }
 
-    /// Claims and runs jobs until none is ready, then sleeps until the next wake-up.
-    func work(_ signal: WakeSignal) async {
-        while true {
-            let seen = await signal.generation
-            do {
-                while try await runOne() {
-                    if await signal.isFinished { return }
+    /// Claims as many ready jobs as there are free slots, in one query, and runs each in its own
+    /// task; sleeps until the next wake-up when none is ready. A burst is claimed in batches, a
+    /// trickle one job at a time.
+    func claimLoop(_ signal: WakeSignal) async {
+        let slots = Slots(concurrency)
+        await withDiscardingTaskGroup { group in
+            while true {
+                let free = await slots.available()
+                if await signal.isFinished { return }
+                let seen = await signal.generation
+                var jobs: [ClaimedJob] = []
+                do {
+                    jobs = try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: free)
+                } catch {
+                    logger.error("claiming dispatch jobs failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
-            } catch {
-                logger.error("claiming dispatch jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+                guard !jobs.isEmpty else {
+                    guard await signal.wait(after: seen) else { return }
+                    continue
+                }
+                await slots.take(jobs.count)
+                for job in jobs {
+                    group.addTask {
+                        await handle(job)
+                        await slots.give()
+                    }
+                }
             }
-            guard await signal.wait(after: seen) else { return }
         }
     }
 
@@ -74,6 +88,12 @@ public struct TaskDispatcher: Service {
     public func runOne() async throws -> Bool {
         guard let job = try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: 1).first
         else { return false }
+        await handle(job)
+        return true
+    }
+
+    /// Runs one claimed job through the processor and completes or releases it.
+    func handle(_ job: ClaimedJob) async {
         claims?.increment()
         crashPoints.hit(.afterClaim)
         // A slow step (Fly retrying a create) must not outlive the lease and let a second dispatcher in.
@@ -84,15 +104,43 @@ public struct TaskDispatcher: Service {
             }
         }
         defer { keeper.cancel() }
-        switch await processor.process(job) {
-        case .done:
-            if try await !queue.complete(job.id, owner: owner) {
-                logger.warning("dispatch job lease lost before completion", metadata: ["job_id": "\(job.id)"])
+        let outcome = await processor.process(job)
+        do {
+            switch outcome {
+            case .done:
+                if try await !queue.complete(job.id, owner: owner) {
+                    logger.warning("dispatch job lease lost before completion", metadata: ["job_id": "\(job.id)"])
+                }
+            case .later(let delay, let reason):
+                _ = try await queue.release(job.id, owner: owner, after: delay, error: reason)
             }
-        case .later(let delay, let reason):
-            _ = try await queue.release(job.id, owner: owner, after: delay, error: reason)
+        } catch {
+            // The lease runs out and another claim picks the job up again.
+            logger.error(
+                "finishing a dispatch job failed",
+                metadata: ["job_id": "\(job.id)", "error": "\(String(reflecting: error))"])
         }
-        return true
+    }
+}
+
+/// Counts a dispatcher's free processing slots; the claimer waits for one before claiming.
+actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    /// Waits until a slot is free and returns how many are.
+    func available() async -> Int {
+        while free == 0 { await withCheckedContinuation { waiting.append($0) } }
+        return free
+    }
+
+    func take(_ count: Int) { free -= count }
+
+    func give() {
+        free += 1
+        if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 }
 
