@@ -123,7 +123,18 @@ import _CryptoExtras
             if settled == total { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        try supervisor.restartDead()
+        let survivor = try #require(supervisor.anyRunning)
+        try await survivor.waitUntilServing()
+        let metrics = try await survivor.get("/metrics").body
         supervisor.stopAll()
+        for series in [
+            "porter_dispatcher_claims_total", "porter_dispatcher_queue_depth_jobs",
+            "porter_dispatcher_github_calls_total",
+            "porter_dispatcher_fly_calls_total", "porter_dispatcher_dispatch_duration_seconds_bucket",
+        ] {
+            #expect(metrics.contains(series), "\(series) is missing from /metrics")
+        }
 
         #expect(settled == total, "only \(settled) of \(total) tasks reached running or a terminal state")
         let failed = try await database.query("SELECT status_reason FROM tasks WHERE status = 'failed' LIMIT 5")
@@ -145,6 +156,10 @@ import _CryptoExtras
             #expect(
                 machineID != nil && byName[name]?.first?.id == machineID, "attempt \(name) has \(machineID ?? "none")")
         }
+
+        // No requester's key or Fly token ever reached a Machine config.
+        let sent = fly.receivedRequests.filter { $0.action == "create_machine" }.map(\.body).joined()
+        #expect(!sent.contains("sk-ant-") && !sent.contains("FlyV1") && !sent.contains("fm2_"))
 
         // The run was really disturbed: dispatchers died at the named points, and Fly failed creates.
         let deaths = supervisor.crashPointsHit
@@ -192,8 +207,9 @@ final class Supervisor: @unchecked Sendable {
 
     func start() throws {
         var env = environment
-        env["PORT"] = String(try ServiceProcess.freePort())
-        let process = try ServiceProcess.start("dispatcher", environment: env)
+        let port = try ServiceProcess.freePort()
+        env["PORT"] = String(port)
+        let process = try ServiceProcess.start("dispatcher", environment: env, port: port)
         lock.withLock { processes.append(process) }
     }
 
@@ -212,6 +228,9 @@ final class Supervisor: @unchecked Sendable {
             try start()
         }
     }
+
+    /// A dispatcher still running, for its endpoints.
+    var anyRunning: ServiceProcess? { lock.withLock { processes.first { $0.isRunning } } }
 
     func stopAll() {
         lock.withLock {

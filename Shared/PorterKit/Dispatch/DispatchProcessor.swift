@@ -181,6 +181,14 @@ public struct DispatchProcessor: Sendable {
 
     func launch(_ state: DispatchState, logger: Logger) async throws -> JobOutcome {
         let task = state.task
+        // Asked to stop (the issue closed, the installation went away) before its worker existed.
+        guard !state.cancelRequested else {
+            let reason = task.statusReason ?? "cancelled before it started"
+            _ = try await repository.end(
+                task, as: .cancelled, reason: reason,
+                notices: status(task, .finished(.cancelled, detail: "Cancelled before a worker started: \(reason).")))
+            return .done
+        }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
         let spec = try await specification(for: state, userKeys: userKeys)
         // Only the Fly token is opened here; provider keys stay sealed until the worker asks for them.

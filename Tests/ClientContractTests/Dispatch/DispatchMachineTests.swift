@@ -128,4 +128,54 @@ import Testing
             #expect(abs(spec.deadline.timeIntervalSinceNow - 1800) < 60)
         }
     }
+
+    @Test func aTaskCancelledWhileDispatchingNeverGetsAMachine() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": Self.anthropicKey])
+            world.fly.faults.add(
+                .init(method: "POST", pathPrefix: "/v1/apps/\(FlyHarness.app)/machines", status: 503, remaining: 100))
+            let id = try await world.request(by: "alice")
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id).0 == "dispatching")
+
+            // The issue is closed, as the gateway records it, before Fly recovers.
+            try await world.database.query(
+                "UPDATE tasks SET cancel_requested_at = now(), status_reason = 'the issue was closed' WHERE id = \(id)")
+            world.fly.faults.reset()
+            try await world.database.query("UPDATE jobs SET run_after = now()")
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id) == ("cancelled", "the issue was closed"))
+            #expect(world.fly.machines.isEmpty)
+            #expect(world.labels == ["porter:cancelled"])
+            #expect(world.comments.contains { $0.contains("Cancelled before a worker started: the issue was closed.") })
+        }
+    }
+
+    @Test func theLocalRuntimeStartsTheWorkerAsAProcessWithOnlyItsTaskIdentity() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("porter-env-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": Self.anthropicKey])
+            let id = try await world.request(by: "alice")
+            var options = DispatchWorld.Options()
+            options.localCommand = ["/bin/sh", "-c", #"printenv > "$0""#, output.path]
+            try await world.settle(world.dispatcher(options))
+
+            #expect(try await world.status(id).0 == "running")
+            #expect(world.fly.receivedRequests.isEmpty)
+            #expect(try await FlyHarness.eventually { FileManager.default.fileExists(atPath: output.path) })
+            try await Task.sleep(for: .milliseconds(100))
+            let environment = try String(contentsOf: output, encoding: .utf8)
+            #expect(environment.contains("PORTER_TASK_ID=\(id.uuidString.lowercased())"))
+            #expect(environment.contains("PORTER_TASK_TOKEN=ptk_"))
+            #expect(!environment.contains("sk-ant"))
+            let machineID = try await world.database.query(
+                "SELECT machine_id FROM task_attempts WHERE task_id = \(id)"
+            ).collect().first?.decode(String?.self)
+            #expect(machineID?.hasPrefix("local-") == true)
+        }
+    }
 }

@@ -28,6 +28,8 @@ struct DispatchWorld: Sendable {
         var operatorFlyToken: String? = FlyHarness.orgToken
         var operatorFlyApp: String? = FlyHarness.app
         var flyOrg: String? = FlyHarness.org
+        /// Set to run workers as local processes with this command instead of on Fly.
+        var localCommand: [String]?
     }
 
     static func run(_ body: @escaping @Sendable (DispatchWorld) async throws -> Void) async throws {
@@ -53,12 +55,18 @@ struct DispatchWorld: Sendable {
 
     func dispatcher(_ options: Options = Options()) -> TaskDispatcher {
         let logger = TestDatabase.logger
+        let local = options.localCommand.map {
+            LocalWorkerLauncher(
+                command: $0,
+                stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "porter-dispatch-\(UUID().uuidString)"))
+        }
         let targets = WorkerTargets(
-            runtime: .fly,
+            runtime: local == nil ? .fly : .local,
             fly: FlySettings(
                 apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
                 org: options.flyOrg),
-            shape: MachineShape(image: "sleeper", cpus: 1, memoryMB: 256, region: "ams"), local: nil, metrics: nil,
+            shape: MachineShape(image: "sleeper", cpus: 1, memoryMB: 256, region: "ams"), local: local, metrics: nil,
             logger: logger)
         let processor = DispatchProcessor(
             repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
