@@ -102,6 +102,27 @@ import Testing
         }
     }
 
+    @Test func everyServiceStopsAtOnceOnSIGTERMWhileItsDatabaseIsUnreachable() async throws {
+        // Nothing listens on this port: every database call waits for a connection that never comes.
+        let url = try DatabaseURL.parse("postgres://porter@127.0.0.1:\(try ServiceProcess.freePort())/porter")
+        var running: [ServiceProcess] = []
+        defer { running.forEach { $0.terminate() } }
+        for service in ServiceEnvironment.services {
+            let port = try ServiceProcess.freePort()
+            running.append(
+                try ServiceProcess.start(
+                    service, environment: ServiceEnvironment.minimal(for: service, database: url, port: port),
+                    port: port))
+        }
+        for process in running { try await process.waitUntilServing() }
+        for process in running { process.signal(SIGTERM) }
+        // Well inside the 8 s grace: nothing waits out its database calls before stopping.
+        for process in running {
+            #expect(
+                await process.waitForExit(timeout: .seconds(4)) == 0, "\(process.name): \(process.output.suffix(2000))")
+        }
+    }
+
     @Test func sigtermDuringASlowRequestLetsItFinishAndExitsZero() async throws {
         try await TestDatabase.withDatabase { url in
             let port = try ServiceProcess.freePort()

@@ -53,6 +53,21 @@ import Testing
         }
     }
 
+    @Test(arguments: ServiceEnvironment.services)
+    func notReadyWithAReasonWhenTheDatabaseIsUnreachable(service: String) async throws {
+        // Nothing listens on this port: the database is down, the process is not.
+        let url = try DatabaseURL.parse("postgres://porter@127.0.0.1:\(try ServiceProcess.freePort())/porter")
+        try await withApplication(service, database: url) { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = String(buffer: response.body)
+                #expect(body.contains(#""status":"not_ready""#))
+                #expect(body.contains("database unreachable"))
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
+        }
+    }
+
     @Test func unmatchedPathsShareOneMetricsSeries() async throws {
         try await TestDatabase.withDatabase { url in
             try await withApplication("web-api", database: url) { client in

@@ -64,8 +64,12 @@ public struct TaskDispatcher: Service {
                 let seen = await signal.generation
                 var jobs: [ClaimedJob] = []
                 do {
-                    jobs = try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: free)
+                    // A claim waiting for a connection to an unreachable database must not hold up shutdown.
+                    jobs = try await cancelWhenGracefulShutdown { [queue, owner, lease] in
+                        try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: free)
+                    }
                 } catch {
+                    if Task.isShuttingDownGracefully { return }
                     logger.error("claiming dispatch jobs failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 guard !jobs.isEmpty else {
@@ -148,7 +152,8 @@ extension TaskDispatcher {
     func recordDepth() async {
         guard let queueDepth else { return }
         do {
-            queueDepth.set(Int64(try await queue.depth(kinds: [Self.jobKind])))
+            let depth = try await cancelWhenGracefulShutdown { [queue] in try await queue.depth(kinds: [Self.jobKind]) }
+            queueDepth.set(Int64(depth))
         } catch {
             logger.debug("queue depth unavailable", metadata: ["error": "\(String(reflecting: error))"])
         }

@@ -37,17 +37,20 @@ struct SchemaCheck: Service {
     func run() async throws {
         let logger = dependencies.logger
         do {
-            let status = try await withTimeout(.seconds(10)) {
-                try await SchemaStatus.check(dependencies.postgres, logger: logger)
+            // Shutting down while the database is unreachable must not wait out the check.
+            let status = try await cancelWhenGracefulShutdown {
+                try await withTimeout(.seconds(10)) {
+                    try await SchemaStatus.check(dependencies.postgres, logger: logger)
+                }
             }
             if status.isCurrent {
                 logger.info("database ready", metadata: ["schema": "\(status)"])
             } else {
                 logger.warning("not ready: \(status)")
             }
-        } catch {
+        } catch  where !Task.isShuttingDownGracefully {
             logger.warning("not ready: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
-        }
+        } catch {}
         try? await gracefulShutdown()
     }
 }

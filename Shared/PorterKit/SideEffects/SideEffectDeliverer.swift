@@ -36,6 +36,7 @@ public struct SideEffectDeliverer: Service {
                 do {
                     while try await deliverReady() > 0 {}
                 } catch {
+                    if Task.isShuttingDownGracefully { break }
                     logger.error("side effect delivery failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
             }
@@ -46,7 +47,10 @@ public struct SideEffectDeliverer: Service {
     /// Delivers one batch of ready side effects and returns how many it claimed.
     @discardableResult
     public func deliverReady(limit: Int = 20) async throws -> Int {
-        let effects = try await queue.claim(owner: owner, lease: .seconds(120), limit: limit)
+        // A claim waiting for a connection to an unreachable database must not hold up shutdown.
+        let effects = try await cancelWhenGracefulShutdown { [queue, owner] in
+            try await queue.claim(owner: owner, lease: .seconds(120), limit: limit)
+        }
         for effect in effects {
             do {
                 let result = try await deliver(effect)

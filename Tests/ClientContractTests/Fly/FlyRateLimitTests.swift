@@ -58,7 +58,7 @@ import Testing
         try await FlyHarness.withEmulator(rateLimits: true) { emulator, url in
             // A client with no retries and its own limiter per call shows the emulator's own answer.
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<6 {
+                for _ in 0..<10 {
                     group.addTask {
                         let fly = FlyClient(
                             baseURL: url, token: Secret(FlyHarness.orgToken), retry: .none,
@@ -73,9 +73,13 @@ import Testing
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == 200 }.count == 3)
-            #expect(statuses.filter { $0 == 429 }.count == 3)
-            #expect(emulator.rateLimitRefusals == 3)
+            // A burst of 3 passes at once; the bucket refills at 5 a second, so under load a request
+            // or two more may pass while the ten arrive. Most are refused, and each refusal counted.
+            let passed = statuses.filter { $0 == 200 }.count
+            let refused = statuses.filter { $0 == 429 }.count
+            #expect(passed >= 3 && passed <= 6, "\(statuses)")
+            #expect(passed + refused == 10)
+            #expect(emulator.rateLimitRefusals == refused)
         }
     }
 }
