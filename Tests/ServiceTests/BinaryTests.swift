@@ -175,4 +175,20 @@ import Testing
             #expect(process.output.contains(#""message":"starting""#))
         }
     }
+
+    @Test func logLevelWarningKeepsInfoLinesOut() async throws {
+        try await TestDatabase.withDatabase { url in
+            let port = try ServiceProcess.freePort()
+            var environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url, port: port)
+            environment["LOG_LEVEL"] = "warning"
+            let process = try ServiceProcess.start("webhook-gateway", environment: environment, port: port)
+            defer { process.terminate() }
+            try await process.waitUntilServing()
+            process.signal(SIGTERM)
+            #expect(await process.waitForExit(timeout: .seconds(10)) == 0)
+            // At the default level these lines are always written; at warning, none of them is.
+            #expect(!process.output.contains("starting"), "\(process.output)")
+            #expect(!process.output.contains(" info "), "\(process.output)")
+        }
+    }
 }
