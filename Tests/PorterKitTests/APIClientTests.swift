@@ -6,9 +6,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PorterEmulators
-import PorterKit
 import Synchronization
 import Testing
+
+@testable import PorterKit
 
 @Suite struct APIClientTests {
     final class Counter: Sendable {
@@ -178,5 +179,75 @@ import Testing
         #expect(policy.delay(afterAttempt: 1) >= .milliseconds(50))
         #expect(policy.delay(afterAttempt: 9) <= .seconds(2))
         #expect(policy.delay(afterAttempt: 1, serverAsked: .seconds(5)) >= .seconds(5))
+    }
+
+    /// An APIClient whose transport fails the first `failures` sends with a dropped connection, then
+    /// sends for real; `sends` counts every send the client attempted.
+    func flakyClient(_ url: URL, failures: Int, sends: Counter) -> APIClient {
+        APIClient(
+            api: "test", baseURL: url, maxResponseBytes: 1024,
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)), logger: Logger(label: "t"),
+            transport: { request, timeout in
+                if sends.next() <= failures { throw HTTPClientError.remoteConnectionClosed }
+                return try await HTTPClient.shared.execute(request, timeout: timeout)
+            })
+    }
+
+    @Test func aSafeCallWhoseConnectionDropsIsSentAgain() async throws {
+        let sends = Counter()
+        let hits = Counter()
+        try await withServer(FaultInjector(), hits: hits) { url in
+            let response = try await flakyClient(url, failures: 1, sends: sends)
+                .send(APIRequest(.GET, "/thing", operation: "get_thing"))
+            #expect(try response.decode(Thing.self, api: "test", operation: "get_thing").someValue == 42)
+        }
+        #expect(sends.count == 2)
+        #expect(hits.count == 1)
+    }
+
+    @Test func anUnsafeCallWhoseConnectionDropsIsNotSentAgain() async throws {
+        let sends = Counter()
+        let hits = Counter()
+        try await withServer(FaultInjector(), hits: hits) { url in
+            let error = await #expect(throws: APIError.self) {
+                try await flakyClient(url, failures: 1, sends: sends)
+                    .send(APIRequest(.POST, "/things", operation: "create_thing"))
+            }
+            guard case .transport = error else {
+                Issue.record("expected a transport error, got \(String(describing: error))"); return
+            }
+            #expect(error?.isTransient == true)
+        }
+        #expect(sends.count == 1)
+        #expect(hits.count == 0)
+    }
+
+    @Test func installationTokensAreReplacedFiveMinutesBeforeTheyExpire() async throws {
+        let cache = InstallationTokenCache()
+        let mints = Counter()
+        let start = Date()
+        let mint: @Sendable () async throws -> GitHubInstallationToken = {
+            let number = mints.next()
+            return GitHubInstallationToken(token: "ghs_\(number)", expiresAt: start.addingTimeInterval(10 * 60))
+        }
+        #expect(try await cache.token(for: 1, now: start, mint: mint).token == "ghs_1")
+        // Six minutes left: still served from the cache.
+        #expect(try await cache.token(for: 1, now: start.addingTimeInterval(4 * 60), mint: mint).token == "ghs_1")
+        #expect(mints.count == 1)
+        // Just under five minutes left: replaced.
+        #expect(try await cache.token(for: 1, now: start.addingTimeInterval(5 * 60 + 1), mint: mint).token == "ghs_2")
+        #expect(mints.count == 2)
+    }
+
+    @Test func aTokenMintedWithUnderFiveMinutesLeftIsNotServedAgain() async throws {
+        let cache = InstallationTokenCache()
+        let mints = Counter()
+        let now = Date()
+        let mint: @Sendable () async throws -> GitHubInstallationToken = {
+            GitHubInstallationToken(token: "ghs_\(mints.next())", expiresAt: now.addingTimeInterval(4 * 60))
+        }
+        #expect(try await cache.token(for: 7, now: now, mint: mint).token == "ghs_1")
+        #expect(try await cache.token(for: 7, now: now, mint: mint).token == "ghs_2")
+        #expect(mints.count == 2)
     }
 }
