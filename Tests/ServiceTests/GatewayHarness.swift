@@ -11,6 +11,9 @@ import Testing
 /// Sends signed deliveries to the gateway and reads what they left in its database.
 struct GatewayHarness {
     static let secret = "test-webhook-secret"
+    /// Every gateway test talks to a real server on a loopback port, so HTTP framing, the
+    /// `Content-Length` check and the body limit are exercised as GitHub exercises them.
+    static var testing: TestingSetup { .live }
     let client: any TestClientProtocol
     let database: PostgresClient
 
@@ -18,10 +21,11 @@ struct GatewayHarness {
         try Fixtures.webhook("issue_comment.created.with-installation").setting("comment.body", body)
     }
 
-    static func headers(event: String, delivery: String, body: Data, signature: String? = nil) -> HTTPFields {
+    /// GitHub's headers for a delivery; a nil `event` or `delivery` leaves that header out.
+    static func headers(event: String?, delivery: String?, body: Data, signature: String? = nil) -> HTTPFields {
         var headers = HTTPFields()
-        headers[HTTPField.Name("X-GitHub-Event")!] = event
-        headers[HTTPField.Name("X-GitHub-Delivery")!] = delivery
+        if let event { headers[HTTPField.Name("X-GitHub-Event")!] = event }
+        if let delivery { headers[HTTPField.Name("X-GitHub-Delivery")!] = delivery }
         headers[HTTPField.Name("X-Hub-Signature-256")!] =
             signature ?? WebhookSignature(secret: secret).header(for: body)
         headers[.contentType] = "application/json"
@@ -38,7 +42,7 @@ struct GatewayHarness {
     }
 
     func sendRaw(
-        _ event: String, _ body: Data, delivery: String = UUID().uuidString, signature: String? = nil,
+        _ event: String?, _ body: Data, delivery: String? = UUID().uuidString, signature: String? = nil,
         path: String = "/webhooks/github"
     ) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
         try await client.execute(
@@ -59,7 +63,10 @@ struct GatewayHarness {
     /// Everything the gateway writes, summed: zero means a rejected delivery left no trace.
     func rowsWritten() async throws -> Int {
         var total = 0
-        for table in ["webhook_deliveries", "tasks", "jobs", "task_events", "github_side_effects", "installations"] {
+        for table in [
+            "webhook_deliveries", "tasks", "jobs", "task_events", "github_side_effects", "installations",
+            "installation_repositories",
+        ] {
             total += try await count(table)
         }
         return total
@@ -75,12 +82,22 @@ struct GatewayHarness {
         return tasks
     }
 
-    /// Runs `body` against a gateway on a fresh migrated database.
+    /// The status and cancellation mark of one task, read straight from its row.
+    func state(of task: UUID) async throws -> (status: String, reason: String?, cancelRequested: Bool) {
+        try await database.query(
+            "SELECT status, status_reason, cancel_requested_at IS NOT NULL FROM tasks WHERE id = \(task)"
+        ).collect().first!.decode((String, String?, Bool).self)
+    }
+
+    /// Runs `body` against a live gateway on a fresh migrated database, its minimal environment
+    /// amended by `settings`.
     static func run(
-        _ body: @escaping @Sendable (GatewayHarness) async throws -> Void
+        settings: [String: String] = [:], _ body: @escaping @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withClient { database, url in
-            try await withApplication("webhook-gateway", database: url) { client in
+            let environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url).merging(settings) { $1 }
+            try await withApplication("webhook-gateway", database: url, environment: environment, testing: testing) {
+                client in
                 try await body(GatewayHarness(client: client, database: database))
             }
         }

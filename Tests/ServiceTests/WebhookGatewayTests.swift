@@ -46,6 +46,41 @@ struct WebhookGatewayTests {
         }
     }
 
+    @Test func theTaskRecordsItsCommenterAndAHighPriorityGetsAHighPriorityDispatch() async throws {
+        try await GatewayHarness.run { gateway in
+            // The commenter is not the sender, so the test tells which one the task records.
+            let payload = try GatewayHarness.comment("@porter claude --priority=high fix the flaky login test")
+                .setting("comment.user.id", 7_654_321).setting("comment.user.login", "reviewer-jane")
+            #expect(payload.get("sender.id") as? Int != 7_654_321)
+            let answer = try await gateway.send("issue_comment", payload)
+            #expect(answer.status == .accepted)
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter claude fix it too"))
+
+            let rows = try await gateway.database.query(
+                """
+                SELECT t.requester_id, t.requester_login, t.priority, j.priority
+                FROM tasks t JOIN jobs j ON j.task_id = t.id AND j.kind = 'dispatch'
+                ORDER BY t.created_at
+                """
+            ).collect().map { try $0.decode((Int64, String, Int16, Int16).self) }
+            try #require(rows.count == 2)
+            #expect(rows[0].0 == 7_654_321)
+            #expect(rows[0].1 == "reviewer-jane")
+            #expect(rows[0].2 == 2)
+            #expect(rows[0].3 == 2)
+            // Without the flag: the sender-is-commenter fixture's user, at normal priority.
+            #expect(rows[1].0 == Int64(payload.get("sender.id") as! Int))
+            #expect(rows[1].2 == 1)
+            #expect(rows[1].3 == 1)
+
+            let task = try #require(try await gateway.tasks().first)
+            #expect(answer.body["task_id"] as? String == task.id.uuidString)
+            #expect(task.requester == Requester(id: 7_654_321, login: "reviewer-jane"))
+            #expect(task.request.priority == .high)
+            #expect(task.request.instructions == "fix the flaky login test")
+        }
+    }
+
     @Test func commandsOnPullRequestsAreMarkedAsSuch() async throws {
         try await GatewayHarness.run { gateway in
             let payload = try GatewayHarness.comment("@porter codex address the review")
@@ -59,7 +94,8 @@ struct WebhookGatewayTests {
         try await TestDatabase.withClient { database, url in
             let payload = try await TestDatabase.withConnection(url) { listener in
                 try await listener.listen(on: PostgresWebhookDeliveryStore.jobsChannel) { notifications in
-                    try await withApplication("webhook-gateway", database: url) { client in
+                    try await withApplication("webhook-gateway", database: url, testing: GatewayHarness.testing) {
+                        client in
                         let gateway = GatewayHarness(client: client, database: database)
                         let comment = try GatewayHarness.comment("@porter fix it")
                         #expect(try await gateway.send("issue_comment", comment).status == .accepted)
@@ -87,7 +123,7 @@ struct WebhookGatewayTests {
 
     @Test func theSameDeliverySentAThousandTimesConcurrentlyYieldsOneTask() async throws {
         try await TestDatabase.withClient { database, url in
-            try await withApplication("webhook-gateway", database: url, testing: .live) { client in
+            try await withApplication("webhook-gateway", database: url, testing: GatewayHarness.testing) { client in
                 let body = try GatewayHarness.comment("@porter claude fix the flaky login test").data
                 let headers = GatewayHarness.headers(event: "issue_comment", delivery: "storm", body: body)
                 let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -136,6 +172,26 @@ struct WebhookGatewayTests {
         }
     }
 
+    /// Without a `Content-Length` the limit is enforced while the body streams in.
+    @Test func aChunkedBodyOver25MBIsRejectedAndWritesNothing() async throws {
+        try await GatewayHarness.run { gateway in
+            let port = try #require(gateway.client.port)
+            let body = Data(repeating: UInt8(ascii: " "), count: 25 * 1024 * 1024 + 1)
+            var request = HTTPClientRequest(url: "http://localhost:\(port)/webhooks/github")
+            request.method = .POST
+            for field in GatewayHarness.headers(event: "issue_comment", delivery: "chunked", body: body) {
+                request.headers.add(name: field.name.rawName, value: field.value)
+            }
+            request.body = .bytes(body, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let answer = try await response.body.collect(upTo: 1 << 20)
+            #expect(response.status == .payloadTooLarge)
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: answer)) as? [String: Any]
+            #expect(json?["reason"] as? String == "body over 25 MB")
+            #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
     @Test(arguments: ["{not json", "[1,2,3]", "", "\"text\""])
     func malformedJSONWithAValidSignatureIsRejectedAndWritesNothing(text: String) async throws {
         try await GatewayHarness.run { gateway in
@@ -146,11 +202,29 @@ struct WebhookGatewayTests {
         }
     }
 
-    @Test func missingEventOrDeliveryHeadersAreRejected() async throws {
+    /// An absent or empty `X-GitHub-Event`.
+    @Test(arguments: [nil, ""] as [String?])
+    func missingEventOrDeliveryHeadersAreRejected(event: String?) async throws {
         try await GatewayHarness.run { gateway in
-            let answer = try await gateway.sendRaw("", try GatewayHarness.comment("@porter fix").data)
+            let answer = try await gateway.sendRaw(event, try GatewayHarness.comment("@porter fix").data)
             #expect(answer.status == .badRequest)
+            #expect(answer.body["reason"] as? String == "missing X-GitHub-Event or X-GitHub-Delivery")
             #expect(try await gateway.rowsWritten() == 0)
+        }
+    }
+
+    /// An absent, empty or over-long `X-GitHub-Delivery` on a correctly signed command.
+    @Test(arguments: [nil, "", String(repeating: "d", count: 101)] as [String?])
+    func aDeliveryWithoutAUsableDeliveryIDIsRejectedAndWritesNothing(delivery: String?) async throws {
+        try await GatewayHarness.run { gateway in
+            let body = try GatewayHarness.comment("@porter claude fix it").data
+            let answer = try await gateway.sendRaw("issue_comment", body, delivery: delivery)
+            #expect(answer.status == .badRequest)
+            #expect(answer.body["reason"] as? String == "missing X-GitHub-Event or X-GitHub-Delivery")
+            #expect(try await gateway.rowsWritten() == 0)
+            // The same bytes with a delivery ID are a command: the header alone was refused.
+            #expect(try await gateway.sendRaw("issue_comment", body).status == .accepted)
+            #expect(try await gateway.count("tasks") == 1)
         }
     }
 
@@ -177,17 +251,13 @@ struct WebhookGatewayTests {
     }
 
     @Test func porterOwnAppCommentsAreIgnoredBySlug() async throws {
-        try await TestDatabase.withClient { database, url in
-            var environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url)
-            environment["GITHUB_APP_SLUG"] = "porter-app"
-            try await withApplication("webhook-gateway", database: url, environment: environment) { client in
-                let gateway = GatewayHarness(client: client, database: database)
-                let payload = try GatewayHarness.comment("@porter claude fix it").setting(
-                    "comment.user.login", "porter-app[bot]")
-                #expect(
-                    try await gateway.send("issue_comment", payload).body["outcome"] as? String
-                        == "ignored: comment by a bot")
-            }
+        try await GatewayHarness.run(settings: ["GITHUB_APP_SLUG": "porter-app"]) { gateway in
+            let payload = try GatewayHarness.comment("@porter claude fix it").setting(
+                "comment.user.login", "porter-app[bot]")
+            #expect(
+                try await gateway.send("issue_comment", payload).body["outcome"] as? String
+                    == "ignored: comment by a bot")
+            #expect(try await gateway.count("tasks") == 0)
         }
     }
 
