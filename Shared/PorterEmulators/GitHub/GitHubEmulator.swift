@@ -47,12 +47,13 @@ public final class GitHubEmulator: Sendable {
 
     var json: GitHubJSON { GitHubJSON(api: baseURL) }
 
-    /// The router serving everything: REST, OAuth, git and the fault-control routes.
+    /// The router serving everything: REST, OAuth, git, and the fault-control and seeding routes.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: FaultMiddleware(faults))
         router.add(middleware: GitHubRateLimitHeaders())
         faults.addControlRoutes(to: router)
+        addSeedRoutes(to: router)
         addAppRoutes(to: router)
         addIssueRoutes(to: router)
         addRepositoryRoutes(to: router)
