@@ -91,6 +91,12 @@ public struct DispatchProcessor: Sendable {
 
     func admit(_ state: DispatchState, logger: Logger) async throws -> JobOutcome {
         let task = state.task
+        // GitHub would refuse every call for a suspended or removed installation; nothing to tell it.
+        guard !state.installationInactive else {
+            _ = try await repository.end(
+                task, as: .cancelled, reason: "the installation is suspended or removed", notices: [])
+            return .done
+        }
         if state.authorizedPermission == nil {
             if let refused = try await authorize(task, logger: logger) { return refused }
         }

@@ -8,6 +8,8 @@ public struct DispatchState: Sendable {
     /// The task spec, once built.
     public var spec: TaskSpec?
     public var cancelRequested: Bool
+    /// The App's installation is known to be suspended or removed: nothing may be done with it.
+    public var installationInactive: Bool
     /// Whether the requester has a Porter account (signed in at least once).
     public var requesterHasAccount: Bool
     /// The requester's own Fly app and org from their settings.

@@ -12,6 +12,9 @@ extension PostgresDispatchRepository {
             """
             SELECT authorized_permission, prompt, branch, base_branch, deadline_at, key_source,
                 cancel_requested_at IS NOT NULL,
+                EXISTS (
+                    SELECT 1 FROM installations WHERE installations.id = tasks.installation_id
+                        AND (suspended_at IS NOT NULL OR deleted_at IS NOT NULL)),
                 EXISTS (SELECT 1 FROM users WHERE users.id = tasks.requester_id),
                 (SELECT fly_app FROM user_settings WHERE user_id = tasks.requester_id),
                 (SELECT fly_org FROM user_settings WHERE user_id = tasks.requester_id)
@@ -19,15 +22,19 @@ extension PostgresDispatchRepository {
             """, logger: logger
         ).collect().first
         guard let row else { return nil }
-        let (permission, prompt, branch, base, deadline, keySource, cancelRequested, hasAccount, flyApp, flyOrg) =
-            try row.decode((String?, String?, String?, String?, Date?, String?, Bool, Bool, String?, String?).self)
+        let (
+            permission, prompt, branch, base, deadline, keySource, cancelRequested, inactive, hasAccount, flyApp, flyOrg
+        ) =
+            try row.decode(
+                (String?, String?, String?, String?, Date?, String?, Bool, Bool, Bool, String?, String?).self)
         var spec: TaskSpec?
         if let prompt, let branch, let base, let deadline, let keySource {
             spec = TaskSpec(prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource)
         }
         return DispatchState(
             task: task, authorizedPermission: permission, spec: spec, cancelRequested: cancelRequested,
-            requesterHasAccount: hasAccount, requesterFlyApp: flyApp, requesterFlyOrg: flyOrg)
+            installationInactive: inactive, requesterHasAccount: hasAccount, requesterFlyApp: flyApp,
+            requesterFlyOrg: flyOrg)
     }
 
     public func recordAuthorization(

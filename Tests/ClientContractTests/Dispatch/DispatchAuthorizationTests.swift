@@ -95,4 +95,24 @@ import Testing
             #expect(world.emulator.reactions(commentID: Int(trigger)) == ["eyes"])
         }
     }
+
+    @Test func aTaskOnASuspendedInstallationEndsWithoutCallingGitHub() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            try await world.database.query(
+                """
+                INSERT INTO installations (id, account_id, account_login, account_type, suspended_at)
+                VALUES (\(world.github.installationID), 1, 'acme', 'Organization', now())
+                """)
+            let id = try await world.request(by: "alice")
+            let commentsBefore = world.comments
+            try await world.settle(world.dispatcher())
+
+            #expect(try await world.status(id) == ("cancelled", "the installation is suspended or removed"))
+            #expect(world.fly.machines.isEmpty)
+            #expect(world.comments == commentsBefore)
+            #expect(world.secrets.accesses.isEmpty)
+        }
+    }
 }
