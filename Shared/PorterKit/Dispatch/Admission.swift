@@ -49,4 +49,31 @@ public protocol DispatchRepository: Sendable {
 
     /// Records the created Machine's id on the attempt.
     func recordMachine(taskID: UUID, number: Int, machineID: String) async throws
+
+    /// The task with what the dispatcher has recorded about it, or nil when there is no such task.
+    func state(taskID: UUID) async throws -> DispatchState?
+
+    /// Records the requester's permission once, with the acknowledgement `notices`, in one transaction.
+    func recordAuthorization(_ task: PorterTask, permission: GitHubPermission, notices: [TaskNotice]) async throws
+
+    /// Records why a queued task waits; `notices` go out only when the reason changed.
+    func noteWaiting(_ task: PorterTask, reason: String, notices: [TaskNotice]) async throws
+
+    /// Records `notices` for the task.
+    func notify(_ task: PorterTask, notices: [TaskNotice]) async throws
+
+    /// Moves the task to a terminal `status` with `reason` and `notices`, if its status allows it.
+    func end(
+        _ task: PorterTask, as status: TaskStatus, reason: String, notices: [TaskNotice]
+    ) async throws
+        -> TransitionOutcome
+
+    /// Stores the task's spec unless one is stored already.
+    func recordSpec(_ taskID: UUID, _ spec: TaskSpec) async throws
+
+    /// Records the attempt's Machine and moves the task from dispatching to running, with `notices`.
+    func markRunning(
+        _ task: PorterTask, attempt: Int, machineID: String, notices: [TaskNotice]
+    ) async throws
+        -> TransitionOutcome
 }

@@ -43,7 +43,7 @@ public enum JobOutcome: Sendable, Equatable {
 /// keys, admit under the limits, build the spec, and start exactly one worker for the attempt. Every
 /// step can be repeated after a crash: each one records what it did before the next begins.
 public struct DispatchProcessor: Sendable {
-    let repository: PostgresDispatchRepository
+    let repository: any DispatchRepository
     let github: GitHubClient
     let secrets: any UserSecretStore
     let targets: WorkerTargets
@@ -54,7 +54,7 @@ public struct DispatchProcessor: Sendable {
     let logger: Logger
 
     public init(
-        repository: PostgresDispatchRepository, github: GitHubClient, secrets: any UserSecretStore,
+        repository: any DispatchRepository, github: GitHubClient, secrets: any UserSecretStore,
         targets: WorkerTargets, keyring: EncryptionKeyring, settings: DispatchSettings,
         crashPoints: CrashPoints = .none, metrics: ServiceMetrics? = nil, logger: Logger
     ) {
@@ -312,9 +312,10 @@ public struct DispatchProcessor: Sendable {
     }
 
     static func split(_ fullName: String) throws -> (String, String) {
-        let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw WorkerTargetProblem("repository name \(fullName) is malformed") }
-        return (parts[0], parts[1])
+        guard let parts = IssueReference.ownerAndName(fullName) else {
+            throw WorkerTargetProblem("repository name \(fullName) is malformed")
+        }
+        return parts
     }
 }
 

@@ -8,6 +8,13 @@ public struct IssueReference: Sendable, Hashable, Codable {
     public var number: Int
     public var isPullRequest: Bool
 
+    /// `owner/name` split in two, or nil when either part is missing.
+    public static func ownerAndName(_ fullName: String) -> (String, String)? {
+        let parts = fullName.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (parts[0], parts[1])
+    }
+
     public init(
         installationID: Int64, repositoryID: Int64, repositoryFullName: String, number: Int, isPullRequest: Bool = false
     ) {

@@ -150,11 +150,10 @@ public struct SideEffectDeliverer: Service {
     }
 
     static func split(_ fullName: String) throws -> (String, String) {
-        let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        guard let parts = IssueReference.ownerAndName(fullName) else {
             throw SideEffectError.malformed("repository \(fullName)")
         }
-        return (parts[0], parts[1])
+        return parts
     }
 
     /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.
