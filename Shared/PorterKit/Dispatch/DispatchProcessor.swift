@@ -74,16 +74,40 @@ public struct DispatchProcessor: Sendable {
         guard let taskID = job.taskID else { return .done }
         var logger = logger
         logger[metadataKey: "task_id"] = "\(taskID.uuidString.lowercased())"
+        var current: DispatchState?
         do {
             guard let state = try await repository.state(taskID: taskID) else { return .done }
+            current = state
             switch state.task.status {
             case .queued: return try await admit(state, logger: logger)
             case .dispatching: return try await launch(state, logger: logger)
             case .running, .succeeded, .failed, .timedOut, .cancelled: return .done
             }
         } catch {
+            // What will not get better by waiting ends the task, so it never holds its slots forever.
+            if let state = current, Self.isPermanent(error) {
+                logger.warning("dispatch step failed for good", metadata: ["error": "\(String(reflecting: error))"])
+                if let outcome = try? await fail(
+                    state.task, reason: "dispatch failed: \(error)",
+                    reply: "Porter could not start this task: \(error).")
+                {
+                    return outcome
+                }
+            }
             logger.warning("dispatch step failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
             return .later(settings.retry.delay(afterAttempt: min(job.attempts, 16)), reason: "\(error)")
+        }
+    }
+
+    /// GitHub or Fly refused for good (a 4xx other than rate limits), a stored secret no configured key
+    /// opens, or a worker target that cannot be used: trying again changes nothing.
+    static func isPermanent(_ error: any Error) -> Bool {
+        switch error {
+        case let error as APIError:
+            guard let code = error.statusCode else { return false }
+            return (400..<500).contains(code) && code != 429 && code != 408 && code != 403
+        case is CryptoFailure, is WorkerTargetProblem: return true
+        default: return false
         }
     }
 
@@ -97,8 +121,9 @@ public struct DispatchProcessor: Sendable {
                 task, as: .cancelled, reason: "the installation is suspended or removed", notices: [])
             return .done
         }
+        let labels = !state.otherActiveOnIssue
         if state.authorizedPermission == nil {
-            if let refused = try await authorize(task, logger: logger) { return refused }
+            if let refused = try await authorize(task, labels: labels, logger: logger) { return refused }
         }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
         switch KeyDecision.decide(
@@ -106,12 +131,15 @@ public struct DispatchProcessor: Sendable {
             defaultKeys: settings.defaultKeyNames)
         {
         case .ready: break
+        case .missing where task.statusReason == Self.waitingForSignIn:
+            // Signed in since the sign-in reply, keys not added yet: the reply promised to wait for them.
+            return try await waitForSignIn(task, labels: labels)
         case .missing(let names):
             return try await fail(
                 task, reason: "no \(names.joined(separator: " or ")) for \(task.request.agent.rawValue)",
-                reply: Self.missingKeyReply(task, names: names, publicURL: settings.publicURL))
+                reply: Self.missingKeyReply(task, names: names, publicURL: settings.publicURL), labels: labels)
         case .signInNeeded:
-            return try await waitForSignIn(task)
+            return try await waitForSignIn(task, labels: labels)
         }
         switch try await repository.admit(taskID: task.id, maxActivePerUser: settings.limits.maxActivePerUser) {
         case .admitted:
@@ -127,7 +155,7 @@ public struct DispatchProcessor: Sendable {
         case .waitingForIssue(let blocker):
             try await repository.noteWaiting(
                 task, reason: "waiting for task \(blocker.uuidString.lowercased())",
-                notices: status(task, .waitingForIssue(blockedBy: blocker)))
+                notices: status(task, .waitingForIssue(blockedBy: blocker), labels: false))
             return .later(settings.waitPoll, reason: "waiting for another task on the issue")
         case .notQueued, .notFound:
             return .done
@@ -136,12 +164,20 @@ public struct DispatchProcessor: Sendable {
 
     /// Checks the requester's permission; returns the outcome when they may not run tasks. Any
     /// error from GitHub fails closed: the task waits and is checked again.
-    func authorize(_ task: PorterTask, logger: Logger) async throws -> JobOutcome? {
+    func authorize(_ task: PorterTask, labels: Bool, logger: Logger) async throws -> JobOutcome? {
         let (owner, repo) = try Self.split(task.issue.repositoryFullName)
         let permission: GitHubPermission
         do {
             permission = try await github.collaboratorPermission(
                 installationID: Int(task.issue.installationID), owner: owner, repo: repo, user: task.requester.login)
+        } catch let error where Self.isPermanent(error) {
+            // Fails closed for good: GitHub will not say this person may write (a 404 for someone
+            // who is no user, or a repository the App lost).
+            logger.notice("permission check refused", metadata: ["error": "\(String(reflecting: error))"])
+            return try await fail(
+                task, reason: "the permission of @\(task.requester.login) could not be checked",
+                reply: "@\(task.requester.login) Porter could not confirm that you may write to this repository.",
+                labels: labels)
         } catch {
             logger.warning(
                 "permission check failed; the task waits", metadata: ["error": "\(String(reflecting: error))"])
@@ -154,23 +190,27 @@ public struct DispatchProcessor: Sendable {
                 reply: """
                     @\(task.requester.login) Porter runs tasks only for people with write, maintain or admin \
                     permission on this repository; you have \(permission.rawValue).
-                    """)
+                    """, labels: labels)
         }
         try await repository.recordAuthorization(
-            task, permission: permission, notices: TaskNotice.acknowledgement(task) + status(task, .queued))
+            task, permission: permission,
+            notices: TaskNotice.acknowledgement(task) + status(task, .queued, labels: labels))
         return nil
     }
 
-    func waitForSignIn(_ task: PorterTask) async throws -> JobOutcome {
+    static let waitingForSignIn = "waiting for sign-in"
+
+    func waitForSignIn(_ task: PorterTask, labels: Bool) async throws -> JobOutcome {
         let signIn = settings.publicURL.absoluteString
         if Date().timeIntervalSince(task.createdAt) >= Double(settings.signInWait.components.seconds) {
             return try await fail(
                 task, reason: "@\(task.requester.login) did not sign in to Porter",
                 reply:
-                    "@\(task.requester.login) this task ended: nobody signed in at \(signIn) to provide keys in time.")
+                    "@\(task.requester.login) this task ended: nobody signed in at \(signIn) to provide keys in time.",
+                labels: labels)
         }
         try await repository.noteWaiting(
-            task, reason: "waiting for sign-in",
+            task, reason: Self.waitingForSignIn,
             notices: [
                 TaskNotice.reply(
                     task, purpose: "sign-in",
@@ -179,7 +219,7 @@ public struct DispatchProcessor: Sendable {
                         this. Sign in at \(signIn) and add one in your settings; the task starts when you do \
                         (it waits \(StatusComment.format(settings.signInWait))).
                         """)
-            ] + status(task, .waitingForSignIn))
+            ] + status(task, .waitingForSignIn, labels: labels))
         return .later(min(settings.waitPoll * 6, .seconds(30)), reason: "waiting for sign-in")
     }
 
@@ -203,8 +243,11 @@ public struct DispatchProcessor: Sendable {
             ? try await secrets.value(userID: task.requester.id, name: "FLY_API_TOKEN") : nil
         let target: WorkerTarget
         do {
+            // An attempt begun before a crash stays in the app it was begun in, so the lookup by
+            // name finds its Machine even if the configured app changed since.
             target = try await targets.target(
-                userToken: flyToken, app: state.requesterFlyApp, org: state.requesterFlyOrg)
+                userToken: flyToken, app: state.requesterFlyApp, org: state.requesterFlyOrg,
+                attemptApp: state.openAttemptApp)
         } catch let problem as WorkerTargetProblem {
             return try await fail(
                 task, reason: problem.description, reply: "Porter could not start a worker: \(problem)")
@@ -290,16 +333,19 @@ public struct DispatchProcessor: Sendable {
 
     // MARK: helpers
 
-    func fail(_ task: PorterTask, reason: String, reply: String) async throws -> JobOutcome {
+    func fail(_ task: PorterTask, reason: String, reply: String, labels: Bool = true) async throws -> JobOutcome {
         _ = try await repository.end(
             task, as: .failed, reason: reason,
             notices: [TaskNotice.reply(task, purpose: "failed", body: reply)]
-                + status(task, .finished(.failed, detail: reply)))
+                + status(task, .finished(.failed, detail: reply), labels: labels))
         return .done
     }
 
-    func status(_ task: PorterTask, _ phase: StatusComment.Phase) -> [TaskNotice] {
-        TaskNotice.status(task, phase, publicURL: settings.publicURL)
+    /// The status comment for `phase` and, when `labels`, the issue's label: a task waiting behind
+    /// another on its issue, or refused while another runs there, leaves the labels to that one.
+    func status(_ task: PorterTask, _ phase: StatusComment.Phase, labels: Bool = true) -> [TaskNotice] {
+        let notices = TaskNotice.status(task, phase, publicURL: settings.publicURL)
+        return labels ? notices : notices.filter { if case .setLabels = $0.effect { false } else { true } }
     }
 
     static func missingKeyReply(_ task: PorterTask, names: [String], publicURL: URL) -> String {

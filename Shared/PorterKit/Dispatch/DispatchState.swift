@@ -12,6 +12,10 @@ public struct DispatchState: Sendable {
     public var installationInactive: Bool
     /// Whether the requester has a Porter account (signed in at least once).
     public var requesterHasAccount: Bool
+    /// The Fly app of an attempt begun but not yet running (a crash or an outage interrupted it).
+    public var openAttemptApp: String?
+    /// Another task on the same issue is dispatching or running: the issue's labels are its to set.
+    public var otherActiveOnIssue: Bool
     /// The requester's own Fly app and org from their settings.
     public var requesterFlyApp: String?
     public var requesterFlyOrg: String?

@@ -15,6 +15,12 @@ extension PostgresDispatchRepository {
                 EXISTS (
                     SELECT 1 FROM installations WHERE installations.id = tasks.installation_id
                         AND (suspended_at IS NOT NULL OR deleted_at IS NOT NULL)),
+                (SELECT fly_app FROM task_attempts WHERE task_id = tasks.id AND state = 'creating'
+                    ORDER BY number DESC LIMIT 1),
+                EXISTS (
+                    SELECT 1 FROM tasks AS other WHERE other.repository_id = tasks.repository_id
+                        AND other.issue_number = tasks.issue_number AND other.id <> tasks.id
+                        AND other.status IN ('dispatching', 'running')),
                 EXISTS (SELECT 1 FROM users WHERE users.id = tasks.requester_id),
                 (SELECT fly_app FROM user_settings WHERE user_id = tasks.requester_id),
                 (SELECT fly_org FROM user_settings WHERE user_id = tasks.requester_id)
@@ -23,18 +29,19 @@ extension PostgresDispatchRepository {
         ).collect().first
         guard let row else { return nil }
         let (
-            permission, prompt, branch, base, deadline, keySource, cancelRequested, inactive, hasAccount, flyApp, flyOrg
-        ) =
-            try row.decode(
-                (String?, String?, String?, String?, Date?, String?, Bool, Bool, Bool, String?, String?).self)
+            permission, prompt, branch, base, deadline, keySource, cancelRequested, inactive, attemptApp, otherActive,
+            hasAccount, flyApp, flyOrg
+        ) = try row.decode(
+            (String?, String?, String?, String?, Date?, String?, Bool, Bool, String?, Bool, Bool, String?, String?).self
+        )
         var spec: TaskSpec?
         if let prompt, let branch, let base, let deadline, let keySource {
             spec = TaskSpec(prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource)
         }
         return DispatchState(
             task: task, authorizedPermission: permission, spec: spec, cancelRequested: cancelRequested,
-            installationInactive: inactive, requesterHasAccount: hasAccount, requesterFlyApp: flyApp,
-            requesterFlyOrg: flyOrg)
+            installationInactive: inactive, requesterHasAccount: hasAccount, openAttemptApp: attemptApp,
+            otherActiveOnIssue: otherActive, requesterFlyApp: flyApp, requesterFlyOrg: flyOrg)
     }
 
     public func recordAuthorization(
@@ -44,7 +51,7 @@ extension PostgresDispatchRepository {
             let updated = try await connection.query(
                 """
                 UPDATE tasks SET authorized_permission = \(permission.rawValue), authorized_at = now()
-                WHERE id = \(task.id) AND authorized_permission IS NULL
+                WHERE id = \(task.id) AND authorized_permission IS NULL AND status = 'queued'
                 RETURNING id
                 """, logger: logger
             ).collect()

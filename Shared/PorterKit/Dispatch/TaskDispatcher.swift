@@ -104,7 +104,12 @@ public struct TaskDispatcher: Service {
         let keeper = Task {
             while true {
                 try await Task.sleep(for: lease / 3)
-                guard try await queue.extend(job.id, owner: owner, lease: lease) else { return }
+                do {
+                    guard try await queue.extend(job.id, owner: owner, lease: lease) else { return }
+                } catch {
+                    // A database blip: try again at the next third of the lease, well before it ends.
+                    logger.warning("extending a dispatch lease failed", metadata: ["job_id": "\(job.id)"])
+                }
             }
         }
         defer { keeper.cancel() }

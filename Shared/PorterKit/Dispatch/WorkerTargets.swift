@@ -42,11 +42,10 @@ public actor WorkerTargets {
     }
 
     /// The target for a task whose requester has the Fly token `userToken` and `app`/`org` in their settings.
+    /// `attemptApp`, when set, is the app of an attempt still being created: it wins over settings.
     public func target(
-        userToken ownToken: String?, app userApp: String?, org userOrg: String?
-    ) async throws
-        -> WorkerTarget
-    {
+        userToken ownToken: String?, app userApp: String?, org userOrg: String?, attemptApp: String? = nil
+    ) async throws -> WorkerTarget {
         if runtime == .local {
             guard let local else { throw WorkerTargetProblem("no local worker command is configured") }
             return WorkerTarget(launcher: local, runtime: .local, flyApp: nil)
@@ -57,7 +56,7 @@ public actor WorkerTargets {
             )
         }
         // A requester's own token goes with their own app; the operator's with the operator's.
-        let app = ownToken != nil ? (userApp ?? fly.app) : fly.app
+        let app = attemptApp ?? (ownToken != nil ? (userApp ?? fly.app) : fly.app)
         let org = ownToken != nil ? (userOrg ?? fly.org) : fly.org
         guard let app, let image = shape.image else {
             throw WorkerTargetProblem("no Fly.io app is configured: set one in your Porter settings")
@@ -83,7 +82,10 @@ public actor WorkerTargets {
                 try await client.createApp(app, org: org)
                 logger.notice("created the Fly app for workers", metadata: ["app": "\(app)", "org": "\(org)"])
             } catch let error as APIError where error.statusCode.map({ (400..<500).contains($0) }) == true {
-                throw WorkerTargetProblem("the Fly.io app \(app) does not exist and could not be created: \(error)")
+                // Another task (or replica) may have created it a moment ago.
+                guard (try? await client.app(app)) != nil else {
+                    throw WorkerTargetProblem("the Fly.io app \(app) does not exist and could not be created: \(error)")
+                }
             }
         } catch let error as APIError where error.statusCode == 401 || error.statusCode == 403 {
             throw WorkerTargetProblem("Fly.io refused the token for the app \(app) (\(error.statusCode!))")

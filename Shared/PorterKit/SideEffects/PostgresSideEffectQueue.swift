@@ -80,6 +80,16 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             """, logger: logger)
     }
 
+    public func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool {
+        try await !client.query(
+            """
+            UPDATE github_side_effects SET lease_expires_at = now() + \(PostgresJobQueue.interval(lease))::interval
+            WHERE id = \(effect.id) AND lease_owner = \(owner) AND lease_expires_at >= now()
+            RETURNING id
+            """, logger: logger
+        ).collect().isEmpty
+    }
+
     public func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws {
         try await client.query(
             """

@@ -6,6 +6,9 @@ import ServiceLifecycle
 /// a retried comment is looked for before it is posted again, so an answer lost on the way back
 /// never becomes a second comment.
 public struct SideEffectDeliverer: Service {
+    /// How long a claimed effect stays with its deliverer; renewed as each one starts.
+    static let lease: Duration = .seconds(300)
+
     /// Notified when a side effect is queued.
     public static let channel = "porter_side_effects"
 
@@ -46,12 +49,15 @@ public struct SideEffectDeliverer: Service {
 
     /// Delivers one batch of ready side effects and returns how many it claimed.
     @discardableResult
-    public func deliverReady(limit: Int = 20) async throws -> Int {
+    public func deliverReady(limit: Int = 5) async throws -> Int {
         // A claim waiting for a connection to an unreachable database must not hold up shutdown.
         let effects = try await cancelWhenGracefulShutdown { [queue, owner] in
-            try await queue.claim(owner: owner, lease: .seconds(120), limit: limit)
+            try await queue.claim(owner: owner, lease: Self.lease, limit: limit)
         }
         for effect in effects {
+            // Effects wait their turn behind GitHub's pacing; each starts with a fresh lease, and one
+            // whose lease ran out meanwhile is left to whoever holds it now.
+            guard try await queue.extend(effect, owner: owner, lease: Self.lease) else { continue }
             do {
                 let result = try await deliver(effect)
                 try await queue.complete(effect, owner: owner, result: result)

@@ -36,6 +36,8 @@ public protocol SideEffectQueue: Sendable {
     /// Marks the effect delivered, with what GitHub answered (JSON text); an effect replaced since
     /// it was claimed stays pending, to deliver its new payload.
     func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws
+    /// Renews the effect's lease; false when `owner` lost it (another deliverer may have it now).
+    func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool
     /// Puts the effect back to try again after `delay`.
     func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws
     /// Gives up on an effect GitHub will never accept, keeping the reason (unless it was replaced since).

@@ -115,4 +115,38 @@ import Testing
             #expect(world.secrets.accesses.isEmpty)
         }
     }
+
+    @Test func aPermissionCheckGitHubRefusesForGoodEndsTheTaskWithoutRunningIt() async throws {
+        try await DispatchWorld.run { world in
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            world.emulator.faults.add(
+                .init(method: "GET", pathPrefix: "/repos/acme/widgets/collaborators/alice", status: 404, remaining: 100)
+            )
+            let id = try await world.request(by: "alice")
+            try await world.settle(world.dispatcher())
+
+            #expect(try await world.status(id) == ("failed", "the permission of @alice could not be checked"))
+            #expect(world.fly.machines.isEmpty)
+            #expect(world.secrets.accesses.isEmpty)
+            #expect(world.comments.contains { $0.contains("could not confirm that you may write") })
+        }
+    }
+
+    @Test func aRefusedRequestLeavesTheLabelsOfTheTaskRunningOnTheIssue() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "mallory", role: "read")
+            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
+            let running = try await world.request(by: "alice")
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher)
+            #expect(world.labels == ["porter:running"])
+
+            let refused = try await world.request(by: "mallory", userID: 777)
+            try await world.settle(dispatcher)
+            #expect(try await world.status(refused).0 == "failed")
+            #expect(try await world.status(running).0 == "running")
+            #expect(world.labels == ["porter:running"])
+        }
+    }
 }

@@ -113,4 +113,24 @@ import Testing
             #expect(world.fly.machines.count == 1)
         }
     }
+
+    @Test func someoneWhoSignsInButHasNotAddedAKeyYetIsStillWaitedFor() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "bob", role: "write")
+            let id = try await world.request(by: "bob")
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id) == ("queued", "waiting for sign-in"))
+
+            try await world.signUp("bob")
+            try await world.database.query("UPDATE jobs SET run_after = now()")
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id) == ("queued", "waiting for sign-in"))
+
+            try await world.secrets.put(userID: 501, name: "ANTHROPIC_API_KEY", value: "sk-ant-bob-0123456789abcdef")
+            try await world.database.query("UPDATE jobs SET run_after = now()")
+            try await world.settle(dispatcher)
+            #expect(try await world.status(id).0 == "running")
+        }
+    }
 }
