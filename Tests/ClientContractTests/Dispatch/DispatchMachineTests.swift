@@ -10,6 +10,19 @@ import Testing
     static let anthropicKey = "sk-ant-api03-alice0123456789abcdefghijklmnop"
     static let userFlyToken = "FlyV1 fm2_alicetoken0123456789abcdefghij"
 
+    /// Alice's task, admitted while every Machine create fails: it waits in dispatching.
+    static func dispatchDuringAFlyOutage(_ world: DispatchWorld) async throws -> (UUID, TaskDispatcher) {
+        world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+        try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": anthropicKey])
+        world.fly.faults.add(
+            .init(method: "POST", pathPrefix: "/v1/apps/\(FlyHarness.app)/machines", status: 503, remaining: 100))
+        let id = try await world.request(by: "alice")
+        let dispatcher = world.dispatcher()
+        try await world.settle(dispatcher)
+        #expect(try await world.status(id).0 == "dispatching")
+        return (id, dispatcher)
+    }
+
     @Test func noSecretReachesTheMachineConfig() async throws {
         try await DispatchWorld.run { world in
             world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
@@ -84,14 +97,7 @@ import Testing
 
     @Test func aFlyOutageDelaysTheMachineAndTheRetryUsesTheSameAttemptAndToken() async throws {
         try await DispatchWorld.run { world in
-            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
-            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": Self.anthropicKey])
-            world.fly.faults.add(
-                .init(method: "POST", pathPrefix: "/v1/apps/\(FlyHarness.app)/machines", status: 503, remaining: 100))
-            let id = try await world.request(by: "alice")
-            let dispatcher = world.dispatcher()
-            try await world.settle(dispatcher)
-            #expect(try await world.status(id).0 == "dispatching")
+            let (id, dispatcher) = try await Self.dispatchDuringAFlyOutage(world)
             #expect(world.fly.machines.isEmpty)
 
             world.fly.faults.reset()
@@ -131,14 +137,7 @@ import Testing
 
     @Test func aTaskCancelledWhileDispatchingNeverGetsAMachine() async throws {
         try await DispatchWorld.run { world in
-            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
-            try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": Self.anthropicKey])
-            world.fly.faults.add(
-                .init(method: "POST", pathPrefix: "/v1/apps/\(FlyHarness.app)/machines", status: 503, remaining: 100))
-            let id = try await world.request(by: "alice")
-            let dispatcher = world.dispatcher()
-            try await world.settle(dispatcher)
-            #expect(try await world.status(id).0 == "dispatching")
+            let (id, dispatcher) = try await Self.dispatchDuringAFlyOutage(world)
 
             // The issue is closed, as the gateway records it, before Fly recovers.
             try await world.database.query(
