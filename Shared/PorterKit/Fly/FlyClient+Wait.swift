@@ -6,10 +6,10 @@ extension FlyClient {
 
     /// Returns once the Machine is in `state` (`started`, `stopped` or `destroyed`). Each call to
     /// `GET …/wait` lasts at most 60 s; a 408 from Fly only ends that call, so it waits again, as it
-    /// does after 429s and 5xx, until `deadline` has passed.
+    /// does after 429s and 5xx, until `deadline` has passed. `longestCall` (seconds) shortens each call.
     public func wait(
         app: String, id: String, for state: MachineState, instanceID: String? = nil,
-        deadline: Duration = .seconds(300)
+        deadline: Duration = .seconds(300), longestCall: Int = 60
     ) async throws {
         let clock = ContinuousClock()
         let end = clock.now + deadline
@@ -20,7 +20,7 @@ extension FlyClient {
         while true {
             let remaining = end - clock.now
             guard remaining > .zero else { throw FlyError.waitDeadlineExceeded(machineID: id, state: state) }
-            let seconds = min(Self.maxWaitSeconds, max(1, Int(remaining.components.seconds)))
+            let seconds = min(longestCall, Self.maxWaitSeconds, max(1, Int(remaining.components.seconds)))
             waitAPI.timeout = .seconds(Int64(seconds) + 10)
             var path = Self.machinePath(app, id) + "/wait?state=\(Self.escape(state.rawValue))&timeout=\(seconds)"
             if let instanceID { path += "&instance_id=\(Self.escape(instanceID))" }
