@@ -9,5 +9,20 @@ func buildApplication(
 }
 
 func buildRouter(config: CallbackReceiverConfig, dependencies: ServiceDependencies) -> Router<BasicRequestContext> {
-    PorterApplication.router(dependencies: dependencies)
+    let router = PorterApplication.router(dependencies: dependencies)
+    let logger = dependencies.logger
+    let secrets = PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger)
+    let service = CallbackService(
+        repository: PostgresCallbackRepository(client: dependencies.postgres, logger: logger),
+        github: GitHubClient(
+            endpoints: config.github, app: config.app, metrics: dependencies.metrics, logger: logger),
+        secrets: secrets,
+        reaper: FlyWorkerReaper(fly: config.fly, secrets: secrets, grace: config.reapGrace, logger: logger),
+        settings: CallbackSettings(
+            publicURL: config.publicURL, gitURL: config.github.webURL, appSlug: config.app.slug ?? "porter",
+            appID: config.app.appID, defaultKeys: config.defaultKeys.keys.mapValues(\.value),
+            allowScriptAgent: config.allowScriptAgent),
+        operatorSecrets: config.secretValues, logger: logger)
+    CallbackController(service: service, metrics: dependencies.metrics, logger: logger).addRoutes(to: router)
+    return router
 }

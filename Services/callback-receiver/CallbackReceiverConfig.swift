@@ -8,8 +8,16 @@ struct CallbackReceiverConfig: ServiceConfiguration {
     var github: GitHubEndpoints
     var app: GitHubAppCredentials
     var defaultKeys: DefaultAgentKeys
+    /// For removing a finished worker's Machine that is still there.
+    var fly: FlySettings
+    /// `PORTER_ALLOW_SCRIPT_AGENT`: serve specs of `script` tasks. For tests; never in production.
+    var allowScriptAgent: Bool
+    /// `PORTER_REAP_GRACE`: how long a reported worker may take to exit before its Machine is removed.
+    var reapGrace: Duration
 
-    var secretValues: [String] { [app.privateKeyPEM.value] + defaultKeys.keys.values.map(\.value) }
+    var secretValues: [String] {
+        [app.privateKeyPEM.value] + defaultKeys.keys.values.map(\.value) + [fly.token?.value].compactMap { $0 }
+    }
 
     static func load(from environment: [String: String]) throws(ConfigurationError) -> Self {
         var env = EnvironmentReader(environment)
@@ -19,9 +27,12 @@ struct CallbackReceiverConfig: ServiceConfiguration {
         let github = GitHubEndpoints.read(from: &env)
         let app = GitHubAppCredentials.read(from: &env)
         let defaultKeys = DefaultAgentKeys.read(from: &env)
+        let fly = FlySettings.read(from: &env)
+        let allowScript = env.optional("PORTER_ALLOW_SCRIPT_AGENT", default: false, Parse.bool)
+        let reapGrace = env.optional("PORTER_REAP_GRACE", default: .seconds(15), Parse.duration)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, github: github, app: app!,
-            defaultKeys: defaultKeys)
+            defaultKeys: defaultKeys, fly: fly, allowScriptAgent: allowScript, reapGrace: reapGrace)
     }
 }

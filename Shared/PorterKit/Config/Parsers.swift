@@ -8,6 +8,15 @@ public enum Parse {
 
     public static func secret(_ value: String) -> Secret<String> { Secret(value) }
 
+    /// `1`, `true`, `yes` or `0`, `false`, `no`.
+    public static func bool(_ value: String) throws -> Bool {
+        switch value.lowercased() {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw InvalidValue("must be true or false")
+        }
+    }
+
     public static func port(_ value: String) throws -> Int {
         guard let port = Int(value), (1...65_535).contains(port) else {
             throw InvalidValue("must be a port number from 1 to 65535")

@@ -19,5 +19,6 @@ extension Migration {
     public static let all: [Migration] = [
         .v1InitialSchema,
         .v2DispatchState,
+        .v3Callbacks,
     ]
 }

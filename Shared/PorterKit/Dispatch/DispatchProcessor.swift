@@ -316,7 +316,11 @@ public struct DispatchProcessor: Sendable {
                 files.append((path, content))
             }
         }
-        let prompt = PromptBuilder().build(
+        // The script agent (tests and operators only) runs its instructions as they are.
+        let prompt =
+            task.request.agent == .script
+            ? task.request.instructions
+            : PromptBuilder().build(
             PromptBuilder.Input(
                 repository: task.issue.repositoryFullName, issueNumber: task.issue.number, issueTitle: issue.title,
                 issueBody: issue.body ?? "", instructions: task.request.instructions, requester: task.requester.login,
@@ -325,7 +329,7 @@ public struct DispatchProcessor: Sendable {
         let spec = TaskSpec(
             prompt: prompt, branch: TaskSpec.branchName(taskID: task.id, issue: task.issue.number), baseBranch: base,
             deadline: Date().addingTimeInterval(Double(settings.limits.timeout.components.seconds)),
-            keySource: usesOwnKeys ? "user" : "operator")
+            keySource: usesOwnKeys ? "user" : "operator", issueTitle: issue.title)
         try await repository.recordSpec(task.id, spec)
         // Another dispatcher may have recorded its spec first: use whichever is stored.
         return try await repository.state(taskID: task.id)?.spec ?? spec
@@ -378,6 +382,7 @@ public enum KeyDecision: Sendable, Equatable {
     )
         -> KeyDecision
     {
+        if agent.keyNames.isEmpty { return .ready(source: "operator") }
         if hasAccount, agent.keyNames.contains(where: userKeys.contains) { return .ready(source: "user") }
         if agent.keyNames.contains(where: defaultKeys.contains) { return .ready(source: "operator") }
         return hasAccount ? .missing(agent.keyNames) : .signInNeeded

@@ -29,13 +29,18 @@ public struct TaskSpec: Sendable, Equatable {
     public var deadline: Date
     /// Whose provider keys the agent runs on: `user` or `operator`.
     public var keySource: String
+    /// The issue's title when the spec was built: the pull request's title and commit message.
+    public var issueTitle: String
 
-    public init(prompt: String, branch: String, baseBranch: String, deadline: Date, keySource: String) {
+    public init(
+        prompt: String, branch: String, baseBranch: String, deadline: Date, keySource: String, issueTitle: String = ""
+    ) {
         self.prompt = prompt
         self.branch = branch
         self.baseBranch = baseBranch
         self.deadline = deadline
         self.keySource = keySource
+        self.issueTitle = issueTitle
     }
 
     /// `porter/issue-<n>-<first 8 of the task id>`: unique per task, readable in the branch list.

@@ -10,7 +10,7 @@ extension PostgresDispatchRepository {
         }
         let row = try await client.query(
             """
-            SELECT authorized_permission, prompt, branch, base_branch, deadline_at, key_source,
+            SELECT authorized_permission, prompt, branch, base_branch, deadline_at, key_source, coalesce(issue_title, ''),
                 cancel_requested_at IS NOT NULL,
                 EXISTS (
                     SELECT 1 FROM installations WHERE installations.id = tasks.installation_id
@@ -29,14 +29,16 @@ extension PostgresDispatchRepository {
         ).collect().first
         guard let row else { return nil }
         let (
-            permission, prompt, branch, base, deadline, keySource, cancelRequested, inactive, attemptApp, otherActive,
+            permission, prompt, branch, base, deadline, keySource, issueTitle, cancelRequested, inactive, attemptApp, otherActive,
             hasAccount, flyApp, flyOrg
         ) = try row.decode(
-            (String?, String?, String?, String?, Date?, String?, Bool, Bool, String?, Bool, Bool, String?, String?).self
+            (String?, String?, String?, String?, Date?, String?, String, Bool, Bool, String?, Bool, Bool, String?, String?).self
         )
         var spec: TaskSpec?
         if let prompt, let branch, let base, let deadline, let keySource {
-            spec = TaskSpec(prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource)
+            spec = TaskSpec(
+                prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource,
+                issueTitle: issueTitle)
         }
         return DispatchState(
             task: task, authorizedPermission: permission, spec: spec, cancelRequested: cancelRequested,
@@ -109,7 +111,7 @@ extension PostgresDispatchRepository {
         try await client.query(
             """
             UPDATE tasks SET prompt = \(spec.prompt), branch = \(spec.branch), base_branch = \(spec.baseBranch),
-                deadline_at = \(spec.deadline), key_source = \(spec.keySource)
+                deadline_at = \(spec.deadline), key_source = \(spec.keySource), issue_title = \(spec.issueTitle)
             WHERE id = \(taskID) AND prompt IS NULL
             """, logger: logger)
     }
@@ -120,7 +122,9 @@ extension PostgresDispatchRepository {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
                 """
-                UPDATE task_attempts SET machine_id = \(machineID), state = 'created', started_at = now()
+                UPDATE task_attempts SET machine_id = \(machineID),
+                    state = CASE WHEN state = 'creating' THEN 'created' ELSE state END,
+                    started_at = coalesce(started_at, now())
                 WHERE task_id = \(task.id) AND number = \(attempt)
                 """, logger: logger)
             let moved = try await connection.query(

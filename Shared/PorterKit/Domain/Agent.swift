@@ -5,6 +5,9 @@ public enum Agent: String, Sendable, CaseIterable, Codable, Hashable {
     case opencode
     case amp
     case gemini
+    /// Runs the task's instructions as a shell script. Never named by a command; tasks with it are
+    /// created by operators and tests, and workers run it only when `PORTER_ALLOW_SCRIPT_AGENT=1`.
+    case script
 
     /// The agent used when neither the command nor the commenter's settings name one.
     public static let fallback: Agent = .opencode
@@ -15,7 +18,7 @@ public enum Agent: String, Sendable, CaseIterable, Codable, Hashable {
     /// The agent a command word names, case-insensitively, or nil when the word is no agent.
     public init?(commandWord: String) {
         let word = commandWord.lowercased()
-        guard let agent = Agent(rawValue: word) ?? Self.aliases[word] else { return nil }
+        guard let agent = Agent(rawValue: word) ?? Self.aliases[word], agent != .script else { return nil }
         self = agent
     }
 }

@@ -19,11 +19,12 @@ public enum TaskStatus: String, Sendable, CaseIterable, Codable, Hashable {
 
     /// Every status this one may move to. A dispatching task returns to queued when its claim is
     /// released (waiting for a slot, or a transient error); retries of a finished task are new attempts
-    /// of a new task, never a move out of a terminal state.
+    /// of a new task, never a move out of a terminal state. A worker can finish before its dispatcher
+    /// has recorded it as running, hence dispatching → succeeded.
     public var successors: Set<TaskStatus> {
         switch self {
         case .queued: [.dispatching, .failed, .cancelled]
-        case .dispatching: [.queued, .running, .failed, .timedOut, .cancelled]
+        case .dispatching: [.queued, .running, .succeeded, .failed, .timedOut, .cancelled]
         case .running: [.succeeded, .failed, .timedOut, .cancelled]
         case .succeeded, .failed, .timedOut, .cancelled: []
         }

@@ -35,6 +35,18 @@ public struct Redactor: Sendable {
         exactValues = knownSecrets.filter { $0.count >= 8 }.sorted { $0.count > $1.count }
     }
 
+    private init(regexes: [(regex: Regex<AnyRegexOutput>, keepsPrefix: Bool)], exactValues: [String]) {
+        self.regexes = regexes
+        self.exactValues = exactValues
+    }
+
+    /// This redactor, also scrubbing `secrets`.
+    public func adding(_ secrets: [String]) -> Redactor {
+        Redactor(
+            regexes: regexes,
+            exactValues: (exactValues + secrets.filter { $0.count >= 8 }).sorted { $0.count > $1.count })
+    }
+
     public func redact(_ text: String) -> String {
         var result = text
         for value in exactValues where result.contains(value) {

@@ -54,17 +54,17 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             UPDATE github_side_effects SET lease_owner = \(owner), attempts = github_side_effects.attempts + 1,
                 lease_expires_at = now() + \(PostgresJobQueue.interval(lease))::interval
             FROM next WHERE github_side_effects.id = next.id
-            RETURNING github_side_effects.id, installation_id, kind, dedupe_key, payload::text, attempts, revision,
-                result::text
+            RETURNING github_side_effects.id, installation_id, task_id, kind, dedupe_key, payload::text, attempts,
+                revision, result::text
             """, logger: logger)
         var effects: [PendingSideEffect] = []
-        for try await (id, installation, kind, key, payload, attempts, revision, result) in rows.decode(
-            (Int64, Int64, String, String, String, Int, Int, String?).self)
+        for try await (id, installation, taskID, kind, key, payload, attempts, revision, result) in rows.decode(
+            (Int64, Int64, UUID?, String, String, String, Int, Int, String?).self)
         {
             effects.append(
                 PendingSideEffect(
-                    id: id, installationID: installation, kind: kind, dedupeKey: key, payload: payload,
-                    attempts: attempts, revision: revision, previousResult: result))
+                    id: id, installationID: installation, taskID: taskID, kind: kind, dedupeKey: key,
+                    payload: payload, attempts: attempts, revision: revision, previousResult: result))
         }
         return effects.sorted { $0.id < $1.id }
     }
@@ -78,6 +78,67 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                 completed_at = CASE WHEN revision = \(effect.revision) THEN now() END
             WHERE id = \(effect.id) AND lease_owner = \(owner)
             """, logger: logger)
+    }
+
+    public func completePullRequest(
+        _ effect: PendingSideEffect, owner: String, pull: OpenedPullRequest, notices: [TaskNotice]
+    ) async throws {
+        let result = String(decoding: try JSONEncoder().encode(pull), as: UTF8.self)
+        try await client.withTransaction(logger: logger) { connection in
+            let owned = try await connection.query(
+                """
+                UPDATE github_side_effects SET result = \(result)::jsonb, lease_owner = NULL, lease_expires_at = NULL,
+                    state = 'done', completed_at = now()
+                WHERE id = \(effect.id) AND lease_owner = \(owner)
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            // Another deliverer took the effect over after this one's lease ran out: it records the PR.
+            guard !owned.isEmpty else { return }
+            if let taskID = effect.taskID {
+                try await connection.query(
+                    """
+                    UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url)
+                    WHERE id = \(taskID)
+                    """, logger: logger)
+                try await PostgresTaskRepository.appendEvent(
+                    on: connection, taskID: taskID, kind: "pull_request",
+                    message: "opened #\(pull.number)\(pull.draft ? " (draft)" : ""): \(pull.url)", logger: logger)
+            }
+            try await enqueueAll(notices, installationID: effect.installationID, taskID: effect.taskID, on: connection)
+        }
+    }
+
+    public func abandonPullRequest(
+        _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice]
+    ) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            let owned = try await connection.query(
+                """
+                UPDATE github_side_effects SET last_error = \(error), lease_owner = NULL, lease_expires_at = NULL,
+                    state = 'abandoned', completed_at = now()
+                WHERE id = \(effect.id) AND lease_owner = \(owner)
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !owned.isEmpty else { return }
+            if let taskID = effect.taskID {
+                try await PostgresTaskRepository.appendEvent(
+                    on: connection, taskID: taskID, kind: "pull_request",
+                    message: "the pull request could not be opened: \(error)", logger: logger)
+            }
+            try await enqueueAll(notices, installationID: effect.installationID, taskID: effect.taskID, on: connection)
+        }
+    }
+
+    func enqueueAll(
+        _ notices: [TaskNotice], installationID: Int64, taskID: UUID?, on connection: PostgresConnection
+    ) async throws {
+        for notice in notices {
+            try await Self.enqueue(
+                notice.effect, installationID: installationID, taskID: taskID, dedupeKey: notice.dedupeKey,
+                replacing: notice.replacing, on: connection, logger: logger)
+        }
     }
 
     public func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool {

@@ -8,6 +8,8 @@ public enum SideEffect: Sendable, Equatable {
     case updateComment(CommentEdit)
     case addReaction(ReactionRequest)
     case setLabels(LabelChange)
+    /// A finished task's pull request, then its final status comment with the PR's number.
+    case openPullRequest(PullRequestOrder)
 
     /// The `kind` column.
     public var kind: String {
@@ -17,6 +19,7 @@ public enum SideEffect: Sendable, Equatable {
         case .updateComment: "update_comment"
         case .addReaction: "add_reaction"
         case .setLabels: "set_labels"
+        case .openPullRequest: "open_pull_request"
         }
     }
 
@@ -27,6 +30,7 @@ public enum SideEffect: Sendable, Equatable {
             case .updateComment(let edit): try JSONEncoder().encode(edit)
             case .addReaction(let reaction): try JSONEncoder().encode(reaction)
             case .setLabels(let change): try JSONEncoder().encode(change)
+            case .openPullRequest(let order): try JSONEncoder().encode(order)
             }
         return String(decoding: data, as: UTF8.self)
     }
@@ -39,6 +43,8 @@ public enum SideEffect: Sendable, Equatable {
         case "update_comment": self = .updateComment(try JSONDecoder().decode(CommentEdit.self, from: data))
         case "add_reaction": self = .addReaction(try JSONDecoder().decode(ReactionRequest.self, from: data))
         case "set_labels": self = .setLabels(try JSONDecoder().decode(LabelChange.self, from: data))
+        case "open_pull_request":
+            self = .openPullRequest(try JSONDecoder().decode(PullRequestOrder.self, from: data))
         default: throw SideEffectError.unknownKind(kind)
         }
     }

@@ -59,12 +59,29 @@ public struct SideEffectDeliverer: Service {
             // whose lease ran out meanwhile is left to whoever holds it now.
             guard try await queue.extend(effect, owner: owner, lease: Self.lease) else { continue }
             do {
-                let result = try await deliver(effect)
-                try await queue.complete(effect, owner: owner, result: result)
-            } catch  where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
+                if case .openPullRequest(let order) = try SideEffect(kind: effect.kind, payload: effect.payload) {
+                    let pull = try await openPullRequest(order, effect)
+                    try await queue.completePullRequest(
+                        effect, owner: owner, pull: pull,
+                        notices: [order.finalComment.notice(installationID: effect.installationID, pullRequest: pull)])
+                } else {
+                    let result = try await deliver(effect)
+                    try await queue.complete(effect, owner: owner, result: result)
+                }
+            } catch where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
                 logger.warning(
                     "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
-                try await queue.abandon(effect, owner: owner, error: "\(error)")
+                if case .openPullRequest(let order)? = try? SideEffect(kind: effect.kind, payload: effect.payload) {
+                    // The task's final comment still goes out, saying why there is no pull request.
+                    let problem = Self.explain(error)
+                    try await queue.abandonPullRequest(
+                        effect, owner: owner, error: "\(error)",
+                        notices: [
+                            order.finalComment.notice(installationID: effect.installationID, pullRequestProblem: problem)
+                        ])
+                } else {
+                    try await queue.abandon(effect, owner: owner, error: "\(error)")
+                }
             } catch {
                 try await queue.retry(
                     effect.id, owner: owner, after: retry.delay(afterAttempt: effect.attempts), error: "\(error)")
@@ -123,7 +140,46 @@ public struct SideEffectDeliverer: Service {
                     labels: change.add)
             }
             return "{}"
+        case .openPullRequest(let order):
+            let pull = try await openPullRequest(order, pending)
+            return String(decoding: try JSONEncoder().encode(pull), as: UTF8.self)
         }
+    }
+
+    /// Opens a finished task's pull request, or finds the one an earlier try opened (its answer lost,
+    /// or its deliverer gone before recording it), and labels it.
+    func openPullRequest(_ order: PullRequestOrder, _ pending: PendingSideEffect) async throws -> OpenedPullRequest {
+        let installation = Int(pending.installationID)
+        let (owner, repo) = try Self.split(order.repositoryFullName)
+        var found: GitHubPullRequest?
+        if pending.attempts > 1 {
+            found = try await github.pullRequests(
+                installationID: installation, owner: owner, repo: repo, head: "\(owner):\(order.pull.head)", state: "all"
+            ).first { $0.base.ref == order.pull.base }
+        }
+        let pull: GitHubPullRequest
+        if let found {
+            pull = found
+        } else {
+            pull = try await github.createPullRequest(installationID: installation, owner: owner, repo: repo, order.pull)
+        }
+        if !order.labels.isEmpty {
+            _ = try await github.addLabels(
+                installationID: installation, owner: owner, repo: repo, issue: pull.number, labels: order.labels)
+        }
+        return OpenedPullRequest(number: pull.number, url: pull.htmlUrl, draft: pull.draft ?? order.pull.draft)
+    }
+
+    /// GitHub's refusal in a sentence fit for an issue comment.
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? APIError, case .status(let code, _, _, let body, _) = error else {
+            return "GitHub did not answer."
+        }
+        struct Message: Decodable { var message: String }
+        guard let message = try? JSONDecoder().decode(Message.self, from: Data(body.utf8)).message else {
+            return "GitHub answered \(code)."
+        }
+        return "GitHub answered \(code): \(PromptBuilder.sanitize(message, limit: 300))"
     }
 
     /// Edits the comment an earlier delivery posted, or one found by its marker (an answer lost on

@@ -17,6 +17,7 @@ public struct CommentRequest: Codable, Sendable, Equatable {
 public struct PendingSideEffect: Sendable, Equatable {
     public var id: Int64
     public var installationID: Int64
+    public var taskID: UUID?
     public var kind: String
     public var dedupeKey: String
     /// JSON text.
@@ -36,6 +37,14 @@ public protocol SideEffectQueue: Sendable {
     /// Marks the effect delivered, with what GitHub answered (JSON text); an effect replaced since
     /// it was claimed stays pending, to deliver its new payload.
     func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws
+    /// Marks a pull request opened, records it on its task, and queues what follows from it (the final
+    /// status comment), all in one transaction.
+    func completePullRequest(
+        _ effect: PendingSideEffect, owner: String, pull: OpenedPullRequest, notices: [TaskNotice]
+    ) async throws
+    /// Gives up on a pull request GitHub will not open and queues what says so, in one transaction.
+    func abandonPullRequest(_ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice])
+        async throws
     /// Renews the effect's lease; false when `owner` lost it (another deliverer may have it now).
     func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool
     /// Puts the effect back to try again after `delay`.

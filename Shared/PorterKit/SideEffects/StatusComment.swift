@@ -10,6 +10,8 @@ public struct StatusComment: Sendable, Equatable {
         case waitingForSignIn
         case starting
         case running
+        /// Running, with the step the worker last reported.
+        case working(phase: String)
         case finished(TaskStatus, detail: String?)
     }
 
@@ -43,7 +45,7 @@ public struct StatusComment: Sendable, Equatable {
         case .queued: "⏳ queued"
         case .waitingForUserSlot, .waitingForIssue, .waitingForSignIn: "⏸️ waiting"
         case .starting: "🚀 starting"
-        case .running: "⚙️ running"
+        case .running, .working: "⚙️ running"
         case .finished(.succeeded, _): "✅ succeeded"
         case .finished(.timedOut, _): "⌛ timed out"
         case .finished(.cancelled, _): "🛑 cancelled"
@@ -59,6 +61,7 @@ public struct StatusComment: Sendable, Equatable {
             "Waiting for task `\(blocker.uuidString.lowercased())` on this issue to finish."
         case .waitingForSignIn:
             "Waiting for the requester to sign in to Porter and add their keys."
+        case .working(let phase): "Now: \(phase)."
         case .finished(_, let detail): detail
         case .queued, .starting, .running: nil
         }
@@ -82,7 +85,7 @@ public struct StatusComment: Sendable, Equatable {
     public var label: String {
         switch phase {
         case .queued, .waitingForUserSlot, .waitingForIssue, .waitingForSignIn: "porter:queued"
-        case .starting, .running: "porter:running"
+        case .starting, .running, .working: "porter:running"
         case .finished(.succeeded, _): "porter:succeeded"
         case .finished(.timedOut, _): "porter:timed-out"
         case .finished(.cancelled, _): "porter:cancelled"

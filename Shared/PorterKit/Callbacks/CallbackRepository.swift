@@ -1,0 +1,52 @@
+import Foundation
+
+/// A task attempt as a callback sees it: enough to check the caller's token and serve or finalize it.
+public struct CallbackAttempt: Sendable {
+    public var task: PorterTask
+    public var number: Int
+    /// Whether a later attempt of the task exists: an earlier attempt's worker may not act any more.
+    public var isLatest: Bool
+    public var runtime: String
+    public var machineID: String?
+    public var flyApp: String?
+    public var tokenHash: [UInt8]?
+    public var tokenExpiresAt: Date?
+    public var spec: TaskSpec?
+    public var cancelRequested: Bool
+    /// The answer to this attempt's completion, once one was recorded.
+    public var reply: String?
+
+    /// The task still wants this worker to run.
+    public var isRunnable: Bool {
+        isLatest && !cancelRequested && reply == nil && (task.status == .dispatching || task.status == .running)
+    }
+
+    /// True when `token` is this attempt's and has not expired: compared in constant time.
+    public func accepts(token: String, now: Date = Date()) -> Bool {
+        guard let tokenHash, let tokenExpiresAt else { return false }
+        let matches = TaskToken.matches(token, storedHash: tokenHash)
+        return matches && now < tokenExpiresAt
+    }
+}
+
+/// Where callback-receiver reads attempts and records what workers say.
+public protocol CallbackRepository: Sendable {
+    /// The attempt `number` of the task, or its latest attempt when `number` is nil.
+    func attempt(taskID: UUID, number: Int?) async throws -> CallbackAttempt?
+
+    /// Records a heartbeat; the attempt counts as running from its first one.
+    func heartbeat(_ attempt: CallbackAttempt) async throws
+
+    /// Appends a progress event to the task's timeline. When the task is running, the phase is new and
+    /// the status comment followed progress more than `spacing` ago, records `notices` too.
+    func recordProgress(
+        _ attempt: CallbackAttempt, _ progress: ProgressReport, spacing: Duration, notices: [TaskNotice]
+    ) async throws
+
+    /// Finalizes the task from the attempt's report exactly once: the first report decides, under
+    /// lock, and every later or concurrent one gets the same stored answer (JSON text).
+    func complete(
+        _ attempt: CallbackAttempt, report: CompletionReport,
+        decide: @Sendable (PorterTask) -> Finalization
+    ) async throws -> (reply: String, first: Bool)
+}

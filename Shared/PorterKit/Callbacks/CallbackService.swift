@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+
+/// What callback-receiver knows beyond its repository and clients.
+public struct CallbackSettings: Sendable {
+    public var publicURL: URL
+    /// Where git clones from: `GITHUB_URL`.
+    public var gitURL: URL
+    /// The App's slug and id, for the bot's commit identity.
+    public var appSlug: String
+    public var appID: Int
+    /// Operator-provided provider keys (`PORTER_DEFAULT_<NAME>`), by name.
+    public var defaultKeys: [String: String]
+    /// Serve specs of `script` tasks (tests only).
+    public var allowScriptAgent: Bool
+    /// The status comment follows progress at most this often.
+    public var progressSpacing: Duration
+
+    public init(
+        publicURL: URL, gitURL: URL, appSlug: String, appID: Int, defaultKeys: [String: String],
+        allowScriptAgent: Bool = false, progressSpacing: Duration = .seconds(5)
+    ) {
+        self.publicURL = publicURL
+        self.gitURL = gitURL
+        self.appSlug = appSlug
+        self.appID = appID
+        self.defaultKeys = defaultKeys
+        self.allowScriptAgent = allowScriptAgent
+        self.progressSpacing = progressSpacing
+    }
+}
+
+/// Serves workers their spec, records their heartbeats and progress, and finalizes their tasks. Every
+/// call is authenticated by the attempt's token; nothing a worker sends is trusted further than that.
+public struct CallbackService: Sendable {
+    let repository: any CallbackRepository
+    let github: GitHubClient
+    let secrets: any UserSecretStore
+    let reaper: (any WorkerReaper)?
+    let settings: CallbackSettings
+    let redactor: Redactor
+    let logger: Logger
+
+    public init(
+        repository: any CallbackRepository, github: GitHubClient, secrets: any UserSecretStore,
+        reaper: (any WorkerReaper)?, settings: CallbackSettings, operatorSecrets: [String], logger: Logger
+    ) {
+        self.repository = repository
+        self.github = github
+        self.secrets = secrets
+        self.reaper = reaper
+        self.settings = settings
+        self.redactor = Redactor(knownSecrets: operatorSecrets + Array(settings.defaultKeys.values))
+        self.logger = logger
+    }
+
+    /// The attempt the bearer token in `authorization` belongs to. Every refusal looks the same.
+    public func authenticate(taskID: UUID, attempt: Int?, authorization: String?) async throws -> CallbackAttempt {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
+            throw CallbackError.unauthorized
+        }
+        let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        guard let found = try await repository.attempt(taskID: taskID, number: attempt), found.accepts(token: token)
+        else { throw CallbackError.unauthorized }
+        return found
+    }
+
+    public func spec(for attempt: CallbackAttempt) async throws -> WorkerSpec {
+        let task = attempt.task
+        guard attempt.isRunnable, let spec = attempt.spec else {
+            throw CallbackError.notRunnable("task \(task.id.uuidString.lowercased()) is \(task.status.rawValue)")
+        }
+        guard task.request.agent != .script || settings.allowScriptAgent else {
+            throw CallbackError.notRunnable("the script agent is disabled")
+        }
+        guard let (owner, name) = IssueReference.ownerAndName(task.issue.repositoryFullName) else {
+            throw CallbackError.notRunnable("task has no valid repository")
+        }
+        let keys = try await providerKeys(for: task, keySource: spec.keySource)
+        let token = try await github.narrowedInstallationToken(
+            installationID: Int(task.issue.installationID), repositoryIDs: [Int(task.issue.repositoryID)],
+            permissions: ["contents": "write", "metadata": "read"])
+        let bot = "\(settings.appSlug)[bot]"
+        let issueTitle = spec.issueTitle.isEmpty ? "issue #\(task.issue.number)" : spec.issueTitle
+        let message = """
+            \(PromptBuilder.sanitize(issueTitle, limit: 200)) (#\(task.issue.number))
+
+            Requested by @\(task.requester.login) in \(task.issue.repositoryFullName)#\(task.issue.number).
+            """
+        return WorkerSpec(
+            taskId: task.id, attempt: attempt.number, agent: task.request.agent.rawValue, model: task.request.model,
+            prompt: spec.prompt, repository: task.issue.repositoryFullName,
+            cloneUrl: settings.gitURL.appendingPathComponent(owner).appendingPathComponent("\(name).git")
+                .absoluteString,
+            baseBranch: spec.baseBranch, branch: spec.branch, deadline: spec.deadline, gitToken: token.token,
+            env: keys,
+            commit: WorkerSpec.Commit(
+                message: message, authorName: bot,
+                authorEmail: "\(settings.appID)+\(bot)@users.noreply.github.com",
+                coAuthor:
+                    "\(task.requester.login) <\(task.requester.id)+\(task.requester.login)@users.noreply.github.com>"),
+            issue: WorkerSpec.Issue(number: task.issue.number, title: issueTitle))
+    }
+
+    /// The provider keys the agent runs on: the requester's own, or the operator's defaults.
+    func providerKeys(for task: PorterTask, keySource: String) async throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for name in task.request.agent.keyNames {
+            if keySource == "user" {
+                if let value = try await secrets.value(userID: task.requester.id, name: name) { keys[name] = value }
+            } else if let value = settings.defaultKeys[name] {
+                keys[name] = value
+            }
+        }
+        return keys
+    }
+
+    /// Records a heartbeat and says whether the worker should go on.
+    public func heartbeat(_ attempt: CallbackAttempt) async throws -> Bool {
+        guard attempt.reply == nil else { return false }
+        try await repository.heartbeat(attempt)
+        return attempt.isRunnable
+    }
+
+    /// Stores a progress event (redacted) and, at most every few seconds, updates the status comment.
+    public func progress(_ attempt: CallbackAttempt, _ report: ProgressReport) async throws {
+        let redactor = try await redactor(for: attempt)
+        let progress = ProgressReport(
+            phase: report.phase, message: redactor.redact(report.message), lines: report.lines.map(redactor.redact))
+        var notices: [TaskNotice] = []
+        if attempt.isRunnable, attempt.task.status == .running {
+            // The comment only: the issue's label already says running.
+            notices = TaskNotice.status(
+                attempt.task, .working(phase: Self.describe(progress.phase)), publicURL: settings.publicURL
+            ).filter { $0.effect.kind == "status_comment" }
+        }
+        try await repository.recordProgress(attempt, progress, spacing: settings.progressSpacing, notices: notices)
+    }
+
+    static func describe(_ phase: String) -> String {
+        switch phase {
+        case "cloning": "cloning the repository"
+        case "agent": "the agent is working"
+        case "committing": "committing the agent's changes"
+        case "pushing": "pushing the branch"
+        default: "reporting back"
+        }
+    }
+
+    /// Finalizes the task from a report, once, and returns the answer every copy of it gets.
+    public func complete(_ report: CompletionReport, authorization: String?) async throws -> String {
+        let attempt = try await authenticate(
+            taskID: report.taskID, attempt: report.attempt, authorization: authorization)
+        let finalizer = Finalizer(publicURL: settings.publicURL, redactor: try await redactor(for: attempt))
+        let (reply, first) = try await repository.complete(attempt, report: report) { task in
+            finalizer.decide(task: task, attempt: attempt.number, report: report, spec: attempt.spec)
+        }
+        if first {
+            logger.info(
+                "task attempt reported",
+                metadata: [
+                    "task_id": "\(attempt.task.id.uuidString.lowercased())", "attempt": "\(attempt.number)",
+                    "reported": "\(report.outcome.rawValue)",
+                ])
+            if let reaper { Task { await reaper.reap(attempt) } }
+        }
+        return reply
+    }
+
+    /// The base redactor plus the attempt's own provider keys, so none of them is stored or posted.
+    func redactor(for attempt: CallbackAttempt) async throws -> Redactor {
+        guard attempt.spec?.keySource == "user" else { return redactor }
+        let keys = try await providerKeys(for: attempt.task, keySource: "user")
+        return redactor.adding(Array(keys.values))
+    }
+}
+
+/// Removes a finished attempt's worker if it is still there.
+public protocol WorkerReaper: Sendable {
+    func reap(_ attempt: CallbackAttempt) async
+}

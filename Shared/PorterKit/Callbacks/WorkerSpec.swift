@@ -1,0 +1,39 @@
+import Foundation
+
+/// What `GET …/spec` gives a worker: everything it needs to do the task, served only to the holder of
+/// the attempt's token while the task still runs.
+public struct WorkerSpec: Encodable, Sendable {
+    public struct Commit: Encodable, Sendable {
+        public var message: String
+        public var authorName: String
+        public var authorEmail: String
+        /// `login <id+login@users.noreply.github.com>`: the requester, credited on the commit.
+        public var coAuthor: String?
+    }
+
+    public struct Issue: Encodable, Sendable {
+        public var number: Int
+        public var title: String
+    }
+
+    public var taskId: UUID
+    public var attempt: Int
+    public var agent: String
+    public var model: String?
+    public var prompt: String
+    public var repository: String
+    public var cloneUrl: String
+    public var baseBranch: String
+    public var branch: String
+    public var deadline: Date
+    /// Reads and writes this one repository only; for the clone and the push, never the agent.
+    public var gitToken: String
+    /// Provider keys, for the agent's environment.
+    public var env: [String: String]
+    public var commit: Commit
+    public var issue: Issue
+}
+
+extension WorkerSpec: CustomStringConvertible {
+    public var description: String { "WorkerSpec(task: \(taskId), attempt: \(attempt), <secrets redacted>)" }
+}
