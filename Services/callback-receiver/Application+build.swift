@@ -23,6 +23,6 @@ func buildRouter(config: CallbackReceiverConfig, dependencies: ServiceDependenci
             appID: config.app.appID, defaultKeys: config.defaultKeys.keys.mapValues(\.value),
             allowScriptAgent: config.allowScriptAgent),
         operatorSecrets: config.secretValues, logger: logger)
-    CallbackController(service: service, metrics: dependencies.metrics, logger: logger).addRoutes(to: router)
+    CallbackRoutes(service: service, metrics: dependencies.metrics, logger: logger).addRoutes(to: router)
     return router
 }

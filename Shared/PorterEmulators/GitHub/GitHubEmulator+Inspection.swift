@@ -7,6 +7,9 @@ public struct EmulatedPullSummary: Sendable, Equatable {
     public var base: String
     public var state: String
     public var merged: Bool
+    public var title: String
+    public var body: String?
+    public var draft: Bool
 }
 
 extension GitHubEmulator {
@@ -51,9 +54,42 @@ extension GitHubEmulator {
             guard let repository = state.repository(owner: owner, name: repo) else { return [] }
             return (state.pulls[repository.id] ?? [:]).values.sorted { $0.number < $1.number }.map {
                 EmulatedPullSummary(
-                    number: $0.number, head: $0.head, base: $0.base, state: $0.state, merged: $0.mergedAt != nil)
+                    number: $0.number, head: $0.head, base: $0.base, state: $0.state, merged: $0.mergedAt != nil,
+                    title: $0.title, body: $0.body, draft: $0.draft)
             }
         }
+    }
+
+    /// The repositories (`owner/name`) a token reaches; every one of its installation's when not narrowed.
+    public func tokenRepositories(_ token: String) -> [String] {
+        state.withLock { state in
+            guard let grant = state.grants[token], let installation = state.installations[grant.installationID] else {
+                return []
+            }
+            return state.repositories.values.filter {
+                state.installationCovers(installation, $0) && (grant.repositoryIDs?.contains($0.id) ?? true)
+            }.map(\.fullName).sorted()
+        }
+    }
+
+    /// The permissions a token was granted.
+    public func tokenPermissions(_ token: String) -> [String: String] {
+        state.withLock { $0.grants[token]?.permissions ?? [:] }
+    }
+
+    /// The commit a branch points at, or nil when the branch does not exist.
+    public func branchSHA(owner: String, repo: String, branch: String) async -> String? {
+        await git.branchSHA(owner: owner, name: repo, branch: branch)
+    }
+
+    /// A file's text at `ref`, or nil when it does not exist there.
+    public func fileText(owner: String, repo: String, path: String, ref: String) async -> String? {
+        await git.file(owner: owner, name: repo, path: path, ref: ref).map { String(decoding: $0.0, as: UTF8.self) }
+    }
+
+    /// The full message of the commit at `ref`.
+    public func commitMessage(owner: String, repo: String, ref: String) async throws -> String {
+        try await git.git(["-C", git.directory(owner: owner, name: repo).path, "log", "-1", "--format=%B", ref])
     }
 
     /// When each mutating call of an installation arrived, and how many the enforced limit refused.

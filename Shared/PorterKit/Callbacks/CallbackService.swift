@@ -78,7 +78,7 @@ public struct CallbackService: Sendable {
         }
         let keys = try await providerKeys(for: task, keySource: spec.keySource)
         let token = try await github.narrowedInstallationToken(
-            installationID: Int(task.issue.installationID), repositoryIDs: [Int(task.issue.repositoryID)],
+            installationID: Int(task.issue.installationID), repositories: [name],
             permissions: ["contents": "write", "metadata": "read"])
         let bot = "\(settings.appSlug)[bot]"
         let issueTitle = spec.issueTitle.isEmpty ? "issue #\(task.issue.number)" : spec.issueTitle

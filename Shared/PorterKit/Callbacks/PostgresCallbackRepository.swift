@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 
 public struct PostgresCallbackRepository: CallbackRepository {
@@ -28,7 +29,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
         ).collect().first
         guard let row else { return nil }
         let (attemptNumber, isLatest, runtime, machineID, flyApp, tokenHash, expiresAt, reply) = try row.decode(
-            (Int, Bool, String, String?, String?, [UInt8]?, Date?, String?).self)
+            (Int, Bool, String, String?, String?, ByteBuffer?, Date?, String?).self)
         let columns = row.makeRandomAccess()
         var spec: TaskSpec?
         if let prompt = try columns[8].decode(String?.self), let branch = try columns[9].decode(String?.self),
@@ -41,7 +42,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
         }
         return CallbackAttempt(
             task: task, number: attemptNumber, isLatest: isLatest, runtime: runtime, machineID: machineID,
-            flyApp: flyApp, tokenHash: tokenHash, tokenExpiresAt: expiresAt, spec: spec,
+            flyApp: flyApp, tokenHash: tokenHash.map { Array(buffer: $0) }, tokenExpiresAt: expiresAt, spec: spec,
             cancelRequested: try columns[14].decode(Bool.self), reply: reply)
     }
 

@@ -30,12 +30,17 @@ struct DispatchWorld: Sendable {
         var flyOrg: String? = FlyHarness.org
         /// Set to run workers as local processes with this command instead of on Fly.
         var localCommand: [String]?
+        var callbackURL = URL(string: "https://porter.example.com/callbacks")!
+        var timeout: Duration = .seconds(1800)
+        var image = "sleeper"
     }
 
-    static func run(_ body: @escaping @Sendable (DispatchWorld) async throws -> Void) async throws {
+    static func run(
+        flyImages: [String: [String]] = [:], _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
+    ) async throws {
         let github = try await GitHubWorld.make()
         try await TestDatabase.withClient { database, _ in
-            try await FlyHarness.withEmulator { fly, flyURL in
+            try await FlyHarness.withEmulator(moreImages: flyImages) { fly, flyURL in
                 try await github.live { client, _ in
                     var client = client
                     // GitHub's one mutation a second per installation would make these tests crawl.
@@ -66,14 +71,15 @@ struct DispatchWorld: Sendable {
             fly: FlySettings(
                 apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
                 org: options.flyOrg),
-            shape: MachineShape(image: "sleeper", cpus: 1, memoryMB: 256, region: "ams"), local: local, metrics: nil,
+            shape: MachineShape(image: options.image, cpus: 1, memoryMB: 256, region: "ams"), local: local,
+            metrics: nil,
             logger: logger)
         let processor = DispatchProcessor(
             repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
             targets: targets, keyring: Self.keyring,
             settings: DispatchSettings(
-                publicURL: Self.publicURL, callbackURL: URL(string: "https://porter.example.com/callbacks")!,
-                limits: TaskLimits(timeout: .seconds(1800), maxActivePerUser: options.maxActivePerUser),
+                publicURL: Self.publicURL, callbackURL: options.callbackURL,
+                limits: TaskLimits(timeout: options.timeout, maxActivePerUser: options.maxActivePerUser),
                 defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
                 retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50))),
             logger: logger)
@@ -87,7 +93,8 @@ struct DispatchWorld: Sendable {
     /// triggering comment on GitHub, the task, and its dispatch job.
     @discardableResult
     func request(
-        by login: String, agent: Agent = .claude, issue: Int = 1, userID: Int64 = 501
+        by login: String, agent: Agent = .claude, issue: Int = 1, userID: Int64 = 501, instructions: String = "fix it",
+        draft: Bool = true
     ) async throws -> UUID {
         let comment = try await emulator.comment(
             owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: issue, author: login,
@@ -98,7 +105,8 @@ struct DispatchWorld: Sendable {
                     installationID: Int64(github.installationID), repositoryID: 77,
                     repositoryFullName: "\(GitHubWorld.owner)/\(GitHubWorld.repo)", number: issue),
                 requester: Requester(id: userID, login: login),
-                request: TaskRequest(agent: agent, instructions: "fix it"), triggerCommentID: Int64(comment)))
+                request: TaskRequest(agent: agent, draft: draft, instructions: instructions),
+                triggerCommentID: Int64(comment)))
         try await database.query(
             "INSERT INTO jobs (kind, task_id, priority) VALUES ('dispatch', \(task.id), 1)", logger: TestDatabase.logger
         )

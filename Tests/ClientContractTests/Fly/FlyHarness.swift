@@ -22,10 +22,11 @@ enum FlyHarness {
     ]
 
     static func withEmulator(
-        rateLimits: Bool = false, startDelay: Duration = .milliseconds(100),
+        rateLimits: Bool = false, startDelay: Duration = .milliseconds(100), moreImages: [String: [String]] = [:],
         _ body: @escaping @Sendable (FlyEmulator, URL) async throws -> Void
     ) async throws {
-        let emulator = FlyEmulator(options: .init(images: images, startDelay: startDelay))
+        let emulator = FlyEmulator(
+            options: .init(images: images.merging(moreImages) { $1 }, startDelay: startDelay))
         emulator.enforcesRateLimits = rateLimits
         emulator.addOrganization(org)
         emulator.addApp(app, org: org)

@@ -2,11 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import PorterKit
 
 /// The worker-facing endpoints. Each one authenticates the attempt's token before anything else and
 /// answers every refusal of it the same way; a failure on our side is a 503, which workers retry.
-struct CallbackController: Sendable {
+public struct CallbackRoutes: Sendable {
     /// Reports carry a summary and a log tail; anything larger is not a report.
     static let maximumBodyBytes = 1 << 20
 
@@ -14,7 +13,13 @@ struct CallbackController: Sendable {
     let metrics: ServiceMetrics
     let logger: Logger
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    public init(service: CallbackService, metrics: ServiceMetrics, logger: Logger) {
+        self.service = service
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func addRoutes(to router: Router<BasicRequestContext>) {
         let attempt = router.group("/callbacks/tasks/:task/attempts/:attempt")
         attempt.get("spec", use: spec)
         attempt.post("heartbeat", use: heartbeat)

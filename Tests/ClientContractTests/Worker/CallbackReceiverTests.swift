@@ -1,0 +1,287 @@
+import Foundation
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+/// callback-receiver's endpoints, with the test in the worker's place: a Machine that only sleeps.
+@Suite struct CallbackReceiverTests {
+    static let refusal = #"{"error":"invalid or expired task token"}"#
+
+    /// A running claude task on the operator's key, and its token.
+    static func running(_ world: CallbackWorld) async throws -> (UUID, String) {
+        let id = try await world.start(script: "fix it", agent: .claude, image: "sleeper")
+        #expect(try await world.dispatch.status(id).0 == "running")
+        return (id, try await world.token(id))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// Pushes a commit to the task's branch with the spec's git token, as a worker does; returns its sha.
+    static func pushWork(_ world: CallbackWorld, _ id: UUID, token: String) async throws -> (String, String) {
+        let spec = try json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
+        let branch = try #require(spec["branch"] as? String)
+        let gitToken = try #require(spec["git_token"] as? String)
+        let url = world.emulator.baseURL.replacingOccurrences(of: "://", with: "://x-access-token:\(gitToken)@")
+        try await GitCLI.pushBranch(
+            from: "\(url)/acme/widgets.git", base: "main", branch: branch, files: ["FIX.md": "fixed\n"])
+        let sha = try #require(await world.emulator.branchSHA(owner: "acme", repo: "widgets", branch: branch))
+        return (branch, sha)
+    }
+
+    static func completion(_ id: UUID, _ fields: [String: Any]) throws -> String {
+        var body = fields
+        body["task_id"] = id.uuidString.lowercased()
+        return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+    }
+
+    @Test func theSpecGoesOnlyToTheHolderOfTheAttemptsToken() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let path = world.attemptPath(id) + "/spec"
+
+            let missing = try await world.call(.GET, path, token: nil)
+            let wrong = try await world.call(.GET, path, token: "ptk_" + String(repeating: "A", count: 43))
+            let otherAttempt = try await world.call(.GET, world.attemptPath(id, 2) + "/spec", token: token)
+            let otherTask = try await world.call(.GET, world.attemptPath(UUID()) + "/spec", token: token)
+            for answer in [missing, wrong, otherAttempt, otherTask] {
+                #expect(answer.status == 401)
+                #expect(answer.body == Self.refusal, "every refusal reads the same")
+            }
+
+            let served = try await world.call(.GET, path, token: token)
+            #expect(served.status == 200)
+            let spec = try Self.json(served.body)
+            #expect(spec["agent"] as? String == "claude")
+            #expect(spec["repository"] as? String == "acme/widgets")
+            #expect(spec["base_branch"] as? String == "main")
+            #expect((spec["branch"] as? String)?.hasPrefix("porter/issue-1-") == true)
+            #expect(spec["clone_url"] as? String == "\(world.emulator.baseURL)/acme/widgets.git")
+            #expect((spec["prompt"] as? String)?.contains("Flaky login test") == true)
+            #expect((spec["env"] as? [String: String]) == CallbackWorld.operatorKeys)
+            let commit = try #require(spec["commit"] as? [String: Any])
+            #expect(commit["message"] as? String == "Flaky login test (#1)\n\nRequested by @alice in acme/widgets#1.")
+            #expect(commit["co_author"] as? String == "alice <501+alice@users.noreply.github.com>")
+
+            // The git token reaches this one repository and no other, and cannot touch issues.
+            let gitToken = try #require(spec["git_token"] as? String)
+            let reachable = world.emulator.tokenRepositories(gitToken)
+            #expect(reachable == ["acme/widgets"])
+            #expect(world.emulator.tokenPermissions(gitToken)["issues"] == nil)
+
+            // At the deadline the token stops working, for the spec as for everything else.
+            try await world.database.query(
+                "UPDATE task_attempts SET token_expires_at = now() - interval '1 second' WHERE task_id = \(id)")
+            let expired = try await world.call(.GET, path, token: token)
+            #expect(expired.status == 401)
+            #expect(expired.body == Self.refusal)
+        }
+    }
+
+    @Test func aCancelledTaskNoLongerGetsItsSpecAndItsHeartbeatSaysStop() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let beat = try await world.call(.POST, world.attemptPath(id) + "/heartbeat", token: token, json: "{}")
+            #expect(beat.status == 200)
+            #expect(beat.body == #"{"continue":true}"#)
+            let heartbeat = try await world.database.query(
+                "SELECT last_heartbeat_at IS NOT NULL, state FROM task_attempts WHERE task_id = \(id)"
+            ).collect().first!.decode((Bool, String).self)
+            #expect(heartbeat == (true, "running"))
+
+            try await world.database.query("UPDATE tasks SET cancel_requested_at = now() WHERE id = \(id)")
+            let stop = try await world.call(.POST, world.attemptPath(id) + "/heartbeat", token: token, json: "{}")
+            #expect(stop.body == #"{"continue":false}"#)
+            let spec = try await world.call(.GET, world.attemptPath(id) + "/spec", token: token)
+            #expect(spec.status == 409)
+        }
+    }
+
+    @Test func progressIsStoredRedactedAndTheStatusCommentFollowsThePhase() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let canary = "ghs_" + String(repeating: "Q", count: 36)
+            let event = try Self.completion(
+                id, ["phase": "agent", "message": "working", "lines": ["using \(canary)", "still going"]])
+            let answer = try await world.call(.POST, world.attemptPath(id) + "/events", token: token, json: event)
+            #expect(answer.status == 202)
+            let bad = try await world.call(
+                .POST, world.attemptPath(id) + "/events", token: token, json: #"{"phase":"dancing"}"#)
+            #expect(bad.status == 400)
+            #expect(bad.body.contains("phase must be one of"))
+            try await world.deliver()
+
+            let stored = try await world.database.query(
+                "SELECT data::text FROM task_events WHERE task_id = \(id) AND kind = 'progress'"
+            ).collect().map { try $0.decode(String.self) }
+            #expect(stored.count == 1)
+            #expect(stored.first?.contains("[REDACTED]") == true)
+            #expect(!stored.joined().contains(canary))
+            #expect(world.dispatch.comments.contains { $0.contains("Now: the agent is working.") })
+        }
+    }
+
+    @Test func tenConcurrentCopiesOfACompletionOpenOnePullRequestAndEditTheCommentOnce() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let (branch, sha) = try await Self.pushWork(world, id, token: token)
+            try await world.deliver()
+            let revision = try await world.database.query(
+                "SELECT revision FROM github_side_effects WHERE dedupe_key = \("task:\(id.uuidString.lowercased()):status")"
+            ).collect().first!.decode(Int.self)
+
+            let report = try Self.completion(
+                id,
+                ["attempt": 1, "status": "succeeded", "branch": branch, "head_sha": sha, "summary": "Fixed the test."])
+            let replies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await world.call(.POST, "/callbacks/complete", token: token, json: report) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.0 == 200 })
+            #expect(Set(replies.map(\.1)).count == 1, "every copy gets the same answer")
+            let reply = try Self.json(replies[0].1)
+            #expect(reply["task_status"] as? String == "succeeded")
+            #expect(reply["pull_request"] as? Bool == true)
+            try await world.deliver()
+
+            let pulls = world.emulator.pullRequests(owner: "acme", repo: "widgets")
+            #expect(pulls.count == 1)
+            let pull = try #require(pulls.first)
+            #expect(pull.head == branch)
+            #expect(pull.title == "Flaky login test")
+            #expect(pull.draft)
+            #expect(pull.body?.hasPrefix("Fixes #1") == true)
+            #expect(pull.body?.contains("Fixed the test.") == true)
+            #expect(world.emulator.labels(owner: "acme", repo: "widgets", issue: pull.number) == ["porter"])
+            let finalRevision = try await world.database.query(
+                "SELECT revision FROM github_side_effects WHERE dedupe_key = \("task:\(id.uuidString.lowercased()):status")"
+            ).collect().first!.decode(Int.self)
+            #expect(finalRevision == revision + 1, "one final edit of the status comment")
+            let status = try #require(world.dispatch.comments.first { $0.contains("✅ succeeded") })
+            #expect(status.contains("Draft pull request: #\(pull.number)"))
+            #expect(world.dispatch.labels == ["porter:succeeded"])
+            let task = try await world.database.query(
+                "SELECT status, pull_request_number, head_sha FROM tasks WHERE id = \(id)"
+            ).collect().first!.decode((String, Int?, String?).self)
+            #expect(task.0 == "succeeded")
+            #expect(task.1 == pull.number)
+            #expect(task.2 == sha)
+        }
+    }
+
+    @Test func aLateCompletionRecordsTheBranchButLeavesACancelledTaskCancelled() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let (branch, sha) = try await Self.pushWork(world, id, token: token)
+            _ = try await PostgresTaskRepository(client: world.database, logger: TestDatabase.logger)
+                .transition(id: id, to: .cancelled, reason: "stopped by alice")
+
+            let report = try Self.completion(id, ["status": "succeeded", "branch": branch, "head_sha": sha])
+            let first = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
+            let again = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
+            #expect(first.status == 200)
+            #expect(first.body == again.body)
+            #expect(try Self.json(first.body)["task_status"] as? String == "cancelled")
+            try await world.deliver()
+
+            let task = try await world.database.query(
+                "SELECT status, branch, head_sha FROM tasks WHERE id = \(id)"
+            ).collect().first!.decode((String, String?, String?).self)
+            #expect(task.0 == "cancelled")
+            #expect(task.1 == branch)
+            #expect(task.2 == sha)
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
+        }
+    }
+
+    @Test func theOriginalPayloadIsAcceptedAtTheOriginalPath() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let (branch, sha) = try await Self.pushWork(world, id, token: token)
+            let report = #"{"taskId":"\#(id.uuidString)","status":"success","branchName":"\#(branch)","commitSha":"\#(sha)","message":"Done."}"#
+            let answer = try await world.call(.POST, "/api/callbacks/complete", token: token, json: report)
+            #expect(answer.status == 200)
+            try await world.deliver()
+            #expect(try await world.dispatch.status(id).0 == "succeeded")
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").count == 1)
+        }
+    }
+
+    @Test func aBadReportIsRefusedWithItsReasonAndChangesNothing() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let cases: [(String, Int, String)] = [
+                ("not json", 400, "the body must be a JSON object"),
+                (#"{"status":"succeeded"}"#, 400, "task_id is required"),
+                (#"{"task_id":"nope","status":"succeeded"}"#, 400, "task_id must be a UUID"),
+                (try Self.completion(id, ["status": "exploded"]), 400, "status must be one of"),
+                (try Self.completion(id, ["status": "failed", "attempt": "x"]), 400, "attempt must be an integer"),
+                (try Self.completion(id, ["status": "succeeded", "head_sha": "zz"]), 400, "head_sha"),
+            ]
+            for (body, status, words) in cases {
+                let answer = try await world.call(.POST, "/callbacks/complete", token: token, json: body)
+                #expect(answer.status == status, "\(body)")
+                #expect(answer.body.contains(words), "\(body): \(answer.body)")
+            }
+            let wrongToken = try await world.call(
+                .POST, "/callbacks/complete", token: "ptk_nottherightone0123456789abcdef",
+                json: try Self.completion(id, ["status": "failed"]))
+            #expect(wrongToken.status == 401)
+            #expect(try await world.dispatch.status(id).0 == "running")
+            #expect(
+                try await world.database.query("SELECT reply IS NULL FROM task_attempts WHERE task_id = \(id)")
+                    .collect().first!.decode(Bool.self))
+        }
+    }
+
+    @Test func aFailureIsReportedWithItsRedactedReasonAndTheRetryHint() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let canaries = [
+                "ghp_" + String(repeating: "c", count: 36), CallbackWorld.operatorKeys["ANTHROPIC_API_KEY"]!,
+                "Bearer abcdefghijklmnopqrstuvwxyz0123",
+            ]
+            let report = try Self.completion(
+                id,
+                [
+                    "status": "failed", "error": "the agent exited with code 3 holding \(canaries[0])",
+                    "log_tail": "step 1\nkey \(canaries[1])\nAuthorization: \(canaries[2])\nboom",
+                    "summary": "could not do it with \(canaries[1])",
+                ])
+            #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
+            try await world.deliver()
+
+            #expect(try await world.dispatch.status(id).0 == "failed")
+            let comment = try #require(world.dispatch.comments.first { $0.contains("❌ failed") })
+            #expect(comment.contains("the agent exited with code 3"))
+            #expect(comment.contains("boom"))
+            #expect(comment.contains("`@porter retry`"))
+            let written = try await world.everythingWritten(id)
+            for canary in canaries { #expect(!written.contains(canary), "\(canary) leaked") }
+            #expect(world.dispatch.labels == ["porter:failed"])
+        }
+    }
+
+    @Test func aMachineStillThereAfterItsReportIsStoppedAndDestroyed() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let machine = try #require(world.dispatch.fly.machines.first)
+            #expect(machine.state == "started" || machine.state == "starting" || machine.state == "created")
+            let report = try Self.completion(id, ["status": "no_changes", "summary": "Nothing to do."])
+            #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
+            let gone = try await FlyHarness.eventually(timeout: .seconds(20)) {
+                world.dispatch.fly.machine(machine.id)?.state == "destroyed"
+            }
+            #expect(gone)
+            try await world.deliver()
+            let comment = try #require(world.dispatch.comments.first { $0.contains("❌ failed") })
+            #expect(comment.contains("without changing anything"))
+            #expect(comment.contains("> Nothing to do."))
+        }
+    }
+}

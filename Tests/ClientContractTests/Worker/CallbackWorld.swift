@@ -1,0 +1,196 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+
+/// A dispatcher and a live callback-receiver on real Postgres, the GitHub emulator (with real git) and
+/// the Fly emulator, whose `porter-worker` image runs the real worker entrypoint on this host.
+struct CallbackWorld: Sendable {
+    let dispatch: DispatchWorld
+    let callbackURL: URL
+    /// Each worker's workspace and state directory go under here, by task and attempt.
+    let workRoot: URL
+
+    static let entrypoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../deploy/worker/entrypoint.sh").standardized.path
+
+    /// Provider keys the operator configures; also canaries that must never surface anywhere.
+    static let operatorKeys = ["ANTHROPIC_API_KEY": "sk-ant-api03-operatorCanary0123456789abcdefghij"]
+
+    struct Options: Sendable {
+        var allowScriptAgent = true
+        var timeout: Duration = .seconds(120)
+        var pushReserve = 3
+        var reportPatience = 60
+        var reapGrace: Duration = .zero
+    }
+
+    static func run(
+        _ options: Options = Options(), _ body: @escaping @Sendable (CallbackWorld) async throws -> Void
+    ) async throws {
+        let workRoot = URL(fileURLWithPath: "/tmp/porter-worker-\(UUID().uuidString.prefix(8).lowercased())")
+        try FileManager.default.createDirectory(at: workRoot, withIntermediateDirectories: true)
+        // The agent runs as `nobody`, which must be able to reach its workspace under here.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: workRoot.path)
+        defer { try? FileManager.default.removeItem(at: workRoot) }
+        let worker = [
+            "/bin/sh", "-c",
+            """
+            base=\(workRoot.path)/$PORTER_TASK_ID-$PORTER_ATTEMPT
+            exec env PORTER_AGENT_USER=nobody PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
+                PORTER_STATE_DIR=$base/state PORTER_HEARTBEAT_INTERVAL=1 \
+                PORTER_PUSH_RESERVE=\(options.pushReserve) PORTER_REPORT_PATIENCE=\(options.reportPatience) \
+                \(entrypoint)
+            """,
+        ]
+        try await DispatchWorld.run(flyImages: ["porter-worker": worker]) { dispatch in
+            let logger = TestDatabase.logger
+            let service = CallbackService(
+                repository: PostgresCallbackRepository(client: dispatch.database, logger: logger),
+                github: dispatch.client, secrets: dispatch.secrets,
+                reaper: FlyWorkerReaper(
+                    fly: FlySettings(
+                        apiURL: dispatch.flyURL, token: Secret(FlyHarness.orgToken), app: FlyHarness.app,
+                        org: FlyHarness.org),
+                    secrets: dispatch.secrets, grace: options.reapGrace, logger: logger),
+                settings: CallbackSettings(
+                    publicURL: DispatchWorld.publicURL, gitURL: URL(string: dispatch.emulator.baseURL)!,
+                    appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
+                    allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500)),
+                operatorSecrets: [], logger: logger)
+            let router = Router()
+            CallbackRoutes(service: service, metrics: ServiceMetrics(service: "callback-receiver"), logger: logger)
+                .addRoutes(to: router)
+            try await Application(router: router).test(.live) { client in
+                let url = URL(string: "http://127.0.0.1:\(client.port!)")!
+                try await body(CallbackWorld(dispatch: dispatch, callbackURL: url, workRoot: workRoot))
+            }
+        }
+    }
+
+    var database: PostgresClient { dispatch.database }
+    var emulator: GitHubEmulator { dispatch.emulator }
+
+    func dispatcher(options: Options = Options(), image: String = "porter-worker") -> TaskDispatcher {
+        var dispatchOptions = DispatchWorld.Options()
+        dispatchOptions.defaultKeys = Set(Self.operatorKeys.keys)
+        dispatchOptions.callbackURL = callbackURL
+        dispatchOptions.timeout = options.timeout
+        dispatchOptions.image = image
+        return dispatch.dispatcher(dispatchOptions)
+    }
+
+    /// A `script` task from alice (who may write) on issue #1, dispatched until its worker started.
+    func start(
+        script: String, agent: Agent = .script, options: Options = Options(), image: String = "porter-worker",
+        draft: Bool = true
+    ) async throws -> UUID {
+        emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+        let id = try await dispatch.request(by: "alice", agent: agent, instructions: script, draft: draft)
+        try await dispatch.settle(dispatcher(options: options, image: image))
+        return id
+    }
+
+    /// Waits for the task to end, then delivers what it queued for GitHub.
+    @discardableResult
+    func finish(_ id: UUID, within limit: Duration = .seconds(90)) async throws -> (String, String?) {
+        let end = ContinuousClock.now + limit
+        while ContinuousClock.now < end {
+            let (status, reason) = try await dispatch.status(id)
+            if TaskStatus(rawValue: status)?.isTerminal == true {
+                try await deliver()
+                return (status, reason)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw WorkerTestFailure("task \(id) did not end within \(limit); worker log:\n\(workerLog(id))")
+    }
+
+    func deliver() async throws {
+        let deliverer = SideEffectDeliveryTests.deliverer(database, dispatch.client)
+        try await SideEffectDeliveryTests.drain(deliverer, database)
+    }
+
+    /// What the worker of the task's first attempt printed.
+    func workerLog(_ id: UUID) -> String {
+        guard
+            let machine = dispatch.fly.machines.first(where: {
+                $0.metadata["porter_task"] == id.uuidString.lowercased()
+            })
+        else { return "(no machine)" }
+        let output = dispatch.fly.output(of: machine.id)
+        return output.stdout + output.stderr
+    }
+
+    /// The attempt's token, opened the way the dispatcher opens it.
+    func token(_ id: UUID, attempt: Int = 1) async throws -> String {
+        let (keyID, sealed) = try await database.query(
+            "SELECT token_key_id, sealed_token FROM task_attempts WHERE task_id = \(id) AND number = \(attempt)"
+        ).collect().first!.decode((String, ByteBuffer).self)
+        return try DispatchWorld.keyring.openString(
+            SealedValue(keyID: keyID, combined: Array(buffer: sealed)), context: "task_token:\(id.uuidString.lowercased())")
+    }
+
+    /// Sends a request to callback-receiver as a worker would.
+    func call(
+        _ method: NIOHTTP1.HTTPMethod, _ path: String, token: String?, json: String? = nil
+    ) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: callbackURL.absoluteString + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    func attemptPath(_ id: UUID, _ attempt: Int = 1) -> String {
+        "/callbacks/tasks/\(id.uuidString.lowercased())/attempts/\(attempt)"
+    }
+
+    /// The task's timeline as `kind: message`.
+    func timeline(_ id: UUID) async throws -> [String] {
+        try await PostgresTaskRepository(client: database, logger: TestDatabase.logger).events(taskID: id).map {
+            "\($0.kind): \($0.message)"
+        }
+    }
+
+    /// Every text Porter stored or posted about the task: events with their data, attempt summaries,
+    /// side effect payloads, comments and pull requests.
+    func everythingWritten(_ id: UUID) async throws -> String {
+        var texts: [String] = []
+        for row in try await database.query(
+            "SELECT message || ' ' || data::text FROM task_events WHERE task_id = \(id)"
+        ).collect() { texts.append(try row.decode(String.self)) }
+        for row in try await database.query(
+            """
+            SELECT coalesce(summary, '') || ' ' || coalesce(reply::text, '') || ' ' || coalesce(outcome, '')
+            FROM task_attempts WHERE task_id = \(id)
+            """
+        ).collect() { texts.append(try row.decode(String.self)) }
+        for row in try await database.query(
+            "SELECT payload::text || ' ' || coalesce(last_error, '') FROM github_side_effects WHERE task_id = \(id)"
+        ).collect() { texts.append(try row.decode(String.self)) }
+        for row in try await database.query(
+            "SELECT coalesce(status_reason, '') FROM tasks WHERE id = \(id)"
+        ).collect() { texts.append(try row.decode(String.self)) }
+        texts += dispatch.comments
+        texts += emulator.pullRequests(owner: "acme", repo: "widgets").map { "\($0.title) \($0.body ?? "")" }
+        return texts.joined(separator: "\n")
+    }
+}
+
+struct WorkerTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
