@@ -17,6 +17,7 @@ struct CallbackWorld: Sendable {
     let callbackURL: URL
     /// Each worker's workspace and state directory go under here, by task and attempt.
     let workRoot: URL
+    let outage: ReportOutage
 
     static let entrypoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../deploy/worker/entrypoint.sh").standardized.path
@@ -30,6 +31,8 @@ struct CallbackWorld: Sendable {
         var pushReserve = 3
         var reportPatience = 60
         var reapGrace: Duration = .zero
+        /// For this long after the first report arrives, callback-receiver is down for reports (503).
+        var reportOutage: Duration?
     }
 
     static func run(
@@ -65,12 +68,14 @@ struct CallbackWorld: Sendable {
                     appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
                     allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500)),
                 operatorSecrets: [], logger: logger)
+            let outage = ReportOutage(length: options.reportOutage)
             let router = Router()
+            router.add(middleware: outage)
             CallbackRoutes(service: service, metrics: ServiceMetrics(service: "callback-receiver"), logger: logger)
                 .addRoutes(to: router)
             try await Application(router: router).test(.live) { client in
                 let url = URL(string: "http://127.0.0.1:\(client.port!)")!
-                try await body(CallbackWorld(dispatch: dispatch, callbackURL: url, workRoot: workRoot))
+                try await body(CallbackWorld(dispatch: dispatch, callbackURL: url, workRoot: workRoot, outage: outage))
             }
         }
     }
@@ -193,4 +198,32 @@ struct CallbackWorld: Sendable {
 struct WorkerTestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Answers reports with 503 for a while after the first one arrives, as a callback-receiver that is
+/// down or redeploying would; counts what it refused.
+final class ReportOutage: RouterMiddleware, @unchecked Sendable {
+    typealias Context = BasicRequestContext
+    let length: Duration?
+    private let lock = NSLock()
+    private var began: ContinuousClock.Instant?
+    private var refusals = 0
+
+    init(length: Duration?) { self.length = length }
+
+    var refused: Int { lock.withLock { refusals } }
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let length, request.uri.path.hasSuffix("/complete") else { return try await next(request, context) }
+        let down = lock.withLock {
+            let now = ContinuousClock.now
+            if began == nil { began = now }
+            let down = now < began! + length
+            if down { refusals += 1 }
+            return down
+        }
+        return down ? Response(status: .serviceUnavailable) : try await next(request, context)
+    }
 }

@@ -1,0 +1,201 @@
+import Foundation
+import PorterEmulators
+import PorterKit
+import PorterTestSupport
+import PostgresNIO
+import Testing
+
+/// The real worker entrypoint, run by the Fly emulator as a Machine's process: it fetches its spec from
+/// callback-receiver, clones from the git emulator, runs the `script` agent as `nobody`, commits,
+/// pushes and reports; callback-receiver finalizes and the PR opens.
+@Suite(.serialized) struct WorkerEntrypointTests {
+    static let issue = (owner: "acme", repo: "widgets")
+
+    func pulls(_ world: CallbackWorld) -> [EmulatedPullSummary] {
+        world.emulator.pullRequests(owner: Self.issue.owner, repo: Self.issue.repo)
+    }
+
+    @Test func aTaskGoesFromCommandToOpenedPullRequest() async throws {
+        try await CallbackWorld.run { world in
+            let id = try await world.start(
+                script: """
+                    echo "fixed" > FIX.md
+                    echo "Made the login test wait for the server."
+                    """)
+            let (status, reason) = try await world.finish(id)
+            let log = world.workerLog(id)
+            #expect(status == "succeeded", "\(reason ?? "") \(log)")
+
+            let pull = try #require(pulls(world).first, "no pull request; worker log:\n\(log)")
+            #expect(pulls(world).count == 1)
+            #expect(pull.title == "Flaky login test")
+            #expect(pull.draft)
+            #expect(pull.base == "main")
+            #expect(pull.head.hasPrefix("porter/issue-1-"))
+            #expect(pull.body?.contains("Fixes #1") == true)
+            #expect(pull.body?.contains("Made the login test wait for the server.") == true)
+            #expect(
+                await world.emulator.fileText(owner: "acme", repo: "widgets", path: "FIX.md", ref: pull.head)
+                    == "fixed\n")
+            let message = try await world.emulator.commitMessage(owner: "acme", repo: "widgets", ref: pull.head)
+            #expect(message.hasPrefix("Flaky login test (#1)"))
+            #expect(message.contains("Co-authored-by: alice <501+alice@users.noreply.github.com>"))
+
+            let comment = try #require(world.dispatch.comments.first { $0.contains("✅ succeeded") })
+            #expect(comment.contains("Draft pull request: #\(pull.number)"))
+            #expect(world.dispatch.labels == ["porter:succeeded"])
+            let timeline = try await world.timeline(id)
+            #expect(timeline.contains { $0.hasPrefix("completion: succeeded") })
+            let phases = try await world.database.query(
+                "SELECT DISTINCT data->>'phase' FROM task_events WHERE task_id = \(id) AND kind = 'progress'"
+            ).collect().map { try $0.decode(String.self) }
+            #expect(Set(phases).isSuperset(of: ["cloning", "agent", "pushing"]), "\(phases)")
+            let heartbeat = try await world.database.query(
+                "SELECT last_heartbeat_at IS NOT NULL FROM task_attempts WHERE task_id = \(id)"
+            ).collect().first!.decode(Bool.self)
+            #expect(heartbeat)
+        }
+    }
+
+    @Test func anAgentThatChangesNothingEndsWithoutABranchOrPullRequest() async throws {
+        try await CallbackWorld.run { world in
+            let id = try await world.start(script: "echo 'The test is not flaky; nothing to change.'")
+            let (status, reason) = try await world.finish(id)
+            #expect(status == "failed")
+            #expect(reason == "the agent made no changes", "\(world.workerLog(id))")
+            #expect(pulls(world).isEmpty)
+            let comment = try #require(world.dispatch.comments.first { $0.contains("❌ failed") })
+            #expect(comment.contains("without changing anything"))
+            #expect(comment.contains("nothing to change"))
+            #expect(comment.contains("`@porter retry`"))
+            let branches = try await world.database.query("SELECT branch FROM tasks WHERE id = \(id)").collect()
+            let branch = try #require(try branches.first?.decode(String?.self))
+            #expect(await world.emulator.branchSHA(owner: "acme", repo: "widgets", branch: branch) == nil)
+        }
+    }
+
+    @Test func anAgentThatFailsIsReportedWithItsExitCodeAndLogTail() async throws {
+        try await CallbackWorld.run { world in
+            let id = try await world.start(
+                script: """
+                    echo "half done" > HALF.md
+                    echo "compiler exploded" >&2
+                    exit 3
+                    """)
+            let (status, reason) = try await world.finish(id)
+            #expect(status == "failed")
+            #expect(reason?.contains("code 3") == true, "\(reason ?? "") \(world.workerLog(id))")
+            #expect(pulls(world).isEmpty)
+            let comment = try #require(world.dispatch.comments.first { $0.contains("❌ failed") })
+            #expect(comment.contains("compiler exploded"))
+            #expect(comment.contains("`@porter retry`"))
+        }
+    }
+
+    @Test func anAgentPastItsDeadlineIsStoppedAndItsPartialWorkOpensADraft() async throws {
+        let options = {
+            var options = CallbackWorld.Options()
+            options.timeout = .seconds(25)
+            options.pushReserve = 8
+            return options
+        }()
+        try await CallbackWorld.run(options) { world in
+            let id = try await world.start(
+                script: """
+                    echo "partial" > PARTIAL.md
+                    echo "started on it"
+                    sleep 600
+                    """, options: options, draft: false)
+            let (status, _) = try await world.finish(id, within: .seconds(60))
+            #expect(status == "timed_out", "\(world.workerLog(id))")
+            let pull = try #require(pulls(world).first, "no draft; worker log:\n\(world.workerLog(id))")
+            #expect(pull.draft, "a timed-out task's PR is a draft even when --ready was asked for")
+            #expect(pull.body?.hasPrefix("Refs #1.") == true)
+            #expect(
+                world.emulator.labels(owner: "acme", repo: "widgets", issue: pull.number)
+                    == ["porter", "porter:timed-out"])
+            #expect(
+                await world.emulator.fileText(owner: "acme", repo: "widgets", path: "PARTIAL.md", ref: pull.head)
+                    == "partial\n")
+            let comment = try #require(world.dispatch.comments.first { $0.contains("⌛ timed out") })
+            #expect(comment.contains("Draft pull request: #\(pull.number)"))
+            #expect(world.dispatch.labels == ["porter:timed-out"])
+        }
+    }
+
+    @Test func aReportIsRetriedUntilCallbackReceiverIsBack() async throws {
+        var options = CallbackWorld.Options()
+        options.reportOutage = .seconds(5)
+        try await CallbackWorld.run(options) { world in
+            let id = try await world.start(script: "echo fixed > FIX.md")
+            let (status, _) = try await world.finish(id, within: .seconds(90))
+            #expect(status == "succeeded", "\(world.workerLog(id))")
+            #expect(world.outage.refused >= 2, "the worker tried again during the outage")
+            #expect(pulls(world).count == 1)
+        }
+    }
+
+    @Test func theAgentFindsNoTokenInItsEnvironmentFilesOrProcesses() async throws {
+        try await CallbackWorld.run { world in
+            // The agent looks everywhere it can read for anything shaped like a GitHub or task token,
+            // and commits what it found, so the test reads its findings from the pushed branch.
+            let id = try await world.start(
+                script: #"""
+                    # Split so that this script, which the agent can read as its prompt, does not match itself.
+                    pattern='gh[pousr]_[A-Za-z0-9]{20,}|ptk_[A-Za-z0-9_-]{20,}|x-acc''ess-token|Authori''zation'
+                    out=$(mktemp)
+                    {
+                      echo "uid $(id -u)"
+                      echo "processes $(ls -d /proc/[0-9]* | wc -l)"
+                      env | grep -E "$pattern" | sed 's/^/env: /'
+                      for p in /proc/[0-9]*; do
+                        tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -E "$pattern" | sed "s|^|$p/environ: |"
+                        tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -E "$pattern" | sed "s|^|$p/cmdline: |"
+                      done
+                      # The workspace, and the attempt's directory around it, where the worker keeps its state.
+                      grep -rEho "$pattern" "$HOME" ../.. 2>/dev/null | sed 's/^/file: /'
+                      git config --list --show-origin 2>/dev/null | grep -E "$pattern" | sed 's/^/git: /'
+                      echo "end"
+                    } > "$out"
+                    mv "$out" FINDINGS.txt
+                    """#)
+            let (status, _) = try await world.finish(id)
+            #expect(status == "succeeded", "\(world.workerLog(id))")
+            let pull = try #require(pulls(world).first)
+            let findings = try #require(
+                await world.emulator.fileText(owner: "acme", repo: "widgets", path: "FINDINGS.txt", ref: pull.head))
+            let lines = findings.split(separator: "\n").map(String.init)
+            #expect(lines.first == "uid 65534", "the agent runs as nobody")
+            #expect(lines.last == "end")
+            #expect(Int(lines[1].split(separator: " ").last ?? "") ?? 0 > 1, "the agent could list processes")
+            #expect(lines.count == 3, "the agent found tokens:\n\(findings)")
+            let taskToken = try await world.token(id)
+            #expect(!findings.contains(taskToken))
+            for token in world.emulator.liveTokens(installationID: world.dispatch.github.installationID) {
+                #expect(!findings.contains(token))
+            }
+        }
+    }
+
+    @Test func tokenCanariesInTheAgentsOutputAppearNowhere() async throws {
+        let canaries = [
+            "ghp_" + String(repeating: "k", count: 36), "github_pat_" + String(repeating: "P", count: 30),
+            "sk-ant-api03-" + String(repeating: "z", count: 24), "sk-proj-" + String(repeating: "y", count: 24),
+            CallbackWorld.operatorKeys["ANTHROPIC_API_KEY"]!,
+        ]
+        try await CallbackWorld.run { world in
+            let id = try await world.start(
+                script: canaries.map { "echo 'using \($0)'; echo 'error: \($0) refused' >&2" }.joined(separator: "\n")
+                    + "\nexit 2")
+            let (status, _) = try await world.finish(id)
+            #expect(status == "failed")
+            let written = try await world.everythingWritten(id)
+            #expect(written.contains("[REDACTED]"), "the canaries reached the report, redacted")
+            let log = world.workerLog(id)
+            for canary in canaries {
+                #expect(!written.contains(canary), "\(canary) was stored or posted")
+                #expect(!log.contains(canary), "\(canary) is in the worker's own log")
+            }
+        }
+    }
+}
