@@ -143,6 +143,13 @@ public struct PostgresCallbackRepository: CallbackRepository {
             // A slot or the issue just freed up: tasks waiting for one look again now, not at their next poll.
             if decision.status != nil {
                 try await connection.query(
+                    """
+                    UPDATE jobs SET run_after = now()
+                    WHERE kind = 'dispatch' AND run_after > now() AND lease_owner IS NULL AND task_id IN (
+                        SELECT id FROM tasks WHERE status = 'queued' AND (requester_id = \(task.requester.id)
+                            OR (repository_id = \(task.issue.repositoryID) AND issue_number = \(task.issue.number))))
+                    """, logger: logger)
+                try await connection.query(
                     "SELECT pg_notify(\(PostgresWebhookDeliveryStore.jobsChannel), 'finished')", logger: logger)
             }
             return (reply, true)

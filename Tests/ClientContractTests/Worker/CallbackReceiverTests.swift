@@ -284,4 +284,30 @@ import Testing
             #expect(comment.contains("> Nothing to do."))
         }
     }
+
+    @Test func finishingATaskWakesTheTasksWaitingForItsIssueOrItsRequester() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let other = world.emulator.addIssue(owner: "acme", repo: "widgets", title: "Other", author: "octocat")
+            let sameIssue = try await world.dispatch.request(by: "bob", issue: 1, userID: 777)
+            let sameRequester = try await world.dispatch.request(by: "alice", issue: other)
+            let unrelated = try await world.dispatch.request(by: "carol", issue: other, userID: 888)
+            let all = [sameIssue, sameRequester, unrelated]
+            // All wait far in the future, as tasks that just looked and found no slot would.
+            for task in all {
+                try await world.database.query(
+                    "UPDATE jobs SET run_after = now() + interval '1 hour' WHERE task_id = \(task)")
+            }
+            let report = try Self.completion(id, ["status": "failed", "error": "gave up"])
+            #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
+            var due: Set<UUID> = []
+            for task in all {
+                let rows = try await world.database.query(
+                    "SELECT 1 FROM jobs WHERE run_after <= now() AND task_id = \(task)"
+                ).collect()
+                if !rows.isEmpty { due.insert(task) }
+            }
+            #expect(due == [sameIssue, sameRequester])
+        }
+    }
 }

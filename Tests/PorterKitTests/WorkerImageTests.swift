@@ -1,0 +1,47 @@
+import Foundation
+import PorterKit
+import Testing
+
+/// The worker image's files agree with the code that feeds them.
+@Suite struct WorkerImageTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../deploy/worker").standardized
+
+    static func agentTable() throws -> [String: [String: Any]] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("agents.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+    }
+
+    @Test func theAgentTableDescribesEveryAgentWithTheKeysPorterResolves() throws {
+        let table = try Self.agentTable()
+        #expect(Set(table.keys) == Set(Agent.allCases.map(\.rawValue)))
+        for agent in Agent.allCases {
+            let entry = try #require(table[agent.rawValue])
+            let command = try #require(entry["command"] as? [String])
+            #expect(!command.isEmpty, "\(agent) has no command")
+            #expect((entry["keys"] as? [String]) == agent.keyNames, "\(agent) needs other keys than Porter resolves")
+            #expect(["stdin", "file"].contains(entry["prompt"] as? String ?? ""), "\(agent) gets its prompt oddly")
+            // No agent takes its prompt as an argument: a long issue would not fit in argv.
+            #expect(!command.contains("{prompt}"))
+        }
+        #expect(table["script"]?["requires_env"] as? String == "PORTER_ALLOW_SCRIPT_AGENT")
+    }
+
+    @Test func theDockerfileCopiesTheEntrypointAndAgentTableAndPinsEveryAgent() throws {
+        let dockerfile = try String(contentsOf: Self.folder.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        #expect(dockerfile.contains("FROM node:20"))
+        #expect(dockerfile.contains("COPY entrypoint.sh agents.json /opt/porter/"))
+        #expect(dockerfile.contains(#"ENTRYPOINT ["/opt/porter/entrypoint.sh"]"#))
+        for package in [
+            "@anthropic-ai/claude-code", "@openai/codex", "opencode-ai", "@sourcegraph/amp", "@google/gemini-cli",
+        ] {
+            #expect(dockerfile.contains("\"\(package)@${"), "\(package) is not pinned")
+        }
+        for line in dockerfile.split(separator: "\n") where line.hasPrefix("ARG ") && line.contains("_VERSION=") {
+            let version = line.split(separator: "=").last ?? ""
+            #expect(!version.isEmpty && version != "latest", "\(line) pins nothing")
+        }
+        let entrypoint = Self.folder.appendingPathComponent("entrypoint.sh").path
+        #expect(FileManager.default.isExecutableFile(atPath: entrypoint))
+    }
+}
