@@ -310,4 +310,30 @@ import Testing
             #expect(due == [sameIssue, sameRequester])
         }
     }
+
+    @Test func aScriptTaskGetsNoSpecUnlessTheOperatorEnabledTheScriptAgent() async throws {
+        var options = CallbackWorld.Options()
+        options.allowScriptAgent = false
+        try await CallbackWorld.run(options) { world in
+            let id = try await world.start(script: "echo hi", image: "sleeper")
+            let answer = try await world.call(.GET, world.attemptPath(id) + "/spec", token: try await world.token(id))
+            #expect(answer.status == 409)
+            #expect(answer.body.contains("the script agent is disabled"))
+        }
+    }
+
+    @Test func aPullRequestGitHubRefusesStillGetsTheFinalCommentSayingWhy() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let report = try Self.completion(
+                id, ["status": "succeeded", "branch": "porter/never-pushed", "head_sha": String(repeating: "a", count: 40)])
+            #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
+            try await world.deliver()
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
+            let comment = try #require(world.dispatch.comments.first { $0.contains("✅ succeeded") })
+            #expect(comment.contains("the pull request could not be opened: GitHub answered 422"))
+            let timeline = try await world.timeline(id)
+            #expect(timeline.contains { $0.hasPrefix("pull_request: the pull request could not be opened") })
+        }
+    }
 }
