@@ -198,4 +198,60 @@ import Testing
             }
         }
     }
+
+    /// Runs a program with exactly `environment` (plus PATH) and returns its exit status and output.
+    static func run(_ command: [String], environment: [String: String]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: command[0])
+                        process.arguments = Array(command.dropFirst())
+                        process.environment = environment.merging(
+                            ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+                        ) { $1 }
+                        let output = Pipe()
+                        process.standardOutput = output
+                        process.standardError = output
+                        try process.run()
+                        let data = output.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                    })
+            }
+        }
+    }
+
+    @Test func anIncompleteEnvironmentIsNamedInFullWithExitCode2() async throws {
+        let (status, output) = try await Self.run(
+            [CallbackWorld.entrypoint], environment: ["PORTER_ATTEMPT": "zero", "PORTER_DEADLINE": "tomorrow"])
+        #expect(status == 2)
+        for problem in [
+            "PORTER_TASK_ID is not set", "PORTER_CALLBACK_URL is not set", "PORTER_TASK_TOKEN is not set",
+            "PORTER_ATTEMPT must be a positive integer", "PORTER_DEADLINE must be an ISO 8601 time",
+        ] {
+            #expect(output.contains(problem), "\(problem) missing from:\n\(output)")
+        }
+    }
+
+    @Test func aWorkerWhoseTokenIsRefusedExitsWith3AndTouchesNothing() async throws {
+        try await CallbackWorld.run { world in
+            let id = try await world.start(script: "echo hi", image: "sleeper")
+            let base = world.workRoot.appendingPathComponent("refused")
+            let (status, output) = try await Self.run(
+                [URL(fileURLWithPath: CallbackWorld.entrypoint).deletingLastPathComponent()
+                    .appendingPathComponent("local-worker").path],
+                environment: [
+                    "PORTER_TASK_ID": id.uuidString.lowercased(), "PORTER_ATTEMPT": "1",
+                    "PORTER_CALLBACK_URL": world.callbackURL.absoluteString,
+                    "PORTER_TASK_TOKEN": "ptk_" + String(repeating: "x", count: 43),
+                    "PORTER_DEADLINE": ISO8601DateFormatter().string(from: Date().addingTimeInterval(600)),
+                    "PORTER_LOCAL_WORKERS": base.path,
+                ])
+            #expect(status == 3, "\(output)")
+            #expect(try await world.dispatch.status(id).0 == "running")
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
+        }
+    }
 }
