@@ -74,14 +74,17 @@ public struct Finalizer: Sendable {
         case .timedOut where pushed:
             let comment = final(
                 task, .timedOut, now: now,
-                paragraphs: ["The agent ran out of time; its partial work is in the draft pull request.", Self.retryHint])
+                paragraphs: [
+                    "The agent ran out of time; its partial work is in the draft pull request.", Self.retryHint,
+                ])
             return Finalization(
                 status: .timedOut, reason: "the agent ran out of time; partial work pushed",
                 notices: [label(task, "porter:timed-out"), pullRequest(task, report, spec, comment, timedOut: true)],
                 reply: reply(.timedOut, pullRequest: true))
         case .timedOut:
             let comment = final(
-                task, .timedOut, now: now, paragraphs: ["The agent ran out of time before changing anything.", Self.retryHint])
+                task, .timedOut, now: now,
+                paragraphs: ["The agent ran out of time before changing anything.", Self.retryHint])
             return Finalization(
                 status: .timedOut, reason: "the agent ran out of time without changes",
                 notices: [label(task, "porter:timed-out"), comment.notice(installationID: task.issue.installationID)],
@@ -102,7 +105,8 @@ public struct Finalizer: Sendable {
             var paragraphs = ["The task failed: \(Self.capped(reason, 1_000))"]
             if let tail = report.logTail, !tail.isEmpty {
                 let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(15)
-                paragraphs.append("The last lines of the log:\n\n```\n\(Self.capped(lines.joined(separator: "\n"), 3_000))\n```")
+                paragraphs.append(
+                    "The last lines of the log:\n\n```\n\(Self.capped(lines.joined(separator: "\n"), 3_000))\n```")
             }
             paragraphs.append(Self.retryHint)
             let comment = final(task, .failed, now: now, paragraphs: paragraphs)

@@ -321,10 +321,11 @@ public struct DispatchProcessor: Sendable {
             task.request.agent == .script
             ? task.request.instructions
             : PromptBuilder().build(
-            PromptBuilder.Input(
-                repository: task.issue.repositoryFullName, issueNumber: task.issue.number, issueTitle: issue.title,
-                issueBody: issue.body ?? "", instructions: task.request.instructions, requester: task.requester.login,
-                repositoryFiles: files))
+                PromptBuilder.Input(
+                    repository: task.issue.repositoryFullName, issueNumber: task.issue.number, issueTitle: issue.title,
+                    issueBody: issue.body ?? "", instructions: task.request.instructions,
+                    requester: task.requester.login,
+                    repositoryFiles: files))
         let usesOwnKeys = task.request.agent.keyNames.contains { userKeys.contains($0) }
         let spec = TaskSpec(
             prompt: prompt, branch: TaskSpec.branchName(taskID: task.id, issue: task.issue.number), baseBranch: base,

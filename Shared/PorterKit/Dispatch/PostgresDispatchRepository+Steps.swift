@@ -29,10 +29,14 @@ extension PostgresDispatchRepository {
         ).collect().first
         guard let row else { return nil }
         let (
-            permission, prompt, branch, base, deadline, keySource, issueTitle, cancelRequested, inactive, attemptApp, otherActive,
+            permission, prompt, branch, base, deadline, keySource, issueTitle, cancelRequested, inactive, attemptApp,
+            otherActive,
             hasAccount, flyApp, flyOrg
         ) = try row.decode(
-            (String?, String?, String?, String?, Date?, String?, String, Bool, Bool, String?, Bool, Bool, String?, String?).self
+            (
+                String?, String?, String?, String?, Date?, String?, String, Bool, Bool, String?, Bool, Bool, String?,
+                String?
+            ).self
         )
         var spec: TaskSpec?
         if let prompt, let branch, let base, let deadline, let keySource {

@@ -84,48 +84,50 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
         _ effect: PendingSideEffect, owner: String, pull: OpenedPullRequest, notices: [TaskNotice]
     ) async throws {
         let result = String(decoding: try JSONEncoder().encode(pull), as: UTF8.self)
-        try await client.withTransaction(logger: logger) { connection in
-            let owned = try await connection.query(
-                """
+        try await finishPullRequest(
+            effect, owner: owner, notices: notices,
+            event: "opened #\(pull.number)\(pull.draft ? " (draft)" : ""): \(pull.url)",
+            settle: """
                 UPDATE github_side_effects SET result = \(result)::jsonb, lease_owner = NULL, lease_expires_at = NULL,
                     state = 'done', completed_at = now()
                 WHERE id = \(effect.id) AND lease_owner = \(owner)
                 RETURNING id
-                """, logger: logger
-            ).collect()
-            // Another deliverer took the effect over after this one's lease ran out: it records the PR.
-            guard !owned.isEmpty else { return }
-            if let taskID = effect.taskID {
-                try await connection.query(
-                    """
-                    UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url)
-                    WHERE id = \(taskID)
-                    """, logger: logger)
-                try await PostgresTaskRepository.appendEvent(
-                    on: connection, taskID: taskID, kind: "pull_request",
-                    message: "opened #\(pull.number)\(pull.draft ? " (draft)" : ""): \(pull.url)", logger: logger)
-            }
-            try await enqueueAll(notices, installationID: effect.installationID, taskID: effect.taskID, on: connection)
-        }
+                """,
+            record: effect.taskID.map {
+                """
+                UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url)
+                WHERE id = \($0)
+                """
+            })
     }
 
     public func abandonPullRequest(
         _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice]
     ) async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            let owned = try await connection.query(
-                """
+        try await finishPullRequest(
+            effect, owner: owner, notices: notices, event: "the pull request could not be opened: \(error)",
+            settle: """
                 UPDATE github_side_effects SET last_error = \(error), lease_owner = NULL, lease_expires_at = NULL,
                     state = 'abandoned', completed_at = now()
                 WHERE id = \(effect.id) AND lease_owner = \(owner)
                 RETURNING id
-                """, logger: logger
-            ).collect()
-            guard !owned.isEmpty else { return }
+                """,
+            record: nil)
+    }
+
+    /// Settles a pull request effect this deliverer still owns, records on its task what became of it,
+    /// and queues `notices`, in one transaction. An effect another deliverer took over after this
+    /// one's lease ran out is left to that one.
+    func finishPullRequest(
+        _ effect: PendingSideEffect, owner: String, notices: [TaskNotice], event: String, settle: PostgresQuery,
+        record: PostgresQuery?
+    ) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await !connection.query(settle, logger: logger).collect().isEmpty else { return }
             if let taskID = effect.taskID {
+                if let record { try await connection.query(record, logger: logger) }
                 try await PostgresTaskRepository.appendEvent(
-                    on: connection, taskID: taskID, kind: "pull_request",
-                    message: "the pull request could not be opened: \(error)", logger: logger)
+                    on: connection, taskID: taskID, kind: "pull_request", message: event, logger: logger)
             }
             try await enqueueAll(notices, installationID: effect.installationID, taskID: effect.taskID, on: connection)
         }

@@ -68,7 +68,7 @@ public struct SideEffectDeliverer: Service {
                     let result = try await deliver(effect)
                     try await queue.complete(effect, owner: owner, result: result)
                 }
-            } catch where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
+            } catch  where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
                 logger.warning(
                     "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
                 if case .openPullRequest(let order)? = try? SideEffect(kind: effect.kind, payload: effect.payload) {
@@ -77,7 +77,8 @@ public struct SideEffectDeliverer: Service {
                     try await queue.abandonPullRequest(
                         effect, owner: owner, error: "\(error)",
                         notices: [
-                            order.finalComment.notice(installationID: effect.installationID, pullRequestProblem: problem)
+                            order.finalComment.notice(
+                                installationID: effect.installationID, pullRequestProblem: problem)
                         ])
                 } else {
                     try await queue.abandon(effect, owner: owner, error: "\(error)")
@@ -154,14 +155,16 @@ public struct SideEffectDeliverer: Service {
         var found: GitHubPullRequest?
         if pending.attempts > 1 {
             found = try await github.pullRequests(
-                installationID: installation, owner: owner, repo: repo, head: "\(owner):\(order.pull.head)", state: "all"
+                installationID: installation, owner: owner, repo: repo, head: "\(owner):\(order.pull.head)",
+                state: "all"
             ).first { $0.base.ref == order.pull.base }
         }
         let pull: GitHubPullRequest
         if let found {
             pull = found
         } else {
-            pull = try await github.createPullRequest(installationID: installation, owner: owner, repo: repo, order.pull)
+            pull = try await github.createPullRequest(
+                installationID: installation, owner: owner, repo: repo, order.pull)
         }
         if !order.labels.isEmpty {
             _ = try await github.addLabels(

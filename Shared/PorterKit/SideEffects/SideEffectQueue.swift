@@ -43,7 +43,8 @@ public protocol SideEffectQueue: Sendable {
         _ effect: PendingSideEffect, owner: String, pull: OpenedPullRequest, notices: [TaskNotice]
     ) async throws
     /// Gives up on a pull request GitHub will not open and queues what says so, in one transaction.
-    func abandonPullRequest(_ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice])
+    func abandonPullRequest(
+        _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice])
         async throws
     /// Renews the effect's lease; false when `owner` lost it (another deliverer may have it now).
     func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool

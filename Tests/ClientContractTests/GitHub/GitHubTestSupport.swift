@@ -77,23 +77,13 @@ enum GitCLI {
     }
 
     static func runBlocking(_ arguments: [String], in directory: URL?) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
         environment["GIT_TERMINAL_PROMPT"] = "0"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw Failure(description: "git \(arguments[0]): \(text)") }
+        let (status, text) = try ChildProcess.runBlocking(
+            ["/usr/bin/env", "git"] + arguments, environment: environment, in: directory)
+        guard status == 0 else { throw Failure(description: "git \(arguments[0]): \(text)") }
         return text
     }
 
@@ -117,5 +107,36 @@ enum GitCLI {
             ["-c", "user.name=Porter", "-c", "user.email=porter@example.com", "commit", "--quiet", "-m", "Fix it"],
             in: checkout)
         try await run(["push", "--quiet", "origin", "HEAD:\(branch)"], in: checkout)
+    }
+}
+
+/// A program run to its end, its standard output and error together.
+enum ChildProcess {
+    /// Runs on its own thread: blocking the few cooperative threads would starve the servers it talks to.
+    static func run(
+        _ command: [String], environment: [String: String], in directory: URL? = nil
+    ) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(command, environment: environment, in: directory) })
+            }
+        }
+    }
+
+    static func runBlocking(
+        _ command: [String], environment: [String: String], in directory: URL? = nil
+    ) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

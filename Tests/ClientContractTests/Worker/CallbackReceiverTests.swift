@@ -203,7 +203,8 @@ import Testing
         try await CallbackWorld.run { world in
             let (id, token) = try await Self.running(world)
             let (branch, sha) = try await Self.pushWork(world, id, token: token)
-            let report = #"{"taskId":"\#(id.uuidString)","status":"success","branchName":"\#(branch)","commitSha":"\#(sha)","message":"Done."}"#
+            let report =
+                #"{"taskId":"\#(id.uuidString)","status":"success","branchName":"\#(branch)","commitSha":"\#(sha)","message":"Done."}"#
             let answer = try await world.call(.POST, "/api/callbacks/complete", token: token, json: report)
             #expect(answer.status == 200)
             try await world.deliver()
@@ -326,7 +327,8 @@ import Testing
         try await CallbackWorld.run { world in
             let (id, token) = try await Self.running(world)
             let report = try Self.completion(
-                id, ["status": "succeeded", "branch": "porter/never-pushed", "head_sha": String(repeating: "a", count: 40)])
+                id,
+                ["status": "succeeded", "branch": "porter/never-pushed", "head_sha": String(repeating: "a", count: 40)])
             #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
             try await world.deliver()
             #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)

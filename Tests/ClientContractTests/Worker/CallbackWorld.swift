@@ -140,7 +140,8 @@ struct CallbackWorld: Sendable {
             "SELECT token_key_id, sealed_token FROM task_attempts WHERE task_id = \(id) AND number = \(attempt)"
         ).collect().first!.decode((String, ByteBuffer).self)
         return try DispatchWorld.keyring.openString(
-            SealedValue(keyID: keyID, combined: Array(buffer: sealed)), context: "task_token:\(id.uuidString.lowercased())")
+            SealedValue(keyID: keyID, combined: Array(buffer: sealed)),
+            context: "task_token:\(id.uuidString.lowercased())")
     }
 
     /// Sends a request to callback-receiver as a worker would.

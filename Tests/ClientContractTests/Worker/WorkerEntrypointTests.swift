@@ -199,28 +199,12 @@ import Testing
         }
     }
 
-    /// Runs a program with exactly `environment` (plus PATH) and returns its exit status and output.
+    /// Runs a program with exactly `environment` plus PATH.
     static func run(_ command: [String], environment: [String: String]) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    with: Result {
-                        let process = Process()
-                        process.executableURL = URL(fileURLWithPath: command[0])
-                        process.arguments = Array(command.dropFirst())
-                        process.environment = environment.merging(
-                            ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-                        ) { $1 }
-                        let output = Pipe()
-                        process.standardOutput = output
-                        process.standardError = output
-                        try process.run()
-                        let data = output.fileHandleForReading.readDataToEndOfFile()
-                        process.waitUntilExit()
-                        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-                    })
-            }
-        }
+        try await ChildProcess.run(
+            command,
+            environment: environment.merging(
+                ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { $1 })
     }
 
     @Test func anIncompleteEnvironmentIsNamedInFullWithExitCode2() async throws {
@@ -240,8 +224,10 @@ import Testing
             let id = try await world.start(script: "echo hi", image: "sleeper")
             let base = world.workRoot.appendingPathComponent("refused")
             let (status, output) = try await Self.run(
-                [URL(fileURLWithPath: CallbackWorld.entrypoint).deletingLastPathComponent()
-                    .appendingPathComponent("local-worker").path],
+                [
+                    URL(fileURLWithPath: CallbackWorld.entrypoint).deletingLastPathComponent()
+                        .appendingPathComponent("local-worker").path
+                ],
                 environment: [
                     "PORTER_TASK_ID": id.uuidString.lowercased(), "PORTER_ATTEMPT": "1",
                     "PORTER_CALLBACK_URL": world.callbackURL.absoluteString,
