@@ -142,7 +142,7 @@ import Testing
             let id = try await world.start(
                 script: #"""
                     # Split so that this script, which the agent can read as its prompt, does not match itself.
-                    pattern='gh[pousr]_[A-Za-z0-9]{20,}|ptk_[A-Za-z0-9_-]{20,}|x-acc''ess-token|Authori''zation'
+                    pattern='gh[pousr]_[A-Za-z0-9]{20,}|ptk_[A-Za-z0-9_-]{20,}|x-acc''ess-token:[^@ ]|Authori''zation: *(Basic|Bearer|token) +[A-Za-z0-9+/=_-]{12,}'
                     out=$(mktemp)
                     {
                       echo "uid $(id -u)"

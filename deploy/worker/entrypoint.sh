@@ -1,0 +1,742 @@
+#!/usr/bin/env bash
+# The Porter worker: fetch the task spec, clone, run the coding agent as an unprivileged user,
+# commit, push from a clean repository, report. README.md beside this file is the contract.
+#
+# Secrets (the task token, git_token, the provider keys) never appear in a command line: curl
+# reads its Authorization header from a file, git gets its header through GIT_CONFIG_* variables
+# of root's own processes, and the redactor reads the values from a file. Root never runs git in
+# the agent's repository once the agent has had it.
+
+# The jq and perl programs below sit in single quotes on purpose.
+# shellcheck disable=SC2016
+set -euo pipefail
+shopt -s nullglob dotglob
+umask 077
+cd /
+
+PROG=porter-worker
+SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=${PATH:-$SAFE_PATH}
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Environment: name every problem at once, exit 2.
+
+problems=()
+for name in PORTER_TASK_ID PORTER_ATTEMPT PORTER_CALLBACK_URL PORTER_TASK_TOKEN PORTER_DEADLINE; do
+    [[ -n ${!name:-} ]] || problems+=("$name is not set")
+done
+if [[ -n ${PORTER_TASK_ID:-} && ! $PORTER_TASK_ID =~ ^[A-Za-z0-9._-]{1,200}$ ]]; then
+    problems+=("PORTER_TASK_ID must be letters, digits, '.', '_' or '-'")
+fi
+if [[ -n ${PORTER_ATTEMPT:-} && ! $PORTER_ATTEMPT =~ ^[1-9][0-9]{0,8}$ ]]; then
+    problems+=("PORTER_ATTEMPT must be a positive integer")
+fi
+if [[ -n ${PORTER_CALLBACK_URL:-} && ! $PORTER_CALLBACK_URL =~ ^https?://[^[:space:]]+$ ]]; then
+    problems+=("PORTER_CALLBACK_URL must be an http(s) URL")
+fi
+if [[ -n ${PORTER_TASK_TOKEN:-} && ! $PORTER_TASK_TOKEN =~ ^[[:graph:]]{1,4096}$ ]]; then
+    problems+=("PORTER_TASK_TOKEN must be printable, without spaces")
+fi
+DEADLINE_EPOCH=
+if [[ -n ${PORTER_DEADLINE:-} ]]; then
+    if [[ $PORTER_DEADLINE =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})$ ]] &&
+        DEADLINE_EPOCH=$(date -d "$PORTER_DEADLINE" +%s 2>/dev/null); then
+        :
+    else
+        problems+=("PORTER_DEADLINE must be an ISO 8601 time such as 2026-11-28T17:00:00Z")
+    fi
+fi
+
+HEARTBEAT_INTERVAL=${PORTER_HEARTBEAT_INTERVAL:-15}
+PUSH_RESERVE=${PORTER_PUSH_RESERVE:-120}
+REPORT_PATIENCE=${PORTER_REPORT_PATIENCE:-900}
+[[ $HEARTBEAT_INTERVAL =~ ^[1-9][0-9]{0,5}$ ]] || problems+=("PORTER_HEARTBEAT_INTERVAL must be a positive number of seconds")
+[[ $PUSH_RESERVE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_PUSH_RESERVE must be a number of seconds")
+[[ $REPORT_PATIENCE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_REPORT_PATIENCE must be a number of seconds")
+
+AGENT_USER=${PORTER_AGENT_USER:-agent}
+AGENT_UID='' AGENT_GID=''
+if AGENT_UID=$(id -u -- "$AGENT_USER" 2>/dev/null) && AGENT_GID=$(id -g -- "$AGENT_USER" 2>/dev/null); then
+    [[ $AGENT_UID != 0 && $AGENT_GID != 0 ]] || problems+=("PORTER_AGENT_USER must not be root or in root's group")
+else
+    problems+=("PORTER_AGENT_USER: there is no user '$AGENT_USER'")
+fi
+
+# Both directories become file:// and upload-pack arguments: keep their names plain.
+WORKDIR=$(realpath -m -- "${PORTER_WORKDIR:-/workspace}")
+STATE=$(realpath -m -- "${PORTER_STATE_DIR:-/run/porter}")
+for pair in "PORTER_WORKDIR=$WORKDIR" "PORTER_STATE_DIR=$STATE"; do
+    [[ ${pair#*=} =~ ^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$ ]] ||
+        problems+=("${pair%%=*} must be an absolute path of letters, digits, '.', '_', '-' and '/', not /")
+done
+if [[ $WORKDIR == "$STATE" || $STATE == "$WORKDIR"/* || $WORKDIR == "$STATE"/* ]]; then
+    problems+=("PORTER_WORKDIR and PORTER_STATE_DIR must not contain each other")
+fi
+
+AGENTS_FILE=${PORTER_AGENTS_FILE:-$SCRIPT_DIR/agents.json}
+# One line per malformed entry; nothing when the table is sound.
+AGENTS_CHECK='
+    if type != "object" then "it is not a JSON object" else
+    to_entries[] | .key as $k | .value |
+    if type != "object" then "\($k): not an object"
+    elif ((.command | type) != "array") or (.command | length) == 0
+        or ([.command[] | type == "string"] | all | not) then "\($k): command must be a non-empty array of strings"
+    elif (.model_flag != null) and ((.model_flag | type) != "string") then "\($k): model_flag must be a string or null"
+    elif (.prompt != "stdin") and (.prompt != "file") then "\($k): prompt must be \"stdin\" or \"file\""
+    elif (.prompt == "file") and ([.command[] | contains("{prompt_file}")] | any | not) then "\($k): prompt \"file\" needs {prompt_file} in the command"
+    elif ((.keys | type) != "array") or ([.keys[] | type == "string"] | all | not) then "\($k): keys must be an array of names"
+    elif (.requires_env != null) and (((.requires_env | type) != "string")
+        or (.requires_env | test("^[A-Za-z_][A-Za-z0-9_]*$") | not)) then "\($k): requires_env must be a variable name"
+    elif (.env != null) and (((.env | type) != "object") or ([.env[] | type == "string"] | all | not)) then "\($k): env must map names to strings"
+    else empty end end'
+if [[ ! -r $AGENTS_FILE ]]; then
+    problems+=("PORTER_AGENTS_FILE: cannot read $AGENTS_FILE")
+elif ! agents_problems=$(jq -r "$AGENTS_CHECK" "$AGENTS_FILE" 2>&1); then
+    problems+=("PORTER_AGENTS_FILE: $AGENTS_FILE is not valid JSON")
+elif [[ -n $agents_problems ]]; then
+    while IFS= read -r line; do problems+=("PORTER_AGENTS_FILE: $line"); done <<<"$agents_problems"
+fi
+
+for tool in curl jq git git-upload-pack perl setpriv timeout base64 mkfifo realpath; do
+    command -v "$tool" >/dev/null 2>&1 || problems+=("the tool '$tool' is not installed")
+done
+[[ $(id -u) == 0 ]] ||
+    problems+=("the worker must run as root: it keeps the push token from the agent, which it runs as '$AGENT_USER'")
+
+if ((${#problems[@]} > 0)); then
+    log "cannot start:"
+    for problem in "${problems[@]}"; do printf '  - %s\n' "$problem" >&2; done
+    exit 2
+fi
+
+SETPRIV=$(command -v setpriv)
+TIMEOUT=$(command -v timeout)
+ENV_BIN=$(command -v env)
+
+TASK_ID=$PORTER_TASK_ID
+ATTEMPT=$PORTER_ATTEMPT
+BASE_URL=${PORTER_CALLBACK_URL%/}
+ATTEMPT_URL="$BASE_URL/callbacks/tasks/$TASK_ID/attempts/$ATTEMPT"
+AGENT_HOME=$WORKDIR/home
+REPO=$WORKDIR/repo
+PROMPT_FILE=$WORKDIR/prompt.md
+MARKER=.porter-worker.pid
+
+# Git as root: no system or global configuration, no prompts, no hooks, only these transports.
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_ALLOW_PROTOCOL=https:http:file
+
+# ---------------------------------------------------------------------------------------------
+# The state and work directories: refuse one another live worker uses, or one that is not ours.
+
+# claim DIR: exit 2 unless DIR is new, empty, or a directory an earlier worker left.
+claim() {
+    local dir=$1 other entries
+    [[ -e $dir ]] || return 0
+    [[ -d $dir && ! -L $dir ]] || { log "cannot start: $dir is not a directory"; exit 2; }
+    if [[ -f $dir/$MARKER ]]; then
+        other=$(<"$dir/$MARKER")
+        if [[ $other =~ ^[0-9]+$ && $other != "$$" ]] && kill -0 "$other" 2>/dev/null &&
+            [[ $(tr '\0' ' ' <"/proc/$other/cmdline" 2>/dev/null) == *entrypoint* ]]; then
+            log "cannot start: worker $other is using $dir (give each worker its own PORTER_WORKDIR and PORTER_STATE_DIR)"
+            exit 2
+        fi
+        return 0
+    fi
+    entries=("$dir"/*)
+    if ((${#entries[@]} > 0)); then
+        log "cannot start: $dir is not empty and is no worker's directory"
+        exit 2
+    fi
+}
+claim "$STATE"
+claim "$WORKDIR"
+
+OWN_DIRS=0
+# Directories above them that do not exist yet are made searchable (the agent needs $WORKDIR).
+(umask 022 && mkdir -p -- "$STATE" "$WORKDIR")
+chown 0:0 -- "$STATE" "$WORKDIR"
+chmod 0700 -- "$STATE"
+chmod 0755 -- "$WORKDIR"
+rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER"
+echo "$$" >"$STATE/$MARKER"
+echo "$$" >"${WORKDIR:?}/$MARKER"
+chmod 0644 -- "${WORKDIR:?}/$MARKER"
+OWN_DIRS=1
+
+AUTH_HEADER=$STATE/auth.header
+SECRETS=$STATE/secrets
+SPEC=$STATE/spec.json
+AGENT_ENV=$STATE/agent.env
+AGENT_OUT=$STATE/agent.out
+AGENT_LOG=$STATE/agent.log
+PUSH_REPO=$STATE/push.git
+CANCELLED=$STATE/cancelled
+
+# The token goes to a file (for curl) and the redactor's list, then leaves the environment.
+printf 'Authorization: Bearer %s\n' "$PORTER_TASK_TOKEN" >"$AUTH_HEADER"
+printf '%s\0' "$PORTER_TASK_TOKEN" >"$SECRETS"
+export -n PORTER_TASK_TOKEN
+unset PORTER_TASK_TOKEN
+
+PRIV=(--reuid="$AGENT_UID" --regid="$AGENT_GID" --clear-groups --no-new-privs)
+if "$SETPRIV" "${PRIV[@]}" --inh-caps=-all -- "$ENV_BIN" -i true 2>/dev/null; then PRIV+=(--inh-caps=-all); fi
+
+# ---------------------------------------------------------------------------------------------
+# Redaction. Arguments: secrets file, input file ("-": stdin), bytes to read from its end (0: all),
+# mode ("all", "chars": the last N characters, "lines": the last N cleaned lines of at most CAP
+# characters each), N, CAP. Secret values (NUL-separated, 8 characters or more) are replaced
+# literally, then token shapes; then the tail is taken, so no cut can split a secret it keeps.
+REDACT_PL='
+use strict; use warnings; use Encode ();
+my ($secrets, $input, $maxbytes, $mode, $count, $cap) = @ARGV;
+my $R = "[REDACTED]";
+my @values;
+if (open(my $f, "<:raw", $secrets)) {
+    local $/ = "\0";
+    while (defined(my $v = <$f>)) { chomp $v; push @values, $v if length($v) >= 8; }
+    close $f;
+}
+@values = sort { length($b) <=> length($a) } @values;
+my ($t, $cut) = ("", 0);
+if ($input eq "-") { binmode STDIN; local $/; $t = <STDIN> // ""; }
+elsif (open(my $in, "<:raw", $input)) {
+    my $size = -s $in;
+    if ($maxbytes && $size > $maxbytes) { seek($in, $size - $maxbytes, 0); $cut = 1; }
+    local $/; $t = <$in> // ""; close $in;
+}
+for my $v (@values) { $t =~ s/\Q$v\E/$R/g; }
+$t =~ s/-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----/$R/gs;
+$t =~ s/-----BEGIN [A-Z0-9 ]+-----.*\z/$R/s;
+$t =~ s/\A.*?-----END [A-Z0-9 ]+-----/$R/s;
+$t =~ s/github_pat_[A-Za-z0-9_]{20,}/$R/g;
+$t =~ s/gh[pousr]_[A-Za-z0-9]{20,}/$R/g;
+$t =~ s/sk-ant-[A-Za-z0-9_-]{10,}/$R/g;
+$t =~ s/sk-[A-Za-z0-9_-]{16,}/$R/g;
+$t =~ s/ptk_[A-Za-z0-9_-]{20,}/$R/g;
+$t =~ s/FlyV1 [A-Za-z0-9_+\/=,-]{16,}/FlyV1 $R/g;
+$t =~ s/AIza[0-9A-Za-z_-]{30,}/$R/g;
+$t =~ s/\b(bearer|token|basic)(\s*[:=]\s*|\s+)(["\x27]?)[A-Za-z0-9._~+\/=-]{16,}/$1$2$3$R/gi;
+if ($mode eq "all") { binmode STDOUT; print $t; exit 0; }
+$t = Encode::decode("UTF-8", $t, Encode::FB_DEFAULT);
+$t =~ s/\e\[[0-?]*[ -\/]*[@-~]//g;
+$t =~ s/\e\][^\a\e]*(?:\a|\e\\)//g;
+binmode STDOUT, ":encoding(UTF-8)";
+if ($mode eq "chars") {
+    $t =~ s/[^\S\n\t]*\r\n/\n/g;
+    $t =~ s/[\x00-\x08\x0b-\x1f\x7f]//g;
+    print length($t) > $count ? substr($t, -$count) : $t;
+    exit 0;
+}
+my @lines = split /\n/, $t, -1;
+pop @lines if @lines && $lines[-1] eq "";
+shift @lines if $cut && @lines;
+@lines = @lines[-$count .. -1] if @lines > $count;
+for (@lines) {
+    s/\r+\z//; s/\A.*\r//s;
+    s/[\x00-\x08\x0b-\x1f\x7f]//g;
+    $_ = substr($_, 0, $cap) . "\x{2026}" if length($_) > $cap;
+    print "$_\n";
+}
+'
+# redact: stdin to stdout.
+redact() { perl -e "$REDACT_PL" -- "$SECRETS" - 0 all 0 0; }
+# tail_chars FILE N / tail_lines FILE N CAP: the redacted end of a file.
+tail_chars() { perl -e "$REDACT_PL" -- "$SECRETS" "$1" 65536 chars "$2" 0; }
+tail_lines() { perl -e "$REDACT_PL" -- "$SECRETS" "$1" 65536 lines "$2" "$3"; }
+# say TEXT...: a log line with the text redacted (for anything that came from git or the agent).
+say() { printf '%s\n' "$*" | redact | while IFS= read -r line; do log "$line"; done; }
+# last_lines FILE: the redacted last non-empty lines of an error output, on one line.
+last_lines() {
+    local line kept=()
+    while IFS= read -r line; do
+        [[ -z ${line// /} ]] || kept+=("$line")
+    done < <(tail_lines "$1" 20 300)
+    local from=$((${#kept[@]} > 4 ? ${#kept[@]} - 4 : 0))
+    printf '%s' "${kept[*]:from}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# HTTP to callback-receiver. http METHOD URL BODY OUT MAXTIME prints the status ("000": no answer).
+
+http() {
+    local method=$1 url=$2 body=$3 out=$4 max=$5 args=()
+    [[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary "@$body")
+    curl -sS --proto '=http,https' -X "$method" -o "$out" -w '%{http_code}' \
+        --connect-timeout 10 --max-time "$max" -H "@$AUTH_HEADER" "${args[@]}" "$url" 2>"$out.err" || true
+}
+
+# event PHASE MESSAGE [LINES_FILE]: a progress event; failures are ignored.
+event() {
+    local body=$STATE/event.$BASHPID.json
+    jq -n --arg phase "$1" --rawfile message <(printf '%s' "$2" | redact) --rawfile lines "${3:-/dev/null}" \
+        '{phase: $phase, message: $message,
+          lines: ($lines | rtrimstr("\n") | if . == "" then [] else split("\n") end)}' >"$body" 2>/dev/null &&
+        http POST "$ATTEMPT_URL/events" "$body" "$body.out" 5 >/dev/null || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes: the agent, the tee that splits its output, the heartbeat/progress monitor.
+
+AGENT_PID='' TEE_PID='' MONITOR_PID='' PHASE=starting
+
+stop_agent() {
+    [[ -n $AGENT_PID ]] || return 0
+    local pid=$AGENT_PID i
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    AGENT_PID=
+}
+
+stop_monitor() {
+    [[ -n $MONITOR_PID ]] || return 0
+    local i
+    kill "$MONITOR_PID" 2>/dev/null || true
+    for ((i = 0; i < 10; i++)); do
+        kill -0 "$MONITOR_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL "$MONITOR_PID" 2>/dev/null || true
+    wait "$MONITOR_PID" 2>/dev/null || true
+    MONITOR_PID=
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT TERM INT USR1
+    stop_monitor
+    stop_agent
+    if [[ -n $TEE_PID ]]; then kill "$TEE_PID" 2>/dev/null || true; fi
+    if ((OWN_DIRS)); then
+        rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER" 2>/dev/null || true
+    fi
+    exit "$rc"
+}
+
+on_signal() {
+    log "stopped by a signal; stopping the agent without pushing"
+    stop_agent
+    exit 5
+}
+
+on_cancel() {
+    [[ $PHASE != reporting ]] || return 0
+    log "callback-receiver says the task is over (cancelled or timed out); stopping without pushing"
+    stop_agent
+    exit 5
+}
+
+trap cleanup EXIT
+trap on_signal TERM INT
+trap on_cancel USR1
+
+# The monitor: a heartbeat every HEARTBEAT_INTERVAL seconds; while the agent runs, the last lines
+# of its log whenever they changed, at most every 5 seconds. {"continue": false} tells the main
+# process (SIGUSR1), which stops the agent.
+monitor() {
+    set +e
+    trap 'exit 0' TERM
+    trap - EXIT INT USR1
+    local main=$1 last_beat=-100000 last_event=0 last_size=-1 size code
+    printf '{}' >"$STATE/heartbeat.json"
+    while :; do
+        if ((SECONDS - last_beat >= HEARTBEAT_INTERVAL)); then
+            last_beat=$SECONDS
+            code=$(http POST "$ATTEMPT_URL/heartbeat" "$STATE/heartbeat.json" "$STATE/heartbeat.out" 10)
+            if [[ $code == 2?? ]] && jq -e '.continue == false' "$STATE/heartbeat.out" >/dev/null 2>&1; then
+                : >"$CANCELLED"
+                kill -USR1 "$main" 2>/dev/null || true
+                exit 0
+            fi
+        fi
+        if [[ -e $STATE/agent.running ]] && ((SECONDS - last_event >= 5)); then
+            size=$(stat -c %s "$AGENT_LOG" 2>/dev/null || echo 0)
+            if [[ $size != "$last_size" ]]; then
+                last_size=$size
+                last_event=$SECONDS
+                tail_lines "$AGENT_LOG" 20 500 >"$STATE/progress.lines" 2>/dev/null || true
+                event agent "the agent is working" "$STATE/progress.lines"
+            fi
+        fi
+        sleep 1
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# The report. Sets by the steps below; report() sends it and exits.
+
+STATUS='' ERROR='' HEAD_SHA='' REPORT_BRANCH=''
+
+report() {
+    PHASE=reporting
+    stop_monitor
+    local summary=$STATE/summary.txt logtail=$STATE/log_tail.txt errfile=$STATE/error.txt body=$STATE/report.json
+    : >"$summary"
+    : >"$logtail"
+    [[ ! -f $AGENT_OUT ]] || tail_chars "$AGENT_OUT" 4000 >"$summary"
+    [[ ! -f $AGENT_LOG ]] || tail_lines "$AGENT_LOG" 100 1000 >"$logtail"
+    printf '%s' "$ERROR" | redact >"$errfile"
+    jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" --arg status "$STATUS" \
+        --arg branch "$REPORT_BRANCH" --arg head_sha "$HEAD_SHA" \
+        --rawfile summary "$summary" --rawfile log_tail "$logtail" --rawfile error "$errfile" \
+        '{task_id: $task_id, attempt: $attempt, status: $status,
+          branch: (if $branch == "" then null else $branch end),
+          head_sha: (if $head_sha == "" then null else $head_sha end),
+          summary: $summary, log_tail: $log_tail,
+          error: (if $error == "" then null else $error end)}' >"$body"
+    if [[ -n $ERROR ]]; then say "outcome: $STATUS: $ERROR"; else log "outcome: $STATUS${HEAD_SHA:+ ($HEAD_SHA on $REPORT_BRANCH)}"; fi
+    event reporting "reporting the outcome: $STATUS"
+    local start=$SECONDS delay=1 code
+    while :; do
+        code=$(http POST "$BASE_URL/callbacks/complete" "$body" "$STATE/report.out" 30)
+        case $code in
+            2??) log "the outcome was reported"; exit 0 ;;
+            000 | 408 | 429 | 5??) ;;
+            *)
+                say "callback-receiver refused the report: HTTP $code: $(head -c 500 "$STATE/report.out" 2>/dev/null)"
+                exit 4
+                ;;
+        esac
+        if ((SECONDS - start + delay > REPORT_PATIENCE)); then
+            log "the outcome could not be reported within ${REPORT_PATIENCE}s (last: ${code/#000/no answer})"
+            exit 4
+        fi
+        log "the report was not taken (${code/#000/no answer}); retrying in ${delay}s"
+        sleep "$delay"
+        delay=$((delay * 2 > 30 ? 30 : delay * 2))
+    done
+}
+
+# fail MESSAGE: report a failed task.
+fail() {
+    STATUS=failed
+    ERROR=$1
+    report
+}
+
+# step_error WHAT FILE: WHAT plus the first lines of the error output in FILE.
+step_error() {
+    local detail
+    detail=$(last_lines "$2")
+    printf '%s%s' "$1" "${detail:+: $detail}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The spec.
+
+log "task $TASK_ID attempt $ATTEMPT: fetching the spec"
+PHASE=spec
+start=$SECONDS delay=1
+while :; do
+    code=$(http GET "$ATTEMPT_URL/spec" "" "$SPEC" 30)
+    case $code in
+        2??) break ;;
+        000 | 408 | 429 | 5??) ;;
+        *)
+            say "callback-receiver refused the spec: HTTP $code: $(head -c 300 "$SPEC" 2>/dev/null)"
+            exit 3
+            ;;
+    esac
+    if ((SECONDS - start + delay > 60)); then
+        say "callback-receiver could not be reached for the spec (last: ${code/#000/no answer}: $(head -c 300 "$SPEC.err" 2>/dev/null))"
+        exit 3
+    fi
+    log "the spec could not be fetched (${code/#000/no answer}); retrying in ${delay}s"
+    sleep "$delay"
+    delay=$((delay * 2 > 10 ? 10 : delay * 2))
+done
+chmod 0600 -- "$SPEC"
+
+monitor "$$" &
+MONITOR_PID=$!
+
+SPEC_CHECK='
+    def text($path): (try getpath($path) catch null) as $v | ($v | type) == "string" and ($v | length) > 0;
+    (( ["agent"], ["prompt"], ["clone_url"], ["base_branch"], ["branch"], ["git_token"],
+       ["commit", "message"], ["commit", "author_name"], ["commit", "author_email"] ) as $path
+     | select(text($path) | not) | "\($path | join(".")) is missing"),
+    (select(.model != null and (.model | type) != "string") | "model must be a string or null"),
+    ((try .commit.co_author catch null) | select(. != null and type != "string") | "commit.co_author must be a string or null"),
+    (select(.env != null and (.env | type) != "object") | "env must be an object")'
+if ! jq -e 'type == "object"' "$SPEC" >/dev/null 2>&1 || ! spec_problems=$(jq -r "$SPEC_CHECK" "$SPEC" 2>/dev/null); then
+    fail "the spec is not a JSON object"
+fi
+if [[ -n $spec_problems ]]; then
+    fail "the spec is malformed: ${spec_problems//$'\n'/; }"
+fi
+
+spec() { jq -r "$1" "$SPEC"; }
+AGENT=$(spec .agent)
+MODEL=$(spec '.model // ""')
+REPOSITORY=$(spec '.repository // .clone_url')
+CLONE_URL=$(spec .clone_url)
+BASE_BRANCH=$(spec .base_branch)
+BRANCH=$(spec .branch)
+GIT_TOKEN=$(spec .git_token)
+CO_AUTHOR=$(spec '.commit.co_author // ""')
+AUTHOR_NAME=$(spec .commit.author_name)
+AUTHOR_EMAIL=$(spec .commit.author_email)
+[[ $(spec '.task_id // ""') == "$TASK_ID" && $(spec '.attempt // ""') == "$ATTEMPT" ]] ||
+    log "warning: the spec names another task attempt than PORTER_TASK_ID/PORTER_ATTEMPT; reporting for the latter"
+
+# Every secret value joins the redactor's list: git_token, its Basic form, the provider keys.
+GIT_AUTH="Authorization: Basic $(printf 'x-access-token:%s' "$GIT_TOKEN" | base64 -w0)"
+{
+    printf '%s\0' "$GIT_TOKEN"
+    printf '%s\0' "${GIT_AUTH#Authorization: Basic }"
+    jq -j '(.env // {}) | to_entries[] | "\(.value | tostring)\u0000"' "$SPEC"
+} >>"$SECRETS"
+
+spec_bad=()
+[[ $CLONE_URL =~ ^(https?|file)://[^[:space:]]+$ ]] || spec_bad+=("clone_url must be an http(s) URL")
+for ref in "$BASE_BRANCH" "$BRANCH"; do
+    if [[ $ref == -* ]] || ! git check-ref-format --branch "$ref" >/dev/null 2>&1; then
+        spec_bad+=("'$ref' is not a valid branch name")
+    fi
+done
+[[ -z $MODEL || $MODEL =~ ^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$ ]] || spec_bad+=("model is not a model name")
+if ((${#spec_bad[@]} > 0)); then
+    fail "the spec is malformed: $(IFS=';'; echo "${spec_bad[*]}")"
+fi
+
+# The agent: its table entry, whether it is enabled, its keys.
+if ! jq -e --arg a "$AGENT" 'has($a)' "$AGENTS_FILE" >/dev/null; then
+    fail "unknown agent '$AGENT' (known: $(jq -r 'keys | join(", ")' "$AGENTS_FILE"))"
+fi
+agent_field() { jq -r --arg a "$AGENT" ".[\$a].$1" "$AGENTS_FILE"; }
+REQUIRES_ENV=$(agent_field 'requires_env // ""')
+if [[ -n $REQUIRES_ENV && ${!REQUIRES_ENV:-} != 1 ]]; then
+    fail "the $AGENT agent is disabled"
+fi
+PROMPT_MODE=$(agent_field prompt)
+MODEL_FLAG=$(agent_field 'model_flag // ""')
+missing_keys=$(jq -r --arg a "$AGENT" --slurpfile spec "$SPEC" '
+    .[$a].keys as $keys | ($spec[0].env // {}) as $env
+    | if ($keys | length) == 0 or any($keys[]; ($env[.] // "" | tostring) != "") then empty
+      else $keys | join(" or ") end' "$AGENTS_FILE")
+if [[ -n $missing_keys ]]; then
+    fail "the $AGENT agent needs $missing_keys in the task's environment, and it has none"
+fi
+
+# The agent's environment, NUL-separated name/value pairs, root-only: the table's fixed settings,
+# then the spec's keys.
+{
+    jq -j --arg a "$AGENT" '(.[$a].env // {}) | to_entries[] | "\(.key)\u0000\(.value)\u0000"' "$AGENTS_FILE"
+    jq -j '(.env // {}) | to_entries[] | "\(.key)\u0000\(.value | tostring)\u0000"' "$SPEC"
+} >"$AGENT_ENV"
+
+# The command: model arguments go before a "-" or "{prompt_file}" argument, else at the end.
+mapfile -d '' -t template < <(jq -j --arg a "$AGENT" '.[$a].command[] | "\(.)\u0000"' "$AGENTS_FILE")
+model_args=()
+if [[ -n $MODEL ]]; then
+    if [[ -n $MODEL_FLAG ]]; then model_args=("$MODEL_FLAG" "$MODEL"); else log "the $AGENT agent takes no model; ignoring '$MODEL'"; fi
+fi
+COMMAND=()
+placed=0
+for arg in "${template[@]}"; do
+    if ((!placed)) && [[ $arg == - || $arg == *"{prompt_file}"* ]]; then
+        COMMAND+=("${model_args[@]}")
+        placed=1
+    fi
+    COMMAND+=("${arg//\{prompt_file\}/$PROMPT_FILE}")
+done
+((placed)) || COMMAND+=("${model_args[@]}")
+
+# ---------------------------------------------------------------------------------------------
+# The clone: made by root with the token in its environment only, then handed to the agent.
+
+# git_auth ARGS...: root's git with the token's header in its environment, nowhere else; a
+# transfer slower than 1 KB/s for a minute is given up.
+git_auth() {
+    (
+        export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0="$GIT_AUTH"
+        exec git -c core.hooksPath=/dev/null -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=60 "$@"
+    )
+}
+
+[[ ! -e $CANCELLED ]] || on_cancel
+PHASE=cloning
+if ! remote_heads=$(git_auth ls-remote --heads "$CLONE_URL" "refs/heads/$BRANCH" 2>"$STATE/git.err"); then
+    fail "$(step_error "the repository could not be reached" "$STATE/git.err")"
+fi
+if [[ -n $remote_heads ]]; then
+    say "cloning $REPOSITORY: continuing the existing branch $BRANCH"
+    event cloning "cloning $REPOSITORY: continuing the existing branch $BRANCH"
+    clone_branch=$BRANCH
+else
+    say "cloning $REPOSITORY at $BASE_BRANCH"
+    event cloning "cloning $REPOSITORY at $BASE_BRANCH"
+    clone_branch=$BASE_BRANCH
+fi
+if ! (umask 022 && git_auth clone -q --depth 1 --branch "$clone_branch" "$CLONE_URL" "$REPO") 2>"$STATE/git.err"; then
+    fail "$(step_error "cloning $clone_branch failed" "$STATE/git.err")"
+fi
+if [[ $clone_branch != "$BRANCH" ]] &&
+    ! git -C "$REPO" -c core.hooksPath=/dev/null checkout -q -b "$BRANCH" 2>"$STATE/git.err"; then
+    fail "$(step_error "creating the branch $BRANCH failed" "$STATE/git.err")"
+fi
+BASE_SHA=$(git -C "$REPO" rev-parse HEAD)
+BASE_TREE=$(git -C "$REPO" rev-parse 'HEAD^{tree}')
+# From here on root runs no git inside $REPO.
+
+mkdir -m 0700 -- "$AGENT_HOME"
+git config -f "$AGENT_HOME/.gitconfig" user.name "$AUTHOR_NAME"
+git config -f "$AGENT_HOME/.gitconfig" user.email "$AUTHOR_EMAIL"
+jq -j .prompt "$SPEC" >"$PROMPT_FILE"
+chown -R -- "$AGENT_UID:$AGENT_GID" "$AGENT_HOME" "$REPO" "$PROMPT_FILE"
+
+# limited ARGS...: a command that may take STEP_LIMIT seconds (the agent's repository could be
+# made to hang git); says so on stderr when it took longer.
+STEP_LIMIT=$((PUSH_RESERVE > 60 ? PUSH_RESERVE : 60))
+limited() {
+    local rc=0
+    "$TIMEOUT" --kill-after=5 "$STEP_LIMIT" "$@" || rc=$?
+    if ((rc == 124 || rc == 137)); then echo "timed out after ${STEP_LIMIT}s" >&2; fi
+    return "$rc"
+}
+
+# as_agent ARGS...: run as the agent user with a minimal, secret-free environment, limited.
+as_agent() {
+    limited "$SETPRIV" "${PRIV[@]}" -- "$ENV_BIN" -i HOME="$AGENT_HOME" PATH="$SAFE_PATH" LANG=C.UTF-8 \
+        GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 "$@"
+}
+if ! as_agent test -w "$REPO" -a -r "$PROMPT_FILE" -a -w "$AGENT_HOME"; then
+    fail "the agent user '$AGENT_USER' cannot reach $WORKDIR (every directory above it must be searchable by that user)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The agent.
+
+[[ ! -e $CANCELLED ]] || on_cancel
+PHASE=agent
+now=$(date +%s)
+budget=$((DEADLINE_EPOCH - now - PUSH_RESERVE))
+((budget >= 1)) || budget=1
+stdin_file=/dev/null
+[[ $PROMPT_MODE != stdin ]] || stdin_file=$PROMPT_FILE
+
+say "running the $AGENT agent as $AGENT_USER for at most ${budget}s"
+event agent "running the $AGENT agent"
+: >"$AGENT_OUT"
+: >"$AGENT_LOG"
+mkfifo -m 0600 -- "$STATE/agent.fifo"
+# Standard output goes to agent.out and, with standard error, to agent.log.
+tee -- "$AGENT_OUT" <"$STATE/agent.fifo" >>"$AGENT_LOG" 2>/dev/null &
+TEE_PID=$!
+agent_start=$SECONDS
+(
+    # Built from scratch: nothing of the worker's environment reaches the agent.
+    for name in $(compgen -e); do unset "$name" 2>/dev/null || true; done
+    export HOME="$AGENT_HOME" PATH="$SAFE_PATH" LANG=C.UTF-8
+    while IFS= read -r -d '' name && IFS= read -r -d '' value; do
+        if [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then export "$name=$value"; fi
+    done <"$AGENT_ENV"
+    cd "$REPO"
+    # timeout puts itself and the agent in a process group of their own: this pid names it.
+    exec "$TIMEOUT" --signal=TERM --kill-after=10 "$budget" \
+        "$SETPRIV" "${PRIV[@]}" -- "${COMMAND[@]}" <"$stdin_file" >"$STATE/agent.fifo" 2>>"$AGENT_LOG"
+) &
+AGENT_PID=$!
+: >"$STATE/agent.running"
+agent_rc=0
+wait "$AGENT_PID" || agent_rc=$?
+AGENT_PID=
+rm -f -- "$STATE/agent.running"
+agent_seconds=$((SECONDS - agent_start))
+# Let the tee drain; a process the agent left behind may hold the pipe open, so not for long.
+for ((i = 0; i < 50; i++)); do
+    kill -0 "$TEE_PID" 2>/dev/null || break
+    sleep 0.2
+done
+kill "$TEE_PID" 2>/dev/null || true
+wait "$TEE_PID" 2>/dev/null || true
+TEE_PID=
+[[ ! -e $CANCELLED ]] || on_cancel
+
+log "the agent exited with code $agent_rc after ${agent_seconds}s; the end of its output:"
+tail_lines "$AGENT_LOG" 20 300 | while IFS= read -r line; do log "| $line"; done
+
+if ((agent_rc == 124)) || { ((agent_rc == 137)) && ((agent_seconds >= budget)); }; then
+    STATUS=timed_out
+elif ((agent_rc == 0)); then
+    STATUS=succeeded
+else
+    STATUS=failed
+    case $agent_rc in
+        126) ERROR="the agent exited with code 126 (its command could not run)" ;;
+        127) ERROR="the agent exited with code 127 (its command was not found)" ;;
+        *) ERROR="the agent exited with code $agent_rc" ;;
+    esac
+    ((agent_rc <= 128 || agent_rc > 192)) || ERROR+=" (killed by signal $((agent_rc - 128)))"
+    report
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Commit as the agent user, hooks off.
+
+PHASE=committing
+event committing "committing the agent's work"
+printf '%s\n' "$(spec .commit.message)" >"$STATE/commit.msg"
+[[ -z $CO_AUTHOR ]] || printf '\nCo-authored-by: %s\n' "$CO_AUTHOR" >>"$STATE/commit.msg"
+# A stopped agent may have left git's lock behind.
+[[ $STATUS != timed_out ]] || as_agent rm -f -- "$REPO/.git/index.lock" || true
+if ! as_agent git -C "$REPO" -c core.hooksPath=/dev/null add -A 2>"$STATE/git.err"; then
+    fail "$(step_error "committing the agent's work failed (git add)" "$STATE/git.err")"
+fi
+staged=0
+as_agent git -C "$REPO" diff --cached --quiet 2>"$STATE/git.err" || staged=$?
+if ((staged == 1)); then
+    if ! as_agent git -C "$REPO" -c core.hooksPath=/dev/null -c commit.gpgSign=false \
+        -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" \
+        commit --no-verify -q -F - <"$STATE/commit.msg" 2>"$STATE/git.err"; then
+        fail "$(step_error "committing the agent's work failed" "$STATE/git.err")"
+    fi
+elif ((staged != 0)); then
+    fail "$(step_error "committing the agent's work failed (git diff)" "$STATE/git.err")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The clean push repository: it fetches the agent's HEAD through an upload-pack run as the agent.
+
+if ! git init -q --bare --template= "$PUSH_REPO" 2>"$STATE/git.err"; then
+    fail "$(step_error "preparing the push failed" "$STATE/git.err")"
+fi
+printf -v upload_pack '%q ' "$SETPRIV" "${PRIV[@]}" -- "$ENV_BIN" -i HOME="$AGENT_HOME" PATH="$SAFE_PATH" \
+    LANG=C.UTF-8 GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git-upload-pack
+if ! limited git -C "$PUSH_REPO" -c core.hooksPath=/dev/null fetch -q --no-tags --update-shallow \
+    --upload-pack="$upload_pack" "file://$REPO" "+HEAD:refs/heads/work" 2>"$STATE/git.err"; then
+    fail "$(step_error "reading the agent's commits failed" "$STATE/git.err")"
+fi
+WORK_SHA=$(git -C "$PUSH_REPO" rev-parse --verify -q 'refs/heads/work^{commit}' || true)
+WORK_TREE=$(git -C "$PUSH_REPO" rev-parse --verify -q 'refs/heads/work^{tree}' || true)
+[[ -n $WORK_SHA && -n $WORK_TREE ]] || fail "the agent's repository has no commit to push"
+
+if [[ $WORK_SHA == "$BASE_SHA" || $WORK_TREE == "$BASE_TREE" ]]; then
+    log "the agent changed nothing"
+    [[ $STATUS != succeeded ]] || STATUS=no_changes
+    report
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The push: from the clean repository, never forced.
+
+[[ ! -e $CANCELLED ]] || on_cancel
+PHASE=pushing
+say "pushing ${WORK_SHA:0:12} to $BRANCH"
+event pushing "pushing ${WORK_SHA:0:12} to $BRANCH"
+if ! git_auth -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err"; then
+    STATUS=failed
+    fail "$(step_error "pushing to $BRANCH failed" "$STATE/git.err")"
+fi
+HEAD_SHA=$WORK_SHA
+REPORT_BRANCH=$BRANCH
+report
