@@ -8,7 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import _CryptoExtras
 
-/// `porter-bench claims|dispatch`: measurements behind the README's performance section, against
+/// `porter-bench claims|dispatch|callbacks`: measurements behind the README's performance section, against
 /// the PostgreSQL named by `DATABASE_URL` (a database the benchmark may wipe).
 @main
 struct PorterBench {
@@ -38,9 +38,14 @@ struct PorterBench {
                 users: option("users", 50), tasksPerUser: option("tasks-per-user", 4), rate: option("rate", 20),
                 logger: logger
             ).run(database)
+        case "callbacks":
+            try await CallbackBenchmark(
+                tasks: option("tasks", 2_000), workers: option("workers", 32), copies: option("copies", 3),
+                logger: logger
+            ).run(database)
         default:
             print(
-                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N]"
+                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N] | callbacks [--tasks N] [--workers N] [--copies N]"
             )
             exit(2)
         }

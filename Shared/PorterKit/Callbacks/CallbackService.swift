@@ -153,7 +153,8 @@ public struct CallbackService: Sendable {
             taskID: report.taskID, attempt: report.attempt, authorization: authorization)
         let finalizer = Finalizer(publicURL: settings.publicURL, redactor: try await redactor(for: attempt))
         let (reply, first) = try await repository.complete(attempt, report: report) { task in
-            finalizer.decide(task: task, attempt: attempt.number, report: report, spec: attempt.spec)
+            finalizer.decide(
+                task: task, attempt: attempt.number, report: report, spec: attempt.spec, superseded: !attempt.isLatest)
         }
         if first {
             logger.info(

@@ -39,11 +39,21 @@ public struct Finalizer: Sendable {
 
     static let retryHint = "Comment `@porter retry` to try again."
 
+    /// - Parameter superseded: a later attempt of the task exists; this one's report is recorded only.
     public func decide(
-        task: PorterTask, attempt: Int, report: CompletionReport, spec: TaskSpec?, now: Date = Date()
+        task: PorterTask, attempt: Int, report: CompletionReport, spec: TaskSpec?, superseded: Bool = false,
+        now: Date = Date()
     ) -> Finalization {
         let report = redacted(report)
-        var finalization = verdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
+        var finalization =
+            superseded
+            ? Finalization(
+                status: nil, reason: "\(report.outcome.rawValue) reported by attempt \(attempt), superseded",
+                notices: [],
+                reply: CompletionReply(
+                    accepted: true, taskID: task.id, attempt: attempt, status: report.outcome, taskStatus: task.status,
+                    pullRequest: false))
+            : verdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
         finalization.summary = report.summary.map { Self.capped($0, 20_000) }
         return finalization
     }
