@@ -101,7 +101,8 @@ struct CallbackBenchmark {
                         samples["heartbeat", default: []].append(try await call(path + "/heartbeat", token, "{}"))
                         let event = #"{"phase":"agent","message":"working","lines":["line 1","line 2"]}"#
                         samples["event", default: []].append(try await call(path + "/events", token, event))
-                        let report = #"{"task_id":"\#(id.uuidString)","attempt":1,"status":"no_changes","summary":"ok"}"#
+                        let report =
+                            #"{"task_id":"\#(id.uuidString)","attempt":1,"status":"no_changes","summary":"ok"}"#
                         let times = try await withThrowingTaskGroup(of: Double.self) { copies in
                             for _ in 0..<self.copies {
                                 copies.addTask { try await call(base + "/callbacks/complete", token, report) }
