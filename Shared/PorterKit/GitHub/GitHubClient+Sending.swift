@@ -61,11 +61,13 @@ extension GitHubClient {
         guard case .status(let code, _, _, let body, let retryAfter) = error, code == 403 || code == 429 else {
             return nil
         }
-        let exhausted = await limits.wait(for: key)
+        // A used-up primary quota (`x-ratelimit-remaining: 0`) is waited out until its reset, even
+        // when the refusal arrived after the reset: then the window is already new.
+        let exhausted = await limits.primaryReset(for: key)
         let secondary = body.lowercased().contains("rate limit")
         guard code == 429 || retryAfter != nil || secondary || exhausted != nil else { return nil }
         if let retryAfter { return retryAfter }
-        if let exhausted { return .milliseconds(Int64(exhausted * 1000) + 500) }
+        if let exhausted { return .milliseconds(Int64(max(0, exhausted) * 1000) + 500) }
         // GitHub asks for at least a minute after a secondary limit that names no wait; grow from there.
         return .seconds(60) * (1 << min(attempt - 1, 4))
     }

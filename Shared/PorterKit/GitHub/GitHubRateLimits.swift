@@ -33,6 +33,12 @@ actor GitHubRateLimits {
         }
     }
 
+    /// Seconds until the reset, when the last answer under `key` said the quota was used up: zero or
+    /// less once the reset passed (a refusal that took long to arrive); nil when no quota is used up.
+    func primaryReset(for key: String, now: Date = Date()) -> TimeInterval? {
+        exhaustedUntil[key].map { $0.timeIntervalSince(now) }
+    }
+
     /// How long to hold the next call under `key`, when the quota is used up.
     func wait(for key: String, now: Date = Date()) -> TimeInterval? {
         guard let until = exhaustedUntil[key] else { return nil }

@@ -21,6 +21,8 @@ import _CryptoExtras
                 client.maxRateLimitWait = .seconds(10)
                 return client
             }()
+            // The installation token first, so the timed call is one call, however loaded the machine.
+            _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
             // Added here, once the server is up, so the reset really is about two seconds away.
             emulator.faults.add(
                 .init(
@@ -38,6 +40,34 @@ import _CryptoExtras
         #expect(emulator.faults.injectedCount == 1)
         #expect(elapsed >= .seconds(1), "the client must wait for x-ratelimit-reset, waited \(elapsed)")
         #expect(elapsed < .seconds(6), "the client must wait for the reset, not a secondary-limit minute: \(elapsed)")
+    }
+
+    @Test func aRefusalArrivingAfterItsResetIsRetriedAtOnceNotAfterAMinute() async throws {
+        let world = try await GitHubWorld.make()
+        let emulator = world.emulator
+        let id = world.installationID
+        let elapsed = try await world.live { github, _ in
+            let github = {
+                var client = github
+                client.maxRateLimitWait = .seconds(30)
+                return client
+            }()
+            _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
+            // A quota used up in a window that has already ended by the time the answer is read.
+            emulator.faults.add(
+                .init(
+                    method: "GET", pathPrefix: "/repos/acme/widgets/issues/1", status: 403,
+                    headers: [
+                        "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
+                        "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) - 5),
+                    ],
+                    body: #"{"message":"API rate limit exceeded for installation ID \#(id)."}"#, remaining: 1))
+            let start = ContinuousClock.now
+            _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
+            return ContinuousClock.now - start
+        }
+        #expect(emulator.faults.injectedCount == 1)
+        #expect(elapsed < .seconds(20), "a new window needs no secondary-limit minute: waited \(elapsed)")
     }
 
     @Test func theEmulatorRefusesMutationsFasterThanOneASecond() async throws {
