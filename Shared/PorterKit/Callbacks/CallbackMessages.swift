@@ -62,7 +62,9 @@ public struct CompletionReport: Sendable, Equatable {
             throw .badRequest("status must be one of \(known)")
         }
         let attempt = try object.integer("attempt")
-        if let attempt, attempt < 1 { throw .badRequest("attempt must be 1 or more") }
+        if let attempt, attempt < 1 || attempt > Int(Int32.max) {
+            throw .badRequest("attempt must be between 1 and \(Int32.max)")
+        }
         let head = object.string("head_sha", "commit_sha", "commitSha", "headSha")
         if let head, head.count < 7 || head.count > 64 || !head.allSatisfy(\.isHexDigit) {
             throw .badRequest("head_sha must be a hexadecimal commit id")
@@ -93,7 +95,7 @@ public struct ProgressReport: Sendable, Equatable {
         guard let phase = object.string("phase"), phases.contains(phase) else {
             throw .badRequest("phase must be one of \(phases.sorted().joined(separator: ", "))")
         }
-        let lines = (object.values["lines"] as? [Any])?.compactMap { $0 as? String } ?? []
+        let lines = (object.values["lines"] as? [Any])?.compactMap { ($0 as? String).map(CallbackFields.clean) } ?? []
         // A timeline entry is a glimpse, not a log store: keep the last lines, each capped.
         return ProgressReport(
             phase: phase, message: String((object.string("message") ?? "").prefix(2_000)),
@@ -115,9 +117,15 @@ struct CallbackFields {
     /// The first of `names` that holds a non-empty string.
     func string(_ names: String...) -> String? {
         for name in names {
-            if let text = values[name] as? String, !text.isEmpty { return text }
+            if let text = (values[name] as? String).map(Self.clean), !text.isEmpty { return text }
         }
         return nil
+    }
+
+    /// Without NUL characters, which PostgreSQL text cannot hold: a report carrying one would fail
+    /// on every retry instead of landing.
+    static func clean(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "") : text
     }
 
     func integer(_ name: String) throws(CallbackError) -> Int? {

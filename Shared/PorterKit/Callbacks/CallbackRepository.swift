@@ -11,6 +11,7 @@ public struct CallbackAttempt: Sendable {
     public var flyApp: String?
     public var tokenHash: [UInt8]?
     public var tokenExpiresAt: Date?
+    /// The stored spec; its prompt is empty unless the attempt was read with `includePrompt`.
     public var spec: TaskSpec?
     public var cancelRequested: Bool
     /// The answer to this attempt's completion, once one was recorded.
@@ -31,8 +32,9 @@ public struct CallbackAttempt: Sendable {
 
 /// Where callback-receiver reads attempts and records what workers say.
 public protocol CallbackRepository: Sendable {
-    /// The attempt `number` of the task, or its latest attempt when `number` is nil.
-    func attempt(taskID: UUID, number: Int?) async throws -> CallbackAttempt?
+    /// The attempt `number` of the task, or its latest attempt when `number` is nil; the spec's prompt
+    /// only with `includePrompt`.
+    func attempt(taskID: UUID, number: Int?, includePrompt: Bool) async throws -> CallbackAttempt?
 
     /// Records a heartbeat; the attempt counts as running from its first one.
     func heartbeat(_ attempt: CallbackAttempt) async throws
@@ -47,6 +49,21 @@ public protocol CallbackRepository: Sendable {
     /// lock, and every later or concurrent one gets the same stored answer (JSON text).
     func complete(
         _ attempt: CallbackAttempt, report: CompletionReport,
-        decide: @Sendable (PorterTask) -> Finalization
+        decide: @Sendable (CompletionContext) -> Finalization
     ) async throws -> (reply: String, first: Bool)
+}
+
+/// What a completion is decided from, read under the task's and attempt's locks.
+public struct CompletionContext: Sendable {
+    public var task: PorterTask
+    /// Someone asked for the task to stop (`@porter stop`, the issue closed) while the worker ran.
+    public var cancelRequested: Bool
+    /// A later attempt of the task exists: this report is recorded, not acted on.
+    public var superseded: Bool
+
+    public init(task: PorterTask, cancelRequested: Bool = false, superseded: Bool = false) {
+        self.task = task
+        self.cancelRequested = cancelRequested
+        self.superseded = superseded
+    }
 }

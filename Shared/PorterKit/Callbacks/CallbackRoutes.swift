@@ -30,7 +30,7 @@ public struct CallbackRoutes: Sendable {
 
     @Sendable func spec(_ request: Request, context: BasicRequestContext) async -> Response {
         await answer("spec") {
-            let attempt = try await authenticate(request, context)
+            let attempt = try await authenticate(request, context, includePrompt: true)
             let spec = try await service.spec(for: attempt)
             var response = try Self.json(.ok, spec)
             // It holds a token and keys: no cache may keep it.
@@ -66,12 +66,15 @@ public struct CallbackRoutes: Sendable {
         }
     }
 
-    func authenticate(_ request: Request, _ context: BasicRequestContext) async throws -> CallbackAttempt {
+    func authenticate(
+        _ request: Request, _ context: BasicRequestContext, includePrompt: Bool = false
+    ) async throws -> CallbackAttempt {
         guard let task = context.parameters.get("task").flatMap(UUID.init(uuidString:)),
-            let number = context.parameters.get("attempt").flatMap(Int.init), number >= 1
+            let number = context.parameters.get("attempt").flatMap(Int32.init), number >= 1
         else { throw CallbackError.badRequest("the path names no task attempt") }
         return try await service.authenticate(
-            taskID: task, attempt: number, authorization: request.headers[.authorization])
+            taskID: task, attempt: Int(number), authorization: request.headers[.authorization],
+            includePrompt: includePrompt)
     }
 
     /// Runs `handler`, turning each refusal into its status and counting answers by endpoint and status.

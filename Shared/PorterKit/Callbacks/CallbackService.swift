@@ -54,14 +54,26 @@ public struct CallbackService: Sendable {
         self.logger = logger
     }
 
+    /// What a caller wants to do with its token: work on the task (fetch the spec, heartbeats,
+    /// progress), which ends at the deadline, or report the outcome, which may come a little later.
+    public enum Purpose: Sendable { case work, report }
+
     /// The attempt the bearer token in `authorization` belongs to. Every refusal looks the same.
-    public func authenticate(taskID: UUID, attempt: Int?, authorization: String?) async throws -> CallbackAttempt {
+    public func authenticate(
+        taskID: UUID, attempt: Int?, authorization: String?, purpose: Purpose = .work, includePrompt: Bool = false
+    ) async throws -> CallbackAttempt {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw CallbackError.unauthorized
         }
         let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard let found = try await repository.attempt(taskID: taskID, number: attempt), found.accepts(token: token)
+        guard
+            let found = try await repository.attempt(taskID: taskID, number: attempt, includePrompt: includePrompt),
+            found.accepts(token: token)
         else { throw CallbackError.unauthorized }
+        // The token outlives the deadline only so that a report sent at the deadline still lands.
+        if purpose == .work, let deadline = found.spec?.deadline, Date() >= deadline {
+            throw CallbackError.unauthorized
+        }
         return found
     }
 
@@ -76,10 +88,20 @@ public struct CallbackService: Sendable {
         guard let (owner, name) = IssueReference.ownerAndName(task.issue.repositoryFullName) else {
             throw CallbackError.notRunnable("task has no valid repository")
         }
-        let keys = try await providerKeys(for: task, keySource: spec.keySource)
-        let token = try await github.narrowedInstallationToken(
-            installationID: Int(task.issue.installationID), repositories: [name],
-            permissions: ["contents": "write", "metadata": "read"])
+        let keys: [String: String]
+        let token: GitHubInstallationToken
+        do {
+            keys = try await providerKeys(for: task, keySource: spec.keySource)
+            token = try await github.narrowedInstallationToken(
+                installationID: Int(task.issue.installationID), repositories: [name],
+                permissions: ["contents": "write", "metadata": "read"])
+        } catch let error where Self.cannotServe(error) {
+            // Waiting mends none of these (the App lost the repository, a key no configured key opens):
+            // the task ends now with the reason, rather than holding its slots until its deadline.
+            let reason = "Porter could not prepare the worker: \(Self.explain(error))"
+            try await end(attempt, reason: reason)
+            throw CallbackError.notRunnable(reason)
+        }
         let bot = "\(settings.appSlug)[bot]"
         let issueTitle = spec.issueTitle.isEmpty ? "issue #\(task.issue.number)" : spec.issueTitle
         let message = """
@@ -100,6 +122,28 @@ public struct CallbackService: Sendable {
                 coAuthor:
                     "\(task.requester.login) <\(task.requester.id)+\(task.requester.login)@users.noreply.github.com>"),
             issue: WorkerSpec.Issue(number: task.issue.number, title: issueTitle))
+    }
+
+    /// A refusal from GitHub that trying again will not change, or a stored secret no key opens.
+    static func cannotServe(_ error: any Error) -> Bool {
+        if let error = error as? APIError, let code = error.statusCode {
+            return (400..<500).contains(code) && ![403, 408, 429].contains(code)
+        }
+        return error is CryptoFailure
+    }
+
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? APIError, let code = error.statusCode { return "GitHub answered \(code)" }
+        return "a stored key could not be opened"
+    }
+
+    /// Ends the attempt's task as failed, as a worker reporting `reason` would.
+    func end(_ attempt: CallbackAttempt, reason: String) async throws {
+        let report = CompletionReport(taskID: attempt.task.id, attempt: attempt.number, outcome: .failed, error: reason)
+        let finalizer = Finalizer(publicURL: settings.publicURL, redactor: redactor)
+        _ = try await repository.complete(attempt, report: report) { context in
+            finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
+        }
     }
 
     /// The provider keys the agent runs on: the requester's own, or the operator's defaults.
@@ -150,11 +194,10 @@ public struct CallbackService: Sendable {
     /// Finalizes the task from a report, once, and returns the answer every copy of it gets.
     public func complete(_ report: CompletionReport, authorization: String?) async throws -> String {
         let attempt = try await authenticate(
-            taskID: report.taskID, attempt: report.attempt, authorization: authorization)
+            taskID: report.taskID, attempt: report.attempt, authorization: authorization, purpose: .report)
         let finalizer = Finalizer(publicURL: settings.publicURL, redactor: try await redactor(for: attempt))
-        let (reply, first) = try await repository.complete(attempt, report: report) { task in
-            finalizer.decide(
-                task: task, attempt: attempt.number, report: report, spec: attempt.spec, superseded: !attempt.isLatest)
+        let (reply, first) = try await repository.complete(attempt, report: report) { context in
+            finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
         }
         if first {
             logger.info(

@@ -11,6 +11,8 @@ public struct Finalization: Sendable {
     public var reply: CompletionReply
     /// The agent's summary, redacted, as the attempt keeps it.
     public var summary: String? = nil
+    /// Whether the report's branch and head are recorded on the task (not for a superseded attempt).
+    public var recordsBranch = true
 }
 
 /// The answer to `POST /callbacks/complete`.
@@ -39,32 +41,52 @@ public struct Finalizer: Sendable {
 
     static let retryHint = "Comment `@porter retry` to try again."
 
-    /// - Parameter superseded: a later attempt of the task exists; this one's report is recorded only.
     public func decide(
-        task: PorterTask, attempt: Int, report: CompletionReport, spec: TaskSpec?, superseded: Bool = false,
-        now: Date = Date()
+        _ context: CompletionContext, attempt: Int, report: CompletionReport, spec: TaskSpec?, now: Date = Date()
     ) -> Finalization {
         let report = redacted(report)
-        var finalization =
-            superseded
-            ? Finalization(
+        let task = context.task
+        var finalization: Finalization
+        if context.superseded {
+            finalization = Finalization(
                 status: nil, reason: "\(report.outcome.rawValue) reported by attempt \(attempt), superseded",
-                notices: [],
-                reply: CompletionReply(
-                    accepted: true, taskID: task.id, attempt: attempt, status: report.outcome, taskStatus: task.status,
-                    pullRequest: false))
-            : verdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
+                notices: [], reply: reply(task, attempt, report, task.status), recordsBranch: false)
+        } else if context.cancelRequested, !task.status.isTerminal {
+            finalization = cancelled(task, attempt: attempt, report: report, now: now)
+        } else {
+            finalization = verdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
+        }
         finalization.summary = report.summary.map { Self.capped($0, 20_000) }
         return finalization
+    }
+
+    func reply(
+        _ task: PorterTask, _ attempt: Int, _ report: CompletionReport, _ status: TaskStatus, pullRequest: Bool = false
+    ) -> CompletionReply {
+        CompletionReply(
+            accepted: true, taskID: task.id, attempt: attempt, status: report.outcome, taskStatus: status,
+            pullRequest: pullRequest)
+    }
+
+    /// A stop was asked for while the worker ran: the task ends cancelled, whatever the worker says;
+    /// pushed work stays on its branch, and no pull request is opened.
+    func cancelled(_ task: PorterTask, attempt: Int, report: CompletionReport, now: Date) -> Finalization {
+        var paragraphs = ["Stopped on request."]
+        if let branch = report.branch, report.headSHA != nil {
+            paragraphs.append("The agent's work so far is on the branch `\(branch)`.")
+        }
+        let comment = final(task, .cancelled, now: now, paragraphs: paragraphs)
+        return Finalization(
+            status: .cancelled, reason: "stopped on request",
+            notices: [label(task, "porter:cancelled"), comment.notice(installationID: task.issue.installationID)],
+            reply: reply(task, attempt, report, .cancelled))
     }
 
     func verdict(
         task: PorterTask, attempt: Int, report: CompletionReport, spec: TaskSpec?, now: Date
     ) -> Finalization {
         func reply(_ status: TaskStatus, pullRequest: Bool = false) -> CompletionReply {
-            CompletionReply(
-                accepted: true, taskID: task.id, attempt: attempt, status: report.outcome, taskStatus: status,
-                pullRequest: pullRequest)
+            self.reply(task, attempt, report, status, pullRequest: pullRequest)
         }
         // A late report never resurrects a task that was cancelled or timed out: its branch is kept.
         guard !task.status.isTerminal else {

@@ -12,45 +12,64 @@ public struct PostgresCallbackRepository: CallbackRepository {
         self.logger = logger
     }
 
-    public func attempt(taskID: UUID, number: Int?) async throws -> CallbackAttempt? {
-        guard let task = try await PostgresTaskRepository(client: client, logger: logger).find(id: taskID) else {
-            return nil
-        }
+    public func attempt(taskID: UUID, number: Int?, includePrompt: Bool) async throws -> CallbackAttempt? {
+        // One round trip: the task, the attempt, and the spec without its prompt unless asked for (a
+        // heartbeat has no use for the issue text).
         let row = try await client.query(
             """
-            SELECT a.number, a.number = (SELECT max(number) FROM task_attempts WHERE task_id = a.task_id),
-                a.runtime, a.machine_id, a.fly_app, a.token_hash, a.token_expires_at, a.reply::text,
-                t.prompt, t.branch, t.base_branch, t.deadline_at, t.key_source, coalesce(t.issue_title, ''),
-                t.cancel_requested_at IS NOT NULL
-            FROM task_attempts AS a JOIN tasks AS t ON t.id = a.task_id
-            WHERE a.task_id = \(taskID) AND (\(number)::integer IS NULL OR a.number = \(number))
-            ORDER BY a.number DESC LIMIT 1
+            SELECT \(unescaped: PostgresTaskRepository.columns),
+                a.attempt_number, a.attempt_latest, a.attempt_runtime, a.attempt_machine_id, a.attempt_fly_app,
+                a.attempt_token_hash, a.attempt_token_expires_at, a.attempt_reply,
+                CASE WHEN \(includePrompt) THEN prompt ELSE '' END AS spec_prompt, prompt IS NOT NULL AS has_spec,
+                branch AS spec_branch, base_branch AS spec_base, deadline_at AS spec_deadline,
+                key_source AS spec_key_source, coalesce(issue_title, '') AS spec_issue_title,
+                cancel_requested_at IS NOT NULL AS cancel_requested
+            FROM tasks JOIN LATERAL (
+                SELECT number AS attempt_number,
+                    number = (SELECT max(number) FROM task_attempts WHERE task_id = tasks.id) AS attempt_latest,
+                    runtime AS attempt_runtime, machine_id AS attempt_machine_id, fly_app AS attempt_fly_app,
+                    token_hash AS attempt_token_hash, token_expires_at AS attempt_token_expires_at,
+                    reply::text AS attempt_reply
+                FROM task_attempts
+                WHERE task_id = tasks.id AND (\(number)::integer IS NULL OR number = \(number))
+                ORDER BY number DESC LIMIT 1
+            ) AS a ON true
+            WHERE tasks.id = \(taskID)
             """, logger: logger
         ).collect().first
         guard let row else { return nil }
-        let (attemptNumber, isLatest, runtime, machineID, flyApp, tokenHash, expiresAt, reply) = try row.decode(
-            (Int, Bool, String, String?, String?, ByteBuffer?, Date?, String?).self)
+        let task = try PostgresTaskRepository.task(from: row)
         let columns = row.makeRandomAccess()
         var spec: TaskSpec?
-        if let prompt = try columns[8].decode(String?.self), let branch = try columns[9].decode(String?.self),
-            let base = try columns[10].decode(String?.self), let deadline = try columns[11].decode(Date?.self),
-            let keySource = try columns[12].decode(String?.self)
+        if try columns["has_spec"].decode(Bool.self), let branch = try columns["spec_branch"].decode(String?.self),
+            let base = try columns["spec_base"].decode(String?.self),
+            let deadline = try columns["spec_deadline"].decode(Date?.self),
+            let keySource = try columns["spec_key_source"].decode(String?.self)
         {
             spec = TaskSpec(
-                prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource,
-                issueTitle: try columns[13].decode(String.self))
+                prompt: try columns["spec_prompt"].decode(String.self), branch: branch, baseBranch: base,
+                deadline: deadline, keySource: keySource,
+                issueTitle: try columns["spec_issue_title"].decode(String.self))
         }
         return CallbackAttempt(
-            task: task, number: attemptNumber, isLatest: isLatest, runtime: runtime, machineID: machineID,
-            flyApp: flyApp, tokenHash: tokenHash.map { Array(buffer: $0) }, tokenExpiresAt: expiresAt, spec: spec,
-            cancelRequested: try columns[14].decode(Bool.self), reply: reply)
+            task: task, number: try columns["attempt_number"].decode(Int.self),
+            isLatest: try columns["attempt_latest"].decode(Bool.self),
+            runtime: try columns["attempt_runtime"].decode(String.self),
+            machineID: try columns["attempt_machine_id"].decode(String?.self),
+            flyApp: try columns["attempt_fly_app"].decode(String?.self),
+            tokenHash: try columns["attempt_token_hash"].decode(ByteBuffer?.self).map { Array(buffer: $0) },
+            tokenExpiresAt: try columns["attempt_token_expires_at"].decode(Date?.self), spec: spec,
+            cancelRequested: try columns["cancel_requested"].decode(Bool.self),
+            reply: try columns["attempt_reply"].decode(String?.self))
     }
 
     public func heartbeat(_ attempt: CallbackAttempt) async throws {
+        // Only an attempt its dispatcher recorded as created becomes running: one still `creating` is
+        // the dispatcher's to finish, and its crash recovery looks for exactly that state.
         try await client.query(
             """
             UPDATE task_attempts SET last_heartbeat_at = now(),
-                state = CASE WHEN state IN ('creating', 'created') THEN 'running' ELSE state END
+                state = CASE WHEN state = 'created' THEN 'running' ELSE state END
             WHERE task_id = \(attempt.task.id) AND number = \(attempt.number)
             """, logger: logger)
     }
@@ -85,7 +104,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
 
     public func complete(
         _ attempt: CallbackAttempt, report: CompletionReport,
-        decide: @Sendable (PorterTask) -> Finalization
+        decide: @Sendable (CompletionContext) -> Finalization
     ) async throws -> (reply: String, first: Bool) {
         let taskID = attempt.task.id
         return try await client.withTransaction(logger: logger) { connection in
@@ -104,7 +123,16 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 ).collect().first
             else { throw RepositoryError.missingRow("task \(taskID)") }
             let task = try PostgresTaskRepository.task(from: row)
-            let decision = decide(task)
+            // Read under the locks: a stop asked for, or a newer attempt begun, while the worker ran.
+            let (cancelRequested, latest) = try await connection.query(
+                """
+                SELECT cancel_requested_at IS NOT NULL,
+                    (SELECT max(number) FROM task_attempts WHERE task_id = \(taskID)) = \(attempt.number)
+                FROM tasks WHERE id = \(taskID)
+                """, logger: logger
+            ).collect().first!.decode((Bool, Bool).self)
+            let decision = decide(
+                CompletionContext(task: task, cancelRequested: cancelRequested, superseded: !latest))
             if let status = decision.status {
                 // A task whose claim went back to the queue after its worker started moves on from there.
                 if task.status == .queued {
@@ -117,7 +145,9 @@ public struct PostgresCallbackRepository: CallbackRepository {
                         branch = coalesce(\(report.branch), branch), head_sha = coalesce(\(report.headSHA), head_sha)
                     WHERE id = \(taskID)
                     """, logger: logger)
-            } else {
+            } else if decision.recordsBranch {
+                // A late report of the attempt that ran keeps its branch on the ended task; a superseded
+                // attempt's report is kept on its attempt only.
                 try await connection.query(
                     """
                     UPDATE tasks SET branch = coalesce(\(report.branch), branch),

@@ -16,6 +16,11 @@ public struct TaskToken: Sendable, Equatable, CustomStringConvertible {
 
     public init(value: String) { self.value = value }
 
+    /// How long after the task's deadline the token still carries a report: a worker stopped at the
+    /// deadline pushes and reports after it. Fetching the spec, heartbeats and progress end at the
+    /// deadline itself.
+    public static let reportGrace: TimeInterval = 15 * 60
+
     /// What the database stores.
     public var hash: [UInt8] { Array(SHA256.hash(data: Data(value.utf8))) }
 

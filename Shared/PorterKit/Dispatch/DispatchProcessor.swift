@@ -256,7 +256,8 @@ public struct DispatchProcessor: Sendable {
         let context = "task_token:\(task.id.uuidString.lowercased())"
         let (attempt, isNew) = try await repository.beginAttempt(
             taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, token: fresh,
-            sealedToken: keyring.seal(Data(fresh.value.utf8), context: context), expiresAt: spec.deadline)
+            sealedToken: keyring.seal(Data(fresh.value.utf8), context: context),
+            expiresAt: spec.deadline.addingTimeInterval(TaskToken.reportGrace))
         crashPoints.hit(.afterAttempt)
         let token: TaskToken
         if isNew {

@@ -68,7 +68,7 @@ public struct SideEffectDeliverer: Service {
                     let result = try await deliver(effect)
                     try await queue.complete(effect, owner: owner, result: result)
                 }
-            } catch  where Self.isPermanent(error) || effect.attempts >= retry.maxAttempts {
+            } catch  where Self.givesUp(effect, after: error, maxAttempts: retry.maxAttempts) {
                 logger.warning(
                     "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
                 if case .openPullRequest(let order)? = try? SideEffect(kind: effect.kind, payload: effect.payload) {
@@ -167,8 +167,15 @@ public struct SideEffectDeliverer: Service {
                 installationID: installation, owner: owner, repo: repo, order.pull)
         }
         if !order.labels.isEmpty {
-            _ = try await github.addLabels(
-                installationID: installation, owner: owner, repo: repo, issue: pull.number, labels: order.labels)
+            // The PR is what matters; labels it could not get are not worth a false "could not open".
+            do {
+                _ = try await github.addLabels(
+                    installationID: installation, owner: owner, repo: repo, issue: pull.number, labels: order.labels)
+            } catch {
+                logger.warning(
+                    "pull request opened but not labelled",
+                    metadata: ["pull_request": "\(pull.number)", "error": "\(String(reflecting: error))"])
+            }
         }
         return OpenedPullRequest(number: pull.number, url: pull.htmlUrl, draft: pull.draft ?? order.pull.draft)
     }
@@ -219,6 +226,17 @@ public struct SideEffectDeliverer: Service {
             throw SideEffectError.malformed("repository \(fullName)")
         }
         return parts
+    }
+
+    /// Whether to stop trying `effect` after `error`. A pull request, a task's main result, is never
+    /// given up for an outage, however long, nor for a 403 (GitHub's secondary rate limits answer 403);
+    /// everything else is given up when GitHub refuses for good or after `maxAttempts`.
+    static func givesUp(_ effect: PendingSideEffect, after error: any Error, maxAttempts: Int) -> Bool {
+        guard effect.kind == "open_pull_request" else {
+            return isPermanent(error) || effect.attempts >= maxAttempts
+        }
+        if let error = error as? APIError, error.statusCode == 403 { return false }
+        return isPermanent(error)
     }
 
     /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.

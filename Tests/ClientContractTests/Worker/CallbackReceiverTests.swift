@@ -338,4 +338,85 @@ import Testing
             #expect(timeline.contains { $0.hasPrefix("pull_request: the pull request could not be opened") })
         }
     }
+
+    @Test func aStopAskedForWhileTheWorkerRanEndsTheTaskCancelledWithItsBranchAndNoPullRequest() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let (branch, sha) = try await Self.pushWork(world, id, token: token)
+            try await world.database.query("UPDATE tasks SET cancel_requested_at = now() WHERE id = \(id)")
+            let report = try Self.completion(id, ["status": "succeeded", "branch": branch, "head_sha": sha])
+            let answer = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
+            #expect(try Self.json(answer.body)["task_status"] as? String == "cancelled")
+            try await world.deliver()
+            #expect(try await world.dispatch.status(id).0 == "cancelled")
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
+            let comment = try #require(world.dispatch.comments.first { $0.contains("🛑 cancelled") })
+            #expect(comment.contains("`\(branch)`"))
+            #expect(world.dispatch.labels == ["porter:cancelled"])
+        }
+    }
+
+    @Test func theTokenStopsServingWorkAtTheDeadlineButStillCarriesTheReport() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let (branch, sha) = try await Self.pushWork(world, id, token: token)
+            // The deadline has just passed, as it does for a worker stopped at it and pushing.
+            try await world.database.query(
+                "UPDATE tasks SET deadline_at = now() - interval '1 second' WHERE id = \(id)")
+            let spec = try await world.call(.GET, world.attemptPath(id) + "/spec", token: token)
+            #expect(spec.status == 401)
+            let beat = try await world.call(.POST, world.attemptPath(id) + "/heartbeat", token: token, json: "{}")
+            #expect(beat.status == 401)
+            let report = try Self.completion(id, ["status": "timed_out", "branch": branch, "head_sha": sha])
+            #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
+            try await world.deliver()
+            #expect(try await world.dispatch.status(id).0 == "timed_out")
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").first?.draft == true)
+            let expires = try await world.database.query(
+                """
+                SELECT extract(epoch FROM a.token_expires_at - t.deadline_at)::integer
+                FROM task_attempts AS a JOIN tasks AS t ON t.id = a.task_id WHERE t.id = \(id)
+                """
+            ).collect().first!.decode(Int.self)
+            // The dispatcher wrote the original deadline; only the test moved it.
+            #expect(expires >= Int(TaskToken.reportGrace))
+        }
+    }
+
+    @Test func aSpecGitHubWillNeverAllowEndsTheTaskInsteadOfLeavingItHanging() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            // The App lost access to the repository after the task started.
+            world.emulator.faults.add(
+                .init(
+                    method: "POST", pathPrefix: "/app/installations", status: 422,
+                    body:
+                        #"{"message":"There is at least one repository that does not exist or is not accessible to the parent installation."}"#,
+                    remaining: 5))
+            let answer = try await world.call(.GET, world.attemptPath(id) + "/spec", token: token)
+            #expect(answer.status == 409)
+            #expect(answer.body.contains("GitHub answered 422"))
+            try await world.deliver()
+            #expect(try await world.dispatch.status(id).0 == "failed")
+            #expect(world.dispatch.comments.contains { $0.contains("could not prepare the worker") })
+        }
+    }
+
+    @Test func aReportWithNulCharactersOrAnImpossibleAttemptIsHandledNotRetriedForever() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            let huge = try await world.call(
+                .POST, "/callbacks/complete", token: token,
+                json: try Self.completion(id, ["status": "failed", "attempt": 3_000_000_000]))
+            #expect(huge.status == 400)
+            let path = "/callbacks/tasks/\(id.uuidString.lowercased())/attempts/3000000000/heartbeat"
+            #expect(try await world.call(.POST, path, token: token, json: "{}").status == 400)
+            let report =
+                #"{"task_id":"\#(id.uuidString)","status":"failed","error":"bad\u0000byte","log_tail":"a\u0000b"}"#
+            let answer = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
+            #expect(answer.status == 200)
+            let reason = try await world.dispatch.status(id).1
+            #expect(reason == "badbyte")
+        }
+    }
 }
