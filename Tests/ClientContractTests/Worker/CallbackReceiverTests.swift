@@ -419,4 +419,44 @@ import Testing
             #expect(reason == "badbyte")
         }
     }
+
+    @Test func aHeartbeatLeavesAnAttemptItsDispatcherHasNotFinishedToThatDispatcher() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            // As after a crash between the Machine's create and its being recorded: the dispatcher's
+            // recovery finds the attempt by this state and relaunches into the same Machine.
+            try await world.database.query("UPDATE task_attempts SET state = 'creating' WHERE task_id = \(id)")
+            let beat = try await world.call(.POST, world.attemptPath(id) + "/heartbeat", token: token, json: "{}")
+            #expect(beat.status == 200)
+            let state = try await world.database.query(
+                "SELECT state, last_heartbeat_at IS NOT NULL FROM task_attempts WHERE task_id = \(id)"
+            ).collect().first!.decode((String, Bool).self)
+            #expect(state == ("creating", true))
+        }
+    }
+
+    @Test func aSupersededAttemptsReportIsKeptButDecidesNothing() async throws {
+        try await CallbackWorld.run { world in
+            let (id, token) = try await Self.running(world)
+            // A later attempt began (a relaunch); the first attempt's worker still reports.
+            try await world.database.query(
+                """
+                INSERT INTO task_attempts (task_id, number, runtime, machine_name, state)
+                VALUES (\(id), 2, 'fly', \("second-\(id)"), 'creating')
+                """)
+            let report = try Self.completion(
+                id, ["attempt": 1, "status": "succeeded", "branch": "elsewhere", "head_sha": "abcdef1234567"])
+            let answer = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
+            #expect(answer.status == 200)
+            #expect(try Self.json(answer.body)["task_status"] as? String == "running")
+            let task = try await world.database.query("SELECT status, head_sha FROM tasks WHERE id = \(id)")
+                .collect().first!.decode((String, String?).self)
+            #expect(task == ("running", nil))
+            let recorded = try await world.database.query(
+                "SELECT reported_status, head_sha FROM task_attempts WHERE task_id = \(id) AND number = 1"
+            ).collect().first!.decode((String?, String?).self)
+            #expect(recorded == ("succeeded", "abcdef1234567"))
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
+        }
+    }
 }
