@@ -177,6 +177,44 @@ import Testing
         }
     }
 
+    @Test func hooksAndConfigurationTheAgentPlantsNeverRunWithThePush() async throws {
+        let markers = URL(fileURLWithPath: "/tmp/porter-hooks-\(UUID().uuidString.prefix(8).lowercased())")
+        try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: markers.path)
+        defer { try? FileManager.default.removeItem(at: markers) }
+        try await CallbackWorld.run { world in
+            // Every hook git could run on commit, fetch or push, in the repository and in a hooks path
+            // of the agent's choosing, and a rewrite that would send the push elsewhere.
+            let id = try await world.start(
+                script: """
+                    hooks=$HOME/hooks
+                    mkdir -p "$hooks" .git/hooks
+                    for hook in pre-commit commit-msg post-commit pre-push post-checkout reference-transaction; do
+                      printf '#!/bin/sh\\necho "$(id -u) %s" >> \(markers.path)/ran\\n' "$hook" > "$hooks/$hook"
+                      cp "$hooks/$hook" ".git/hooks/$hook"
+                      chmod +x "$hooks/$hook" ".git/hooks/$hook"
+                    done
+                    git config core.hooksPath "$hooks"
+                    git config url.http://127.0.0.1:9/.insteadOf http://
+                    git config uploadpack.packObjectsHook "sh -c 'echo packhook >> \(markers.path)/ran'"
+                    # The hooks work: the agent's own commit runs them, as the agent.
+                    git commit --allow-empty -qm "The agent's own commit"
+                    echo fixed > FIX.md
+                    """)
+            let (status, _) = try await world.finish(id)
+            #expect(status == "succeeded", "\(world.workerLog(id))")
+            let pull = try #require(pulls(world).first, "the push did not reach GitHub: \(world.workerLog(id))")
+            #expect(
+                await world.emulator.fileText(owner: "acme", repo: "widgets", path: "FIX.md", ref: pull.head)
+                    == "fixed\n")
+            let ran = (try? String(contentsOf: markers.appendingPathComponent("ran"), encoding: .utf8)) ?? ""
+            let lines = ran.split(separator: "\n").map(String.init)
+            #expect(lines.contains("65534 pre-commit"), "the planted hooks never worked at all:\n\(ran)")
+            #expect(lines.allSatisfy { $0.hasPrefix("65534 ") }, "a planted hook ran as another user:\n\(ran)")
+            #expect(!lines.contains { $0.hasSuffix(" pre-push") }, "the push ran the agent's pre-push hook")
+        }
+    }
+
     @Test func tokenCanariesInTheAgentsOutputAppearNowhere() async throws {
         let canaries = [
             "ghp_" + String(repeating: "k", count: 36), "github_pat_" + String(repeating: "P", count: 30),
