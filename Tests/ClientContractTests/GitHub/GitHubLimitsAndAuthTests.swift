@@ -10,63 +10,53 @@ import Testing
 import _CryptoExtras
 
 @Suite struct GitHubLimitsAndAuthTests {
-    @Test func aUsedUpPrimaryLimitIsWaitedOutUntilTheResetAndThenTheCallSucceeds() async throws {
+    /// Reads issue #1 once the installation's quota was refused as used up, with its window resetting
+    /// `resetIn` seconds after the refusal is set up (negative: already reset); returns how long the
+    /// read took and how many refusals were injected.
+    static func readAfterUsedUpQuota(
+        resetIn: Int, maxWait: Duration
+    ) async throws -> (number: Int, elapsed: Duration, refusals: Int) {
         let world = try await GitHubWorld.make()
         let emulator = world.emulator
         let id = world.installationID
         let (number, elapsed) = try await world.live { github, _ in
             let github = {
                 var client = github
-                // Long enough to wait out the reset, far shorter than the minute a secondary limit would cost.
-                client.maxRateLimitWait = .seconds(10)
+                client.maxRateLimitWait = maxWait
                 return client
             }()
             // The installation token first, so the timed call is one call, however loaded the machine.
             _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
-            // Added here, once the server is up, so the reset really is about two seconds away.
+            // Added here, once the server is up, so the reset really is `resetIn` seconds away.
             emulator.faults.add(
                 .init(
                     method: "GET", pathPrefix: "/repos/acme/widgets/issues/1", status: 403,
                     headers: [
                         "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
-                        "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) + 2),
+                        "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) + resetIn),
                     ],
                     body: #"{"message":"API rate limit exceeded for installation ID \#(id)."}"#, remaining: 1))
             let start = ContinuousClock.now
             let issue = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
             return (issue.number, ContinuousClock.now - start)
         }
+        return (number, elapsed, emulator.faults.injectedCount)
+    }
+
+    @Test func aUsedUpPrimaryLimitIsWaitedOutUntilTheResetAndThenTheCallSucceeds() async throws {
+        // Long enough to wait out the reset, far shorter than the minute a secondary limit would cost.
+        let (number, elapsed, refusals) = try await Self.readAfterUsedUpQuota(resetIn: 2, maxWait: .seconds(10))
         #expect(number == 1)
-        #expect(emulator.faults.injectedCount == 1)
+        #expect(refusals == 1)
         #expect(elapsed >= .seconds(1), "the client must wait for x-ratelimit-reset, waited \(elapsed)")
         #expect(elapsed < .seconds(6), "the client must wait for the reset, not a secondary-limit minute: \(elapsed)")
     }
 
     @Test func aRefusalArrivingAfterItsResetIsRetriedAtOnceNotAfterAMinute() async throws {
-        let world = try await GitHubWorld.make()
-        let emulator = world.emulator
-        let id = world.installationID
-        let elapsed = try await world.live { github, _ in
-            let github = {
-                var client = github
-                client.maxRateLimitWait = .seconds(30)
-                return client
-            }()
-            _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
-            // A quota used up in a window that has already ended by the time the answer is read.
-            emulator.faults.add(
-                .init(
-                    method: "GET", pathPrefix: "/repos/acme/widgets/issues/1", status: 403,
-                    headers: [
-                        "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
-                        "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) - 5),
-                    ],
-                    body: #"{"message":"API rate limit exceeded for installation ID \#(id)."}"#, remaining: 1))
-            let start = ContinuousClock.now
-            _ = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
-            return ContinuousClock.now - start
-        }
-        #expect(emulator.faults.injectedCount == 1)
+        // A quota used up in a window that has already ended by the time the answer is read.
+        let (number, elapsed, refusals) = try await Self.readAfterUsedUpQuota(resetIn: -5, maxWait: .seconds(30))
+        #expect(number == 1)
+        #expect(refusals == 1)
         #expect(elapsed < .seconds(20), "a new window needs no secondary-limit minute: waited \(elapsed)")
     }
 
