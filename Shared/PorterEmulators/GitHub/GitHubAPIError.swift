@@ -34,6 +34,23 @@ enum GitHubJSONResponse {
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// One page of a list, as GitHub pages it: `per_page` (default 30, at most 100) and `page` (from
+    /// 1), with a `Link` header naming the next and last pages when there are more.
+    static func page(_ items: [Any], request: Request, baseURL: String) -> Response {
+        let query = request.uri.queryParameters
+        let perPage = min(100, max(1, query.get("per_page").flatMap { Int($0) } ?? 30))
+        let page = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+        let last = max(1, (items.count + perPage - 1) / perPage)
+        let slice = Array(items.dropFirst((page - 1) * perPage).prefix(perPage))
+        var response = make(slice)
+        if page < last {
+            let url = { (number: Int) in "<\(baseURL)\(request.uri.path)?per_page=\(perPage)&page=\(number)>" }
+            response.headers[HTTPField.Name("Link")!] =
+                "\(url(page + 1)); rel=\"next\", \(url(last)); rel=\"last\""
+        }
+        return response
+    }
 }
 
 extension Request {

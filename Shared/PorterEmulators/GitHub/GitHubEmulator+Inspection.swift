@@ -38,6 +38,19 @@ extension GitHubEmulator {
         }
     }
 
+    /// Deletes the issue's comments whose body contains `text`, as a person on GitHub might; returns how many.
+    @discardableResult
+    public func deleteComments(owner: String, repo: String, issue: Int, containing text: String) -> Int {
+        state.withLock { state in
+            guard let repository = state.repository(owner: owner, name: repo) else { return 0 }
+            let doomed = state.comments.values.filter {
+                $0.repositoryID == repository.id && $0.issueNumber == issue && $0.body.contains(text)
+            }.map(\.id)
+            for id in doomed { state.comments[id] = nil }
+            return doomed.count
+        }
+    }
+
     /// The reaction contents on a comment.
     public func reactions(commentID: Int) -> [String] {
         state.withLock { $0.comments[commentID]?.reactions.map(\.content) ?? [] }

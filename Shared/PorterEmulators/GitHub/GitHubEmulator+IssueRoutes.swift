@@ -17,7 +17,8 @@ extension GitHubEmulator {
                 state.comments.values.filter { $0.repositoryID == repository.id && $0.issueNumber == number }
                     .map(\.id).sorted()
             }
-            return GitHubJSONResponse.make(try ids.map { try self.commentJSON($0) })
+            return GitHubJSONResponse.page(
+                try ids.map { try self.commentJSON($0) }, request: request, baseURL: self.baseURL)
         }
         repo.post("/issues/:number/comments") { request, context in
             let (repository, _) = try self.authorize(request, context, ("issues", "write"))
@@ -41,6 +42,15 @@ extension GitHubEmulator {
                 state.comments[id]!.updatedAt = Date()
             }
             return GitHubJSONResponse.make(try self.commentJSON(id))
+        }
+        repo.delete("/issues/comments/:id") { request, context in
+            let (repository, _) = try self.authorize(request, context, ("issues", "write"))
+            let id = try context.parameters.require("id", as: Int.self)
+            try self.state.withLock { state throws(GitHubAPIError) in
+                guard state.comments[id]?.repositoryID == repository.id else { throw .notFound }
+                state.comments[id] = nil
+            }
+            return Response(status: .noContent)
         }
         repo.post("/issues/comments/:id/reactions") { request, context in
             _ = try self.authorize(request, context, ("issues", "write"))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 extension GitHubClient {
     struct BodyText: Encodable { var body: String }
@@ -31,11 +32,23 @@ extension GitHubClient {
     public func issueComments(
         installationID: Int, owner: String, repo: String, issue: Int
     ) async throws -> [GitHubIssueComment] {
-        let request = APIRequest(
-            .GET, Self.path("repos", owner, repo, "issues", String(issue), "comments") + "?per_page=100",
-            operation: "list_issue_comments")
-        return try await send(request, as: .installation(installationID))
-            .decode([GitHubIssueComment].self, api: "github", operation: request.operation)
+        var comments: [GitHubIssueComment] = []
+        // Page by page while GitHub's Link header names a next one, up to 10,000 comments.
+        for page in 1...100 {
+            let request = APIRequest(
+                .GET,
+                Self.path("repos", owner, repo, "issues", String(issue), "comments") + "?per_page=100&page=\(page)",
+                operation: "list_issue_comments")
+            let response = try await send(request, as: .installation(installationID))
+            comments += try response.decode([GitHubIssueComment].self, api: "github", operation: request.operation)
+            guard Self.hasNextPage(response.headers) else { break }
+        }
+        return comments
+    }
+
+    /// Whether a list answer's `Link` header names a next page.
+    static func hasNextPage(_ headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "link"].contains { $0.contains(#"rel="next""#) }
     }
 
     /// Replaces a comment's body; the same edit twice is harmless, so it is retried.

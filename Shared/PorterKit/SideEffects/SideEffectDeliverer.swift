@@ -200,16 +200,21 @@ public struct SideEffectDeliverer: Service {
         let (owner, repo) = try Self.split(request.repositoryFullName)
         let marker = Self.marker(pending.dedupeKey)
         let body = request.body + "\n\n" + marker
-        var known = pending.previousResult.flatMap(Self.commentID(inResult:))
-        if known == nil {
-            known = try await github.issueComments(
-                installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
-            ).first(where: { $0.body.contains(marker) }).map { Int64($0.id) }
-        }
-        if let known {
+        if let known = pending.previousResult.flatMap(Self.commentID(inResult:)) {
+            do {
+                _ = try await github.updateIssueComment(
+                    installationID: installation, owner: owner, repo: repo, commentID: Int(known), body: body)
+                return #"{"comment_id":\#(known)}"#
+            } catch let error as APIError where error.statusCode == 404 {
+                // Someone deleted the status comment: the task still gets one, posted anew below.
+                logger.info("status comment was deleted; posting it again", metadata: ["comment_id": "\(known)"])
+            }
+        } else if let found = try await github.issueComments(
+            installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
+        ).first(where: { $0.body.contains(marker) }) {
             _ = try await github.updateIssueComment(
-                installationID: installation, owner: owner, repo: repo, commentID: Int(known), body: body)
-            return #"{"comment_id":\#(known)}"#
+                installationID: installation, owner: owner, repo: repo, commentID: found.id, body: body)
+            return #"{"comment_id":\#(found.id)}"#
         }
         let comment = try await github.createIssueComment(
             installationID: installation, owner: owner, repo: repo, issue: request.issueNumber, body: body)

@@ -232,4 +232,64 @@ import Testing
             }
         }
     }
+
+    static func enqueueStatus(_ database: PostgresClient, installation: Int, body: String) async throws {
+        try await database.withTransaction(logger: TestDatabase.logger) { connection in
+            try await PostgresSideEffectQueue.enqueue(
+                .statusComment(CommentRequest(repositoryFullName: "acme/widgets", issueNumber: 1, body: body)),
+                installationID: Int64(installation), dedupeKey: "task:status-test:status", replacing: true,
+                on: connection, logger: TestDatabase.logger)
+        }
+    }
+
+    @Test func aStatusCommentWhoseAnswerWasLostIsFoundPastTheFirstHundredComments() async throws {
+        let world = try await GitHubWorld.make()
+        for index in 0..<150 {
+            try await world.emulator.comment(
+                owner: "acme", repo: "widgets", issue: 1, author: "octocat", body: "chatter \(index)")
+        }
+        world.emulator.faults.add(
+            .init(
+                method: "POST", pathPrefix: "/repos/acme/widgets/issues/1/comments", status: 502, remaining: 1,
+                afterHandling: true))
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                var github = github
+                github.mutationSpacing = .milliseconds(5)
+                try await Self.enqueueStatus(database, installation: world.installationID, body: "running")
+                try await Self.drain(Self.deliverer(database, github), database)
+                try await Self.enqueueStatus(database, installation: world.installationID, body: "finished")
+                try await Self.drain(Self.deliverer(database, github), database)
+                let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
+                    $0.contains("status-test")
+                }
+                #expect(world.emulator.faults.injectedCount == 1)
+                #expect(statuses.count == 1, "the comment on page 2 was not found: \(statuses)")
+                #expect(statuses.first?.hasPrefix("finished") == true)
+            }
+        }
+    }
+
+    @Test func aStatusCommentSomeoneDeletedIsPostedAgainWithItsLatestForm() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                var github = github
+                github.mutationSpacing = .milliseconds(5)
+                try await Self.enqueueStatus(database, installation: world.installationID, body: "running")
+                try await Self.drain(Self.deliverer(database, github), database)
+                #expect(
+                    world.emulator.deleteComments(owner: "acme", repo: "widgets", issue: 1, containing: "status-test")
+                        == 1)
+                try await Self.enqueueStatus(database, installation: world.installationID, body: "finished")
+                try await Self.drain(Self.deliverer(database, github), database)
+                let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
+                    $0.contains("status-test")
+                }
+                #expect(statuses.count == 1)
+                #expect(statuses.first?.hasPrefix("finished") == true)
+                #expect(try await Self.states(database) == ["done"])
+            }
+        }
+    }
 }
