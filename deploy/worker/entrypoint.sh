@@ -53,9 +53,11 @@ fi
 HEARTBEAT_INTERVAL=${PORTER_HEARTBEAT_INTERVAL:-15}
 PUSH_RESERVE=${PORTER_PUSH_RESERVE:-120}
 REPORT_PATIENCE=${PORTER_REPORT_PATIENCE:-900}
+SPEC_PATIENCE=${PORTER_SPEC_PATIENCE:-300}
 [[ $HEARTBEAT_INTERVAL =~ ^[1-9][0-9]{0,5}$ ]] || problems+=("PORTER_HEARTBEAT_INTERVAL must be a positive number of seconds")
 [[ $PUSH_RESERVE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_PUSH_RESERVE must be a number of seconds")
 [[ $REPORT_PATIENCE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_REPORT_PATIENCE must be a number of seconds")
+[[ $SPEC_PATIENCE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_SPEC_PATIENCE must be a number of seconds")
 
 AGENT_USER=${PORTER_AGENT_USER:-agent}
 AGENT_UID='' AGENT_GID=''
@@ -446,8 +448,14 @@ while :; do
             exit 3
             ;;
     esac
-    if ((SECONDS - start + delay > 60)); then
+    if ((SECONDS - start + delay > SPEC_PATIENCE)); then
         say "callback-receiver could not be reached for the spec (last: ${code/#000/no answer}: $(head -c 300 "$SPEC.err" 2>/dev/null))"
+        # Say so once, if callback-receiver takes reports again (it may be GitHub that failed it):
+        # otherwise the task would run on, with no worker, until its deadline.
+        jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" \
+            --arg error "the worker could not fetch its task spec (last answer: ${code/#000/none})" \
+            '{task_id: $task_id, attempt: $attempt, status: "failed", error: $error}' >"$STATE/report.json" &&
+            http POST "$BASE_URL/callbacks/complete" "$STATE/report.json" "$STATE/report.out" 15 >/dev/null || true
         exit 3
     fi
     log "the spec could not be fetched (${code/#000/no answer}); retrying in ${delay}s"

@@ -17,7 +17,7 @@ struct CallbackWorld: Sendable {
     let callbackURL: URL
     /// Each worker's workspace and state directory go under here, by task and attempt.
     let workRoot: URL
-    let outage: ReportOutage
+    let outage: Outage
 
     static let entrypoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../deploy/worker/entrypoint.sh").standardized.path
@@ -33,6 +33,9 @@ struct CallbackWorld: Sendable {
         var reapGrace: Duration = .zero
         /// For this long after the first report arrives, callback-receiver is down for reports (503).
         var reportOutage: Duration?
+        /// Likewise for spec fetches.
+        var specOutage: Duration?
+        var specPatience = 60
     }
 
     static func run(
@@ -50,6 +53,7 @@ struct CallbackWorld: Sendable {
             exec env PORTER_AGENT_USER=nobody PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
                 PORTER_STATE_DIR=$base/state PORTER_HEARTBEAT_INTERVAL=1 \
                 PORTER_PUSH_RESERVE=\(options.pushReserve) PORTER_REPORT_PATIENCE=\(options.reportPatience) \
+                PORTER_SPEC_PATIENCE=\(options.specPatience) \
                 \(entrypoint)
             """,
         ]
@@ -68,9 +72,10 @@ struct CallbackWorld: Sendable {
                     appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
                     allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500)),
                 operatorSecrets: [], logger: logger)
-            let outage = ReportOutage(length: options.reportOutage)
+            let outage = Outage(path: "/complete", length: options.reportOutage)
             let router = Router()
             router.add(middleware: outage)
+            router.add(middleware: Outage(path: "/spec", length: options.specOutage))
             CallbackRoutes(service: service, metrics: ServiceMetrics(service: "callback-receiver"), logger: logger)
                 .addRoutes(to: router)
             try await Application(router: router).test(.live) { client in
@@ -201,23 +206,27 @@ struct WorkerTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Answers reports with 503 for a while after the first one arrives, as a callback-receiver that is
-/// down or redeploying would; counts what it refused.
-final class ReportOutage: RouterMiddleware, @unchecked Sendable {
+/// Answers requests to paths ending in `path` with 503 for a while after the first one arrives, as a
+/// callback-receiver that is down or redeploying would; counts what it refused.
+final class Outage: RouterMiddleware, @unchecked Sendable {
     typealias Context = BasicRequestContext
+    let path: String
     let length: Duration?
     private let lock = NSLock()
     private var began: ContinuousClock.Instant?
     private var refusals = 0
 
-    init(length: Duration?) { self.length = length }
+    init(path: String, length: Duration?) {
+        self.path = path
+        self.length = length
+    }
 
     var refused: Int { lock.withLock { refusals } }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let length, request.uri.path.hasSuffix("/complete") else { return try await next(request, context) }
+        guard let length, request.uri.path.hasSuffix(path) else { return try await next(request, context) }
         let down = lock.withLock {
             let now = ContinuousClock.now
             if began == nil { began = now }

@@ -135,6 +135,20 @@ import Testing
         }
     }
 
+    @Test func aWorkerThatCannotGetItsSpecSaysSoAndTheTaskEnds() async throws {
+        var options = CallbackWorld.Options()
+        options.specOutage = .seconds(600)
+        options.specPatience = 3
+        try await CallbackWorld.run(options) { world in
+            let id = try await world.start(script: "echo never runs > RAN.md")
+            let (status, reason) = try await world.finish(id, within: .seconds(60))
+            #expect(status == "failed", "\(world.workerLog(id))")
+            #expect(reason?.contains("could not fetch its task spec") == true, "\(reason ?? "")")
+            #expect(world.outage.refused == 0, "the reports went through")
+            #expect(pulls(world).isEmpty)
+        }
+    }
+
     @Test func theAgentFindsNoTokenInItsEnvironmentFilesOrProcesses() async throws {
         try await CallbackWorld.run { world in
             // The agent looks everywhere it can read for anything shaped like a GitHub or task token,
