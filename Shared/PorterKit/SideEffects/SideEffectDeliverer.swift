@@ -6,8 +6,10 @@ import ServiceLifecycle
 /// a retried comment is looked for before it is posted again, so an answer lost on the way back
 /// never becomes a second comment.
 public struct SideEffectDeliverer: Service {
-    /// How long a claimed effect stays with its deliverer; renewed as each one starts.
-    static let lease: Duration = .seconds(300)
+    /// How long a claimed effect stays with its deliverer without a word from it: renewed as each one
+    /// starts, and every third of it while the effect is delivered (GitHub's pacing and rate limits
+    /// can hold a call far longer than the lease).
+    let lease: Duration
 
     /// Notified when a side effect is queued.
     public static let channel = "porter_side_effects"
@@ -22,8 +24,9 @@ public struct SideEffectDeliverer: Service {
     public init(
         queue: any SideEffectQueue, github: GitHubClient, wakeups: JobWakeups, owner: String,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 20, baseDelay: .seconds(2), maxDelay: .seconds(600)),
-        logger: Logger
+        lease: Duration = .seconds(300), logger: Logger
     ) {
+        self.lease = lease
         self.queue = queue
         self.github = github
         self.wakeups = wakeups
@@ -52,22 +55,30 @@ public struct SideEffectDeliverer: Service {
     public func deliverReady(limit: Int = 5) async throws -> Int {
         // A claim waiting for a connection to an unreachable database must not hold up shutdown.
         let effects = try await cancelWhenGracefulShutdown { [queue, owner] in
-            try await queue.claim(owner: owner, lease: Self.lease, limit: limit)
+            try await queue.claim(owner: owner, lease: lease, limit: limit)
         }
         for effect in effects {
             // Effects wait their turn behind GitHub's pacing; each starts with a fresh lease, and one
             // whose lease ran out meanwhile is left to whoever holds it now.
-            guard try await queue.extend(effect, owner: owner, lease: Self.lease) else { continue }
+            guard try await queue.extend(effect, owner: owner, lease: lease) else { continue }
             do {
-                if case .openPullRequest(let order) = try SideEffect(kind: effect.kind, payload: effect.payload) {
-                    let pull = try await openPullRequest(order, effect)
-                    try await queue.completePullRequest(
-                        effect, owner: owner, pull: pull,
-                        notices: [order.finalComment.notice(installationID: effect.installationID, pullRequest: pull)])
-                } else {
-                    let result = try await deliver(effect)
-                    try await queue.complete(effect, owner: owner, result: result)
+                try await keepingLease(effect) {
+                    if case .openPullRequest(let order) = try SideEffect(kind: effect.kind, payload: effect.payload) {
+                        let pull = try await openPullRequest(order, effect)
+                        try await queue.completePullRequest(
+                            effect, owner: owner, pull: pull,
+                            notices: [
+                                order.finalComment.notice(installationID: effect.installationID, pullRequest: pull)
+                            ])
+                    } else {
+                        let result = try await deliver(effect)
+                        try await queue.complete(effect, owner: owner, result: result)
+                    }
                 }
+            } catch is LeaseLost {
+                logger.warning(
+                    "side effect lease lost mid-delivery; left to its new deliverer",
+                    metadata: ["dedupe_key": "\(effect.dedupeKey)"])
             } catch  where Self.givesUp(effect, after: error, maxAttempts: retry.maxAttempts) {
                 logger.warning(
                     "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
@@ -89,6 +100,32 @@ public struct SideEffectDeliverer: Service {
             }
         }
         return effects.count
+    }
+
+    /// Runs `work` while renewing `effect`'s lease every third of it. When the lease turns out lost
+    /// (it ran out and another deliverer claimed the effect), `work` is cancelled and `LeaseLost`
+    /// thrown. A renewal the database could not answer is tried again at the next third.
+    func keepingLease(_ effect: PendingSideEffect, _ work: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await work()
+                return true
+            }
+            group.addTask { [queue, owner, lease, logger] in
+                while true {
+                    try await Task.sleep(for: lease / 3)
+                    do {
+                        guard try await queue.extend(effect, owner: owner, lease: lease) else { throw LeaseLost() }
+                    } catch let error where !(error is LeaseLost) && !(error is CancellationError) {
+                        logger.warning(
+                            "could not renew a side effect's lease", metadata: ["error": "\(String(reflecting: error))"]
+                        )
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            _ = try await group.next()
+        }
     }
 
     /// Carries out one claimed side effect on GitHub and returns what GitHub answered (JSON text).
@@ -255,6 +292,9 @@ public struct SideEffectDeliverer: Service {
         "<!-- porter:\(dedupeKey.replacingOccurrences(of: "--", with: "-")) -->"
     }
 }
+
+/// Another deliverer holds the effect now.
+struct LeaseLost: Error {}
 
 enum SideEffectError: Error, CustomStringConvertible {
     case unknownKind(String)

@@ -27,13 +27,13 @@ import Testing
     }
 
     static func deliverer(
-        _ database: PostgresClient, _ github: GitHubClient, owner: String = "d1"
+        _ database: PostgresClient, _ github: GitHubClient, owner: String = "d1", lease: Duration = .seconds(300)
     ) -> SideEffectDeliverer {
         SideEffectDeliverer(
             queue: PostgresSideEffectQueue(client: database, logger: TestDatabase.logger), github: github,
             wakeups: JobWakeups(client: database, channel: SideEffectDeliverer.channel, logger: TestDatabase.logger),
             owner: owner, retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
-            logger: TestDatabase.logger)
+            lease: lease, logger: TestDatabase.logger)
     }
 
     static func states(_ database: PostgresClient) async throws -> [String] {
@@ -288,6 +288,31 @@ import Testing
                 }
                 #expect(statuses.count == 1)
                 #expect(statuses.first?.hasPrefix("finished") == true)
+                #expect(try await Self.states(database) == ["done"])
+            }
+        }
+    }
+
+    @Test func aDeliverySlowerThanItsLeaseKeepsItAndIsNotDeliveredTwice() async throws {
+        let world = try await GitHubWorld.make()
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                var github = github
+                github.mutationSpacing = .milliseconds(5)
+                try await Self.enqueue(database, installation: world.installationID, key: "slow")
+                // Every GitHub answer takes longer than the whole lease.
+                world.emulator.faults.latency = .milliseconds(1_500)
+                let slow = Self.deliverer(database, github, owner: "d1", lease: .seconds(1))
+                let eager = Self.deliverer(database, github, owner: "d2", lease: .seconds(1))
+                async let delivered = slow.deliverReady()
+                var stolen = 0
+                for _ in 0..<30 {
+                    try await Task.sleep(for: .milliseconds(150))
+                    stolen += try await eager.deliverReady()
+                }
+                #expect(try await delivered == 1)
+                #expect(stolen == 0, "another deliverer took the effect while it was being delivered")
+                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).count == 1)
                 #expect(try await Self.states(database) == ["done"])
             }
         }
