@@ -332,9 +332,12 @@ on_signal() {
 
 on_cancel() {
     [[ $PHASE != reporting ]] || return 0
-    log "callback-receiver says the task is over (cancelled or timed out); stopping without pushing"
+    log "callback-receiver says the task is over (stopped, or its time is up); stopping without pushing"
     stop_agent
-    exit 5
+    # Reported, so that the task ends now: callback-receiver turns it into the task's real end
+    # (cancelled on a stop) and leaves a task that already ended as it is.
+    STATUS=failed ERROR="the worker was told to stop" HEAD_SHA='' REPORT_BRANCH=''
+    report
 }
 
 trap cleanup EXIT

@@ -123,6 +123,34 @@ import Testing
         }
     }
 
+    @Test func aStopWhileTheAgentRunsStopsItAndEndsTheTaskCancelled() async throws {
+        try await CallbackWorld.run { world in
+            let id = try await world.start(
+                script: """
+                    echo "working" > WIP.md
+                    sleep 600
+                    """)
+            // Wait for the worker's first heartbeat, then close the issue as a person would.
+            let end = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < end {
+                let beat = try await world.database.query(
+                    "SELECT last_heartbeat_at IS NOT NULL FROM task_attempts WHERE task_id = \(id)"
+                ).collect().first?.decode(Bool.self)
+                if beat == true { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await world.database.query(
+                "UPDATE tasks SET cancel_requested_at = now(), status_reason = 'the issue was closed' WHERE id = \(id)")
+            let started = ContinuousClock.now
+            let (status, _) = try await world.finish(id, within: .seconds(60))
+            #expect(status == "cancelled", "\(world.workerLog(id))")
+            #expect(ContinuousClock.now - started < .seconds(30), "the agent was not stopped")
+            #expect(pulls(world).isEmpty)
+            #expect(world.dispatch.comments.contains { $0.contains("🛑 cancelled") })
+            #expect(world.dispatch.labels == ["porter:cancelled"])
+        }
+    }
+
     @Test func aReportIsRetriedUntilCallbackReceiverIsBack() async throws {
         var options = CallbackWorld.Options()
         options.reportOutage = .seconds(5)
