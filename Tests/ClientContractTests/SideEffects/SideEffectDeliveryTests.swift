@@ -233,15 +233,6 @@ import Testing
         }
     }
 
-    static func enqueueStatus(_ database: PostgresClient, installation: Int, body: String) async throws {
-        try await database.withTransaction(logger: TestDatabase.logger) { connection in
-            try await PostgresSideEffectQueue.enqueue(
-                .statusComment(CommentRequest(repositoryFullName: "acme/widgets", issueNumber: 1, body: body)),
-                installationID: Int64(installation), dedupeKey: "task:status-test:status", replacing: true,
-                on: connection, logger: TestDatabase.logger)
-        }
-    }
-
     @Test func aStatusCommentWhoseAnswerWasLostIsFoundPastTheFirstHundredComments() async throws {
         let world = try await GitHubWorld.make()
         for index in 0..<150 {
@@ -256,12 +247,12 @@ import Testing
             try await world.live { github, _ in
                 var github = github
                 github.mutationSpacing = .milliseconds(5)
-                try await Self.enqueueStatus(database, installation: world.installationID, body: "running")
+                try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
                 try await Self.drain(Self.deliverer(database, github), database)
-                try await Self.enqueueStatus(database, installation: world.installationID, body: "finished")
+                try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
                 try await Self.drain(Self.deliverer(database, github), database)
                 let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
-                    $0.contains("status-test")
+                    $0.contains("task:7:status")
                 }
                 #expect(world.emulator.faults.injectedCount == 1)
                 #expect(statuses.count == 1, "the comment on page 2 was not found: \(statuses)")
@@ -276,15 +267,15 @@ import Testing
             try await world.live { github, _ in
                 var github = github
                 github.mutationSpacing = .milliseconds(5)
-                try await Self.enqueueStatus(database, installation: world.installationID, body: "running")
+                try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
                 try await Self.drain(Self.deliverer(database, github), database)
                 #expect(
-                    world.emulator.deleteComments(owner: "acme", repo: "widgets", issue: 1, containing: "status-test")
+                    world.emulator.deleteComments(owner: "acme", repo: "widgets", issue: 1, containing: "task:7:status")
                         == 1)
-                try await Self.enqueueStatus(database, installation: world.installationID, body: "finished")
+                try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
                 try await Self.drain(Self.deliverer(database, github), database)
                 let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
-                    $0.contains("status-test")
+                    $0.contains("task:7:status")
                 }
                 #expect(statuses.count == 1)
                 #expect(statuses.first?.hasPrefix("finished") == true)
