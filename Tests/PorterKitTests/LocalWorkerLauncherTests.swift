@@ -77,4 +77,18 @@ import Testing
         let launcher = LocalWorkerLauncher(command: ["/nonexistent/porter-worker"], stateDirectory: Self.directory())
         await #expect(throws: LocalWorkerError.self) { _ = try await launcher.launch(Self.launch()) }
     }
+
+    @Test func theWorkerLeadsASessionOfItsOwnWithNoControllingTerminal() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let launcher = LocalWorkerLauncher(command: Self.worker(in: directory), stateDirectory: directory)
+        let id = try await launcher.launch(Self.launch())
+        defer { launcher.stop(id: id) }
+        let pid = try #require(Int32(id.dropFirst("local-".count)))
+        // /proc/<pid>/stat: pid (comm) state ppid pgrp session tty_nr …
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        #expect(fields[3] == "\(pid)", "the worker leads its own session")
+        #expect(fields[4] == "0", "the worker has no controlling terminal")
+    }
 }

@@ -209,6 +209,10 @@ elsif (open(my $in, "<:raw", $input)) {
     if ($maxbytes && $size > $maxbytes) { seek($in, $size - $maxbytes, 0); $cut = 1; }
     local $/; $t = <$in> // ""; close $in;
 }
+# Escapes and control characters go first: one inside a secret must not keep it from matching.
+$t =~ s/\e\[[0-?]*[ -\/]*[@-~]//g;
+$t =~ s/\e\][^\a\e]*(?:\a|\e\\)//g;
+$t =~ s/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]//g;
 for my $v (@values) { $t =~ s/\Q$v\E/$R/g; }
 $t =~ s/-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----/$R/gs;
 $t =~ s/-----BEGIN [A-Z0-9 ]+-----.*\z/$R/s;
@@ -284,6 +288,18 @@ event() {
 
 AGENT_PID='' TEE_PID='' MONITOR_PID='' PHASE=starting
 
+# sweep_agent: SIGKILL every process of the agent user, so nothing the agent started (in the
+# background, or detached with setsid) outlives its run. Skipped when the user is shared by other
+# workers on this machine (PORTER_AGENT_SHARED=1, local mode), where it would kill their agents too.
+sweep_agent() {
+    [[ ${PORTER_AGENT_SHARED:-} != 1 && -n ${PRIV[*]:-} ]] || return 0
+    local i
+    for ((i = 0; i < 3; i++)); do
+        "$SETPRIV" "${PRIV[@]}" -- /bin/bash -c 'kill -KILL -1' 2>/dev/null || true
+        sleep 0.1
+    done
+}
+
 stop_agent() {
     [[ -n $AGENT_PID ]] || return 0
     local pid=$AGENT_PID i
@@ -317,6 +333,7 @@ cleanup() {
     trap - EXIT TERM INT USR1
     stop_monitor
     stop_agent
+    sweep_agent
     if [[ -n $TEE_PID ]]; then kill "$TEE_PID" 2>/dev/null || true; fi
     if ((OWN_DIRS)); then
         rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER" 2>/dev/null || true
@@ -384,6 +401,8 @@ STATUS='' ERROR='' HEAD_SHA='' REPORT_BRANCH=''
 report() {
     PHASE=reporting
     stop_monitor
+    # The clean push repository has done its work; on a full disk its space lets the report be written.
+    [[ -z ${PUSH_REPO:-} ]] || rm -rf -- "$PUSH_REPO" 2>/dev/null || true
     local summary=$STATE/summary.txt logtail=$STATE/log_tail.txt errfile=$STATE/error.txt body=$STATE/report.json
     : >"$summary"
     : >"$logtail"
@@ -567,11 +586,19 @@ done
 
 # git_auth ARGS...: root's git with the token's header in its environment, nowhere else; a
 # transfer slower than 1 KB/s for a minute is given up.
+GIT_AUTH_PREFIX=()
 git_auth() {
     (
         export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0="$GIT_AUTH"
-        exec git -c core.hooksPath=/dev/null -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=60 "$@"
+        exec "${GIT_AUTH_PREFIX[@]}" git -c core.hooksPath=/dev/null -c http.lowSpeedLimit=1000 \
+            -c http.lowSpeedTime=60 "$@"
     )
+}
+
+# git_auth_limited ARGS...: the same, given up after STEP_LIMIT seconds.
+git_auth_limited() {
+    local -a GIT_AUTH_PREFIX=("$TIMEOUT" --kill-after=5 "$STEP_LIMIT")
+    git_auth "$@"
 }
 
 [[ ! -e $CANCELLED ]] || on_cancel
@@ -618,7 +645,8 @@ limited() {
 # as_agent ARGS...: run as the agent user with a minimal, secret-free environment, limited.
 as_agent() {
     limited "$SETPRIV" "${PRIV[@]}" -- "$ENV_BIN" -i HOME="$AGENT_HOME" PATH="$SAFE_PATH" LANG=C.UTF-8 \
-        GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 "$@"
+        GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 \
+        GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0=false "$@"
 }
 if ! as_agent test -w "$REPO" -a -r "$PROMPT_FILE" -a -w "$AGENT_HOME"; then
     fail "the agent user '$AGENT_USER' cannot reach $WORKDIR (every directory above it must be searchable by that user)"
@@ -661,6 +689,7 @@ AGENT_PID=$!
 agent_rc=0
 wait "$AGENT_PID" || agent_rc=$?
 AGENT_PID=
+sweep_agent
 rm -f -- "$STATE/agent.running"
 agent_seconds=$((SECONDS - agent_start))
 # Let the tee drain; a process the agent left behind may hold the pipe open, so not for long.
@@ -676,7 +705,8 @@ TEE_PID=
 log "the agent exited with code $agent_rc after ${agent_seconds}s; the end of its output:"
 tail_lines "$AGENT_LOG" 20 300 | while IFS= read -r line; do log "| $line"; done
 
-if ((agent_rc == 124)) || { ((agent_rc == 137)) && ((agent_seconds >= budget)); }; then
+# Only the worker's own timeout counts: an agent exiting 124 by itself has failed.
+if (((agent_rc == 124 || agent_rc == 137) && agent_seconds >= budget)); then
     STATUS=timed_out
 elif ((agent_rc == 0)); then
     STATUS=succeeded
@@ -744,7 +774,9 @@ fi
 PHASE=pushing
 say "pushing ${WORK_SHA:0:12} to $BRANCH"
 event pushing "pushing ${WORK_SHA:0:12} to $BRANCH"
-if ! git_auth -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err"; then
+# From here the push runs to its end: a stop or SIGTERM now would report a pushed branch as unpushed.
+trap '' USR1 TERM
+if ! git_auth_limited -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err"; then
     STATUS=failed
     fail "$(step_error "pushing to $BRANCH failed" "$STATE/git.err")"
 fi

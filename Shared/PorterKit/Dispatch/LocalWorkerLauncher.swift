@@ -47,6 +47,17 @@ public struct LocalWorkerLauncher: WorkerLauncher {
             && entries.contains("PORTER_ATTEMPT=\(launch.attempt)")
     }
 
+    /// A session of its own (so no controlling terminal: an agent under the worker cannot type into the
+    /// terminal the dispatcher was started from) where the platform has it; a process group elsewhere.
+    static var newSession: Int32 {
+        #if os(Linux)
+            // glibc's POSIX_SPAWN_SETSID (since 2.26), which its header shows only under _GNU_SOURCE.
+            0x80
+        #else
+            Int32(POSIX_SPAWN_SETPGROUP)
+        #endif
+    }
+
     /// Starts `command` with every signal at its default disposition and none blocked. A service
     /// running a ServiceGroup ignores SIGTERM process-wide (it catches it another way), and an ignored
     /// signal stays ignored across exec: a worker spawned plainly could never be stopped gracefully.
@@ -61,7 +72,7 @@ public struct LocalWorkerLauncher: WorkerLauncher {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | Self.newSession))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -257,6 +257,33 @@ import Testing
         }
     }
 
+    @Test func nothingTheAgentStartsOutlivesItsRun() async throws {
+        let beacon = URL(fileURLWithPath: "/tmp/porter-beacon-\(UUID().uuidString.prefix(8).lowercased())")
+        try FileManager.default.createDirectory(at: beacon, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: beacon.path)
+        defer { try? FileManager.default.removeItem(at: beacon) }
+        try await CallbackWorld.run { world in
+            // Two stragglers: one in the background, one detached into a session of its own.
+            let id = try await world.start(
+                script: """
+                    (while :; do date +%s%N > \(beacon.path)/background; sleep 0.1; done) &
+                    setsid sh -c 'while :; do date +%s%N > \(beacon.path)/detached; sleep 0.1; done' &
+                    sleep 0.5
+                    echo fixed > FIX.md
+                    """)
+            let (status, _) = try await world.finish(id)
+            #expect(status == "succeeded", "\(world.workerLog(id))")
+            for name in ["background", "detached"] {
+                let file = beacon.appendingPathComponent(name).path
+                #expect(FileManager.default.fileExists(atPath: file), "the \(name) straggler never ran")
+                let before = try? String(contentsOfFile: file, encoding: .utf8)
+                try await Task.sleep(for: .milliseconds(600))
+                let after = try? String(contentsOfFile: file, encoding: .utf8)
+                #expect(before == after, "the \(name) straggler still runs after the task ended")
+            }
+        }
+    }
+
     @Test func tokenCanariesInTheAgentsOutputAppearNowhere() async throws {
         let canaries = [
             "ghp_" + String(repeating: "k", count: 36), "github_pat_" + String(repeating: "P", count: 30),
