@@ -71,9 +71,11 @@ public struct FlyClient: Sendable {
 /// and https://community.fly.io/t/understanding-fly-io-api-rate-hard-limits/20636): 1 request per
 /// second per action, bursts up to 3, for everything except Get Machine, which allows 5 per second
 /// with bursts up to 10. Fly counts per Machine; pacing per app is stricter and so always within them.
+/// The client's bursts are one smaller than Fly's: Fly counts arrivals, and requests paced on departure
+/// can arrive closer together than they left (one delayed in transit, the next not).
 enum FlyRateLimits {
     static func limit(for operation: String) -> RateLimiter.Limit {
-        operation == "get_machine" ? RateLimiter.Limit(rate: 5, burst: 10) : RateLimiter.Limit(rate: 1, burst: 3)
+        operation == "get_machine" ? RateLimiter.Limit(rate: 5, burst: 9) : RateLimiter.Limit(rate: 1, burst: 2)
     }
 }
 
