@@ -95,7 +95,7 @@ public struct CallbackService: Sendable {
             token = try await github.narrowedInstallationToken(
                 installationID: Int(task.issue.installationID), repositories: [name],
                 permissions: ["contents": "write", "metadata": "read"])
-        } catch let error where Self.cannotServe(error) {
+        } catch let error where DispatchProcessor.isPermanent(error) {
             // Waiting mends none of these (the App lost the repository, a key no configured key opens):
             // the task ends now with the reason, rather than holding its slots until its deadline.
             let reason = "Porter could not prepare the worker: \(Self.explain(error))"
@@ -122,14 +122,6 @@ public struct CallbackService: Sendable {
                 coAuthor:
                     "\(task.requester.login) <\(task.requester.id)+\(task.requester.login)@users.noreply.github.com>"),
             issue: WorkerSpec.Issue(number: task.issue.number, title: issueTitle))
-    }
-
-    /// A refusal from GitHub that trying again will not change, or a stored secret no key opens.
-    static func cannotServe(_ error: any Error) -> Bool {
-        if let error = error as? APIError, let code = error.statusCode {
-            return (400..<500).contains(code) && ![403, 408, 429].contains(code)
-        }
-        return error is CryptoFailure
     }
 
     static func explain(_ error: any Error) -> String {

@@ -85,14 +85,11 @@ public struct Finalizer: Sendable {
     func verdict(
         task: PorterTask, attempt: Int, report: CompletionReport, spec: TaskSpec?, now: Date
     ) -> Finalization {
-        func reply(_ status: TaskStatus, pullRequest: Bool = false) -> CompletionReply {
-            self.reply(task, attempt, report, status, pullRequest: pullRequest)
-        }
         // A late report never resurrects a task that was cancelled or timed out: its branch is kept.
         guard !task.status.isTerminal else {
             return Finalization(
                 status: nil, reason: "\(report.outcome.rawValue) reported after the task ended \(task.status.rawValue)",
-                notices: [], reply: reply(task.status))
+                notices: [], reply: reply(task, attempt, report, task.status))
         }
         let pushed = report.branch != nil && report.headSHA != nil
         let summary = report.summary.map { Self.capped($0, 6_000) }
@@ -102,7 +99,7 @@ public struct Finalizer: Sendable {
             return Finalization(
                 status: .succeeded, reason: "the agent pushed \(report.headSHA!.prefix(12))",
                 notices: [label(task, "porter:succeeded"), pullRequest(task, report, spec, comment, timedOut: false)],
-                reply: reply(.succeeded, pullRequest: true))
+                reply: reply(task, attempt, report, .succeeded, pullRequest: true))
         case .timedOut where pushed:
             let comment = final(
                 task, .timedOut, now: now,
@@ -112,7 +109,7 @@ public struct Finalizer: Sendable {
             return Finalization(
                 status: .timedOut, reason: "the agent ran out of time; partial work pushed",
                 notices: [label(task, "porter:timed-out"), pullRequest(task, report, spec, comment, timedOut: true)],
-                reply: reply(.timedOut, pullRequest: true))
+                reply: reply(task, attempt, report, .timedOut, pullRequest: true))
         case .timedOut:
             let comment = final(
                 task, .timedOut, now: now,
@@ -120,7 +117,7 @@ public struct Finalizer: Sendable {
             return Finalization(
                 status: .timedOut, reason: "the agent ran out of time without changes",
                 notices: [label(task, "porter:timed-out"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(.timedOut))
+                reply: reply(task, attempt, report, .timedOut))
         case .noChanges:
             var paragraphs = ["The agent finished without changing anything."]
             if let summary { paragraphs.append(Self.quote(summary)) }
@@ -129,7 +126,7 @@ public struct Finalizer: Sendable {
             return Finalization(
                 status: .failed, reason: "the agent made no changes",
                 notices: [label(task, "porter:failed"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(.failed))
+                reply: reply(task, attempt, report, .failed))
         case .failed, .succeeded:
             let reason =
                 report.outcome == .succeeded
@@ -145,7 +142,7 @@ public struct Finalizer: Sendable {
             return Finalization(
                 status: .failed, reason: Self.capped(reason, 500),
                 notices: [label(task, "porter:failed"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(.failed))
+                reply: reply(task, attempt, report, .failed))
         }
     }
 

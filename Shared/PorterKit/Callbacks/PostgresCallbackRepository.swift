@@ -116,23 +116,23 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 """, logger: logger
             ).collect().first
             if let reply = try stored?.decode(String?.self) { return (reply, false) }
+            // Read under the locks: the task, and a stop asked for or a newer attempt begun while the worker ran.
             guard
                 let row = try await connection.query(
-                    "SELECT \(unescaped: PostgresTaskRepository.columns) FROM tasks WHERE id = \(taskID) FOR UPDATE",
-                    logger: logger
+                    """
+                    SELECT \(unescaped: PostgresTaskRepository.columns),
+                        cancel_requested_at IS NOT NULL AS cancel_requested,
+                        (SELECT max(number) FROM task_attempts WHERE task_id = tasks.id) = \(attempt.number) AS latest
+                    FROM tasks WHERE id = \(taskID) FOR UPDATE
+                    """, logger: logger
                 ).collect().first
             else { throw RepositoryError.missingRow("task \(taskID)") }
             let task = try PostgresTaskRepository.task(from: row)
-            // Read under the locks: a stop asked for, or a newer attempt begun, while the worker ran.
-            let (cancelRequested, latest) = try await connection.query(
-                """
-                SELECT cancel_requested_at IS NOT NULL,
-                    (SELECT max(number) FROM task_attempts WHERE task_id = \(taskID)) = \(attempt.number)
-                FROM tasks WHERE id = \(taskID)
-                """, logger: logger
-            ).collect().first!.decode((Bool, Bool).self)
+            let columns = row.makeRandomAccess()
             let decision = decide(
-                CompletionContext(task: task, cancelRequested: cancelRequested, superseded: !latest))
+                CompletionContext(
+                    task: task, cancelRequested: try columns["cancel_requested"].decode(Bool.self),
+                    superseded: !(try columns["latest"].decode(Bool.self))))
             if let status = decision.status {
                 // A task whose claim went back to the queue after its worker started moves on from there.
                 if task.status == .queued {

@@ -129,17 +129,8 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                 try await PostgresTaskRepository.appendEvent(
                     on: connection, taskID: taskID, kind: "pull_request", message: event, logger: logger)
             }
-            try await enqueueAll(notices, installationID: effect.installationID, taskID: effect.taskID, on: connection)
-        }
-    }
-
-    func enqueueAll(
-        _ notices: [TaskNotice], installationID: Int64, taskID: UUID?, on connection: PostgresConnection
-    ) async throws {
-        for notice in notices {
             try await Self.enqueue(
-                notice.effect, installationID: installationID, taskID: taskID, dedupeKey: notice.dedupeKey,
-                replacing: notice.replacing, on: connection, logger: logger)
+                notices, installationID: effect.installationID, taskID: effect.taskID, on: connection, logger: logger)
         }
     }
 

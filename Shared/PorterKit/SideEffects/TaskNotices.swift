@@ -70,10 +70,19 @@ extension PostgresSideEffectQueue {
     static func enqueue(
         _ notices: [TaskNotice], for task: PorterTask, on connection: PostgresConnection, logger: Logger
     ) async throws {
+        try await enqueue(
+            notices, installationID: task.issue.installationID, taskID: task.id, on: connection, logger: logger)
+    }
+
+    /// Records `notices` for the task `taskID` of `installationID` inside the caller's transaction.
+    static func enqueue(
+        _ notices: [TaskNotice], installationID: Int64, taskID: UUID?, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         for notice in notices {
             try await enqueue(
-                notice.effect, installationID: task.issue.installationID, taskID: task.id,
-                dedupeKey: notice.dedupeKey, replacing: notice.replacing, on: connection, logger: logger)
+                notice.effect, installationID: installationID, taskID: taskID, dedupeKey: notice.dedupeKey,
+                replacing: notice.replacing, on: connection, logger: logger)
         }
     }
 }

@@ -233,6 +233,24 @@ import Testing
         }
     }
 
+    /// A database and a GitHub client against the live emulator, paced 5 ms apart instead of a second.
+    static func withFastGitHub(
+        _ world: GitHubWorld, _ body: @escaping @Sendable (PostgresClient, GitHubClient) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                var github = github
+                github.mutationSpacing = .milliseconds(5)
+                try await body(database, github)
+            }
+        }
+    }
+
+    /// Issue #1's comments that carry the test status comment's marker.
+    static func statusComments(_ world: GitHubWorld) -> [String] {
+        world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter { $0.contains("task:7:status") }
+    }
+
     @Test func aStatusCommentWhoseAnswerWasLostIsFoundPastTheFirstHundredComments() async throws {
         let world = try await GitHubWorld.make()
         for index in 0..<150 {
@@ -243,69 +261,53 @@ import Testing
             .init(
                 method: "POST", pathPrefix: "/repos/acme/widgets/issues/1/comments", status: 502, remaining: 1,
                 afterHandling: true))
-        try await TestDatabase.withClient { database, _ in
-            try await world.live { github, _ in
-                var github = github
-                github.mutationSpacing = .milliseconds(5)
-                try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
-                try await Self.drain(Self.deliverer(database, github), database)
-                try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
-                try await Self.drain(Self.deliverer(database, github), database)
-                let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
-                    $0.contains("task:7:status")
-                }
-                #expect(world.emulator.faults.injectedCount == 1)
-                #expect(statuses.count == 1, "the comment on page 2 was not found: \(statuses)")
-                #expect(statuses.first?.hasPrefix("finished") == true)
-            }
+        try await Self.withFastGitHub(world) { database, github in
+            try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
+            try await Self.drain(Self.deliverer(database, github), database)
+            try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
+            try await Self.drain(Self.deliverer(database, github), database)
+            let statuses = Self.statusComments(world)
+            #expect(world.emulator.faults.injectedCount == 1)
+            #expect(statuses.count == 1, "the comment on page 2 was not found: \(statuses)")
+            #expect(statuses.first?.hasPrefix("finished") == true)
         }
     }
 
     @Test func aStatusCommentSomeoneDeletedIsPostedAgainWithItsLatestForm() async throws {
         let world = try await GitHubWorld.make()
-        try await TestDatabase.withClient { database, _ in
-            try await world.live { github, _ in
-                var github = github
-                github.mutationSpacing = .milliseconds(5)
-                try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
-                try await Self.drain(Self.deliverer(database, github), database)
-                #expect(
-                    world.emulator.deleteComments(owner: "acme", repo: "widgets", issue: 1, containing: "task:7:status")
-                        == 1)
-                try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
-                try await Self.drain(Self.deliverer(database, github), database)
-                let statuses = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).filter {
-                    $0.contains("task:7:status")
-                }
-                #expect(statuses.count == 1)
-                #expect(statuses.first?.hasPrefix("finished") == true)
-                #expect(try await Self.states(database) == ["done"])
-            }
+        try await Self.withFastGitHub(world) { database, github in
+            try await Self.enqueueLatest(database, Self.status("running"), installation: world.installationID)
+            try await Self.drain(Self.deliverer(database, github), database)
+            #expect(
+                world.emulator.deleteComments(owner: "acme", repo: "widgets", issue: 1, containing: "task:7:status")
+                    == 1)
+            try await Self.enqueueLatest(database, Self.status("finished"), installation: world.installationID)
+            try await Self.drain(Self.deliverer(database, github), database)
+            let statuses = Self.statusComments(world)
+            #expect(statuses.count == 1)
+            #expect(statuses.first?.hasPrefix("finished") == true)
+            #expect(try await Self.states(database) == ["done"])
         }
     }
 
     @Test func aDeliverySlowerThanItsLeaseKeepsItAndIsNotDeliveredTwice() async throws {
         let world = try await GitHubWorld.make()
-        try await TestDatabase.withClient { database, _ in
-            try await world.live { github, _ in
-                var github = github
-                github.mutationSpacing = .milliseconds(5)
-                try await Self.enqueue(database, installation: world.installationID, key: "slow")
-                // Every GitHub answer takes longer than the whole lease.
-                world.emulator.faults.latency = .milliseconds(1_500)
-                let slow = Self.deliverer(database, github, owner: "d1", lease: .seconds(1))
-                let eager = Self.deliverer(database, github, owner: "d2", lease: .seconds(1))
-                async let delivered = slow.deliverReady()
-                var stolen = 0
-                for _ in 0..<30 {
-                    try await Task.sleep(for: .milliseconds(150))
-                    stolen += try await eager.deliverReady()
-                }
-                #expect(try await delivered == 1)
-                #expect(stolen == 0, "another deliverer took the effect while it was being delivered")
-                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).count == 1)
-                #expect(try await Self.states(database) == ["done"])
+        try await Self.withFastGitHub(world) { database, github in
+            try await Self.enqueue(database, installation: world.installationID, key: "slow")
+            // Every GitHub answer takes longer than the whole lease.
+            world.emulator.faults.latency = .milliseconds(1_500)
+            let slow = Self.deliverer(database, github, owner: "d1", lease: .seconds(1))
+            let eager = Self.deliverer(database, github, owner: "d2", lease: .seconds(1))
+            async let delivered = slow.deliverReady()
+            var stolen = 0
+            for _ in 0..<30 {
+                try await Task.sleep(for: .milliseconds(150))
+                stolen += try await eager.deliverReady()
             }
+            #expect(try await delivered == 1)
+            #expect(stolen == 0, "another deliverer took the effect while it was being delivered")
+            #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).count == 1)
+            #expect(try await Self.states(database) == ["done"])
         }
     }
 }
