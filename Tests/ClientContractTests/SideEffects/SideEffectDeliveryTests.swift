@@ -294,13 +294,14 @@ import Testing
         let world = try await GitHubWorld.make()
         try await Self.withFastGitHub(world) { database, github in
             try await Self.enqueue(database, installation: world.installationID, key: "slow")
-            // Every GitHub answer takes longer than the whole lease.
-            world.emulator.faults.latency = .milliseconds(1_500)
-            let slow = Self.deliverer(database, github, owner: "d1", lease: .seconds(1))
-            let eager = Self.deliverer(database, github, owner: "d2", lease: .seconds(1))
+            // Every GitHub answer takes longer than the whole lease. The lease is long enough for its
+            // renewals (every second) to go through on a loaded machine.
+            world.emulator.faults.latency = .milliseconds(3_500)
+            let slow = Self.deliverer(database, github, owner: "d1", lease: .seconds(3))
+            let eager = Self.deliverer(database, github, owner: "d2", lease: .seconds(3))
             async let delivered = slow.deliverReady()
             var stolen = 0
-            for _ in 0..<30 {
+            for _ in 0..<55 {
                 try await Task.sleep(for: .milliseconds(150))
                 stolen += try await eager.deliverReady()
             }
