@@ -20,5 +20,6 @@ extension Migration {
         .v1InitialSchema,
         .v2DispatchState,
         .v3Callbacks,
+        .v4ControlPlane,
     ]
 }

@@ -99,17 +99,9 @@ public struct DispatchProcessor: Sendable {
         }
     }
 
-    /// GitHub or Fly refused for good (a 4xx other than rate limits), a stored secret no configured key
-    /// opens, or a worker target that cannot be used: trying again changes nothing.
-    static func isPermanent(_ error: any Error) -> Bool {
-        switch error {
-        case let error as APIError:
-            guard let code = error.statusCode else { return false }
-            return (400..<500).contains(code) && code != 429 && code != 408 && code != 403
-        case is CryptoFailure, is WorkerTargetProblem: return true
-        default: return false
-        }
-    }
+    /// GitHub or Fly refused for good, a stored secret no configured key opens, data the database
+    /// refuses, or a worker target that cannot be used: trying again changes nothing.
+    static func isPermanent(_ error: any Error) -> Bool { Failure.isPermanent(error) }
 
     // MARK: queued → dispatching
 

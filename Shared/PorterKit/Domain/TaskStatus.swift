@@ -20,12 +20,13 @@ public enum TaskStatus: String, Sendable, CaseIterable, Codable, Hashable {
     /// Every status this one may move to. A dispatching task returns to queued when its claim is
     /// released (waiting for a slot, or a transient error); retries of a finished task are new attempts
     /// of a new task, never a move out of a terminal state. A worker can finish before its dispatcher
-    /// has recorded it as running, hence dispatching → succeeded.
+    /// has recorded it as running, hence dispatching → succeeded. A running task whose worker failed
+    /// for reasons of infrastructure (not the agent's) goes back to dispatching for a new attempt.
     public var successors: Set<TaskStatus> {
         switch self {
         case .queued: [.dispatching, .failed, .cancelled]
         case .dispatching: [.queued, .running, .succeeded, .failed, .timedOut, .cancelled]
-        case .running: [.succeeded, .failed, .timedOut, .cancelled]
+        case .running: [.dispatching, .succeeded, .failed, .timedOut, .cancelled]
         case .succeeded, .failed, .timedOut, .cancelled: []
         }
     }

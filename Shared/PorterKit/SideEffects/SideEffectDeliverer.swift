@@ -282,10 +282,7 @@ public struct SideEffectDeliverer: Service {
     }
 
     /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.
-    static func isPermanent(_ error: any Error) -> Bool {
-        if let error = error as? APIError { return !error.isTransient }
-        return error is SideEffectError || error is DecodingError
-    }
+    static func isPermanent(_ error: any Error) -> Bool { Failure.isPermanent(error) }
 
     /// Invisible in rendered Markdown; finds a comment again after a lost answer.
     static func marker(_ dedupeKey: String) -> String {
