@@ -21,7 +21,7 @@ func buildRouter(config: CallbackReceiverConfig, dependencies: ServiceDependenci
         settings: CallbackSettings(
             publicURL: config.publicURL, gitURL: config.github.webURL, appSlug: config.app.slug ?? "porter",
             appID: config.app.appID, defaultKeys: config.defaultKeys.keys.mapValues(\.value),
-            allowScriptAgent: config.allowScriptAgent),
+            allowScriptAgent: config.allowScriptAgent, infraRetries: config.infraRetries),
         operatorSecrets: config.secretValues, logger: logger)
     CallbackRoutes(service: service, metrics: dependencies.metrics, logger: logger).addRoutes(to: router)
     return router

@@ -14,6 +14,8 @@ struct CallbackReceiverConfig: ServiceConfiguration {
     var allowScriptAgent: Bool
     /// `PORTER_REAP_GRACE`: how long a reported worker may take to exit before its Machine is removed.
     var reapGrace: Duration
+    /// `PORTER_INFRA_RETRIES`: new attempts a task gets after infrastructure failures.
+    var infraRetries: Int
 
     var secretValues: [String] {
         [app.privateKeyPEM.value] + defaultKeys.keys.values.map(\.value) + [fly.token?.value].compactMap { $0 }
@@ -30,9 +32,11 @@ struct CallbackReceiverConfig: ServiceConfiguration {
         let fly = FlySettings.read(from: &env)
         let allowScript = env.optional("PORTER_ALLOW_SCRIPT_AGENT", default: false, Parse.bool)
         let reapGrace = env.optional("PORTER_REAP_GRACE", default: .seconds(15), Parse.duration)
+        let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, github: github, app: app!,
-            defaultKeys: defaultKeys, fly: fly, allowScriptAgent: allowScript, reapGrace: reapGrace)
+            defaultKeys: defaultKeys, fly: fly, allowScriptAgent: allowScript, reapGrace: reapGrace,
+            infraRetries: infraRetries)
     }
 }

@@ -36,22 +36,30 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         : LocalWorkerLauncher(
             command: config.workerCommand,
             stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("porter-workers"))
+    let secrets = PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger)
     let processor = DispatchProcessor(
         repository: PostgresDispatchRepository(client: dependencies.postgres, logger: logger),
         github: github,
-        secrets: PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger),
+        secrets: secrets,
         targets: WorkerTargets(
             runtime: config.runtime, fly: config.fly, shape: config.machine, local: local,
             metrics: dependencies.metrics, logger: logger),
         keyring: config.encryptionKeys,
         settings: DispatchSettings(
             publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,
-            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait),
+            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait, budget: config.budget),
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
+    let control = PostgresControlRepository(client: dependencies.postgres, logger: logger)
     return TaskDispatcher(
         queue: PostgresJobQueue(client: dependencies.postgres, logger: logger),
         wakeups: JobWakeups(client: dependencies.postgres, logger: logger),
-        processor: processor, owner: leaseOwner(), lease: config.lease, concurrency: config.concurrency,
+        processor: processor,
+        control: ControlProcessor(
+            repository: control, github: github, publicURL: config.publicURL, budget: config.budget, logger: logger),
+        cancel: CancelProcessor(
+            repository: control, stopper: WorkerRemover(fly: config.fly, secrets: secrets, logger: logger),
+            publicURL: config.publicURL, grace: config.stopGrace, budget: config.budget, logger: logger),
+        owner: leaseOwner(), lease: config.lease, concurrency: config.concurrency,
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
 }
 

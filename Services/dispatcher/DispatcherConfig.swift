@@ -22,6 +22,11 @@ struct DispatcherConfig: ServiceConfiguration {
     var lease: Duration
     /// `PORTER_SIGN_IN_WAIT`: how long a task waits for a requester without an account to sign in.
     var signInWait: Duration
+    /// `PORTER_STOP_GRACE`: how long a worker asked to stop may take to report before it is removed.
+    var stopGrace: Duration
+    /// `PORTER_DISPATCH_MAX_FAILURES` and `PORTER_DISPATCH_RETRY_BUDGET`: how long a job keeps trying
+    /// through transient failures before its task ends failed.
+    var budget: FailureBudget
     /// `PORTER_FAULT_CRASH_POINTS`: crash-test fault injection; never set in production.
     var crashPoints: CrashPoints
 
@@ -48,12 +53,16 @@ struct DispatcherConfig: ServiceConfiguration {
         let concurrency = env.optional("PORTER_DISPATCH_CONCURRENCY", default: 16, Parse.positiveInt)
         let lease = env.optional("PORTER_DISPATCH_LEASE", default: .seconds(60), Parse.duration)
         let signInWait = env.optional("PORTER_SIGN_IN_WAIT", default: .seconds(15 * 60), Parse.duration)
+        let stopGrace = env.optional("PORTER_STOP_GRACE", default: .seconds(45), Parse.duration)
+        let maxFailures = env.optional("PORTER_DISPATCH_MAX_FAILURES", default: 30, Parse.positiveInt)
+        let retryBudget = env.optional("PORTER_DISPATCH_RETRY_BUDGET", default: .seconds(30 * 60), Parse.duration)
         let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, callbackURL: callbackURL!, encryptionKeys: keys!, github: github,
             app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys,
             workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
+            stopGrace: stopGrace, budget: FailureBudget(maxFailures: maxFailures, maxDuration: retryBudget),
             crashPoints: crashPoints)
     }
 }

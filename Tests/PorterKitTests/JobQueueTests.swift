@@ -7,13 +7,12 @@ import Testing
 
 @Suite struct JobQueueTests {
     static func enqueue(
-        _ client: PostgresClient, kind: String = "dispatch", priority: TaskPriority = .normal, count: Int = 1
+        _ client: PostgresClient, kind: JobKind = .dispatch, priority: TaskPriority = .normal, count: Int = 1
     )
         async throws
     {
-        for _ in 0..<count {
-            try await client.query("INSERT INTO jobs (kind, priority) VALUES (\(kind), \(priority.rank))")
-        }
+        let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+        for _ in 0..<count { try await queue.enqueue(NewJob(kind: kind, priority: priority)) }
     }
 
     @Test func claimsGoHighThenNormalThenLowThenOldest() async throws {
@@ -37,8 +36,8 @@ import Testing
 
     @Test func onlyTheRequestedKindsAreClaimed() async throws {
         try await TestDatabase.withClient { client, _ in
-            try await Self.enqueue(client, kind: "control")
-            try await Self.enqueue(client, kind: "dispatch")
+            try await Self.enqueue(client, kind: .control)
+            try await Self.enqueue(client, kind: .dispatch)
             let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
             let claimed = try await queue.claim(kinds: ["control"], owner: "a", lease: .seconds(30), limit: 10)
             #expect(claimed.map(\.kind) == ["control"])
@@ -117,5 +116,36 @@ import Testing
             try await Task.sleep(for: .milliseconds(2500))
             #expect(try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(30), limit: 1).isEmpty)
         }
+    }
+}
+
+/// The job queue has one owner: nothing outside `PorterKit/Database/Queue` writes the jobs table.
+@Suite struct JobQueueOwnershipTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        .standardized
+
+    @Test func onlyTheQueueWritesJobs() throws {
+        var writers: [String] = []
+        for folder in ["Shared", "Services", "Tests", "benchmarks"] {
+            let base = Self.root.appendingPathComponent(folder)
+            guard let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+                continue
+            }
+            for case let file as URL in files where file.pathExtension == "swift" {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                guard file.lastPathComponent != "JobQueueTests.swift" else { continue }
+                if text.range(of: #"INSERT\s+INTO\s+jobs\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+                    !file.path.contains("/PorterKit/Database/Queue/")
+                {
+                    writers.append(file.path.replacingOccurrences(of: Self.root.path + "/", with: ""))
+                }
+            }
+        }
+        #expect(writers.isEmpty, "jobs written outside the queue: \(writers)")
+        // The scan really reads the sources: the queue itself is found.
+        let queue = try String(
+            contentsOf: Self.root.appendingPathComponent("Shared/PorterKit/Database/Queue/PostgresJobQueue.swift"),
+            encoding: .utf8)
+        #expect(queue.contains("INSERT INTO jobs"))
     }
 }

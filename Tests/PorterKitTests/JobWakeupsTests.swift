@@ -27,7 +27,7 @@ import Testing
                     group.addTask { for await _ in wakeups { seen.record() } }
                     try await Task.sleep(for: .milliseconds(500))  // LISTEN is in place and its own wake-up seen
                     let sent = ContinuousClock.now
-                    try await client.query("SELECT pg_notify(\(PostgresWebhookDeliveryStore.jobsChannel), 'dispatch')")
+                    try await client.query("SELECT pg_notify(\(PostgresJobQueue.channel), 'dispatch')")
                     try await Task.sleep(for: .milliseconds(500))
                     // With a 30 s backstop, only the notification can wake it within this second.
                     #expect(seen.any { $0 > sent })

@@ -53,7 +53,7 @@ import Testing
         #expect(
             names.subtracting(launch.environment.keys).subtracting(["PATH", "PWD", "SHLVL", "_"]).isEmpty, "\(names)")
 
-        launcher.stop(id: id)
+        await LocalWorkerLauncher.stop(id: id, taskID: launch.taskID, attempt: 1)
         let termFile = directory.appendingPathComponent("out.term").path
         #expect(
             try await Self.eventually { FileManager.default.fileExists(atPath: termFile) },
@@ -68,9 +68,11 @@ import Testing
         let first = try await launcher.launch(launch)
         let second = try await launcher.launch(launch)
         #expect(first == second)
-        let other = try await launcher.launch(Self.launch())
+        let otherLaunch = Self.launch()
+        let other = try await launcher.launch(otherLaunch)
         #expect(other != first)
-        for id in [first, other] { launcher.stop(id: id) }
+        await LocalWorkerLauncher.stop(id: first, taskID: launch.taskID, attempt: 1)
+        await LocalWorkerLauncher.stop(id: other, taskID: otherLaunch.taskID, attempt: 1)
     }
 
     @Test func aMissingEntrypointIsAClearError() async throws {
@@ -82,8 +84,9 @@ import Testing
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let launcher = LocalWorkerLauncher(command: Self.worker(in: directory), stateDirectory: directory)
-        let id = try await launcher.launch(Self.launch())
-        defer { launcher.stop(id: id) }
+        let launch = Self.launch()
+        let id = try await launcher.launch(launch)
+        defer { Task { await LocalWorkerLauncher.stop(id: id, taskID: launch.taskID, attempt: 1, grace: .zero) } }
         let pid = try #require(Int32(id.dropFirst("local-".count)))
         // /proc/<pid>/stat: pid (comm) state ppid pgrp session tty_nr …
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)

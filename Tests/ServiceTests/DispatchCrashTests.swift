@@ -89,7 +89,8 @@ import _CryptoExtras
                             number: index % issuesPerRepository + 1),
                         requester: Requester(id: id, login: login),
                         request: TaskRequest(agent: .claude, instructions: "task \(index)")))
-                try await database.query("INSERT INTO jobs (kind, task_id) VALUES ('dispatch', \(task.id))")
+                try await PostgresJobQueue(client: database, logger: TestDatabase.logger).enqueue(
+                    .dispatch(task.id, priority: .normal))
             }
         }
     }

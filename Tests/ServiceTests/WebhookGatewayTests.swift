@@ -93,7 +93,7 @@ struct WebhookGatewayTests {
     @Test(.timeLimit(.minutes(1))) func dispatchersAreNotifiedAtCommit() async throws {
         try await TestDatabase.withClient { database, url in
             let payload = try await TestDatabase.withConnection(url) { listener in
-                try await listener.listen(on: PostgresWebhookDeliveryStore.jobsChannel) { notifications in
+                try await listener.listen(on: PostgresJobQueue.channel) { notifications in
                     try await withApplication("webhook-gateway", database: url, testing: GatewayHarness.testing) {
                         client in
                         let gateway = GatewayHarness(client: client, database: database)

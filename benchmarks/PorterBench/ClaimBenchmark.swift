@@ -16,9 +16,12 @@ struct ClaimBenchmark {
         try await withPostgres(database, logger: logger, maximumConnections: claimers * 4 + 2) { client in
             _ = try await Migrator(logger: logger).migrate(client)
             try await client.query("TRUNCATE jobs", logger: logger)
-            try await client.query(
-                "INSERT INTO jobs (kind, priority) SELECT 'dispatch', (i % 3)::smallint FROM generate_series(1, \(jobs)) AS i",
-                logger: logger)
+            try await client.withTransaction(logger: logger) { connection in
+                for index in 0..<jobs {
+                    let job = NewJob(kind: .dispatch, priority: TaskPriority(rank: Int16(index % 3)) ?? .normal)
+                    try await PostgresJobQueue.enqueue(job, on: connection, logger: logger)
+                }
+            }
             let queue = PostgresJobQueue(client: client, logger: logger)
             let start = ContinuousClock.now
             let claimed = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -34,23 +34,30 @@ struct DispatchBenchmark {
         let githubClient = GitHubClient(
             endpoints: GitHubEndpoints(apiURL: URL(string: github.baseURL)!, webURL: URL(string: github.baseURL)!),
             app: GitHubAppCredentials(appID: 1, slug: "porter", privateKeyPEM: key.pemRepresentation), logger: logger)
+        let secrets = PostgresUserSecretStore(client: postgres, keyring: keyring, logger: logger)
+        let flySettings = FlySettings(
+            apiURL: URL(string: "http://127.0.0.1:\(flyPort)")!, token: nil, app: nil, org: nil)
+        let publicURL = URL(string: "https://porter.example.com")!
+        let control = PostgresControlRepository(client: postgres, logger: logger)
         let dispatcher = TaskDispatcher(
             queue: PostgresJobQueue(client: postgres, logger: logger),
             wakeups: JobWakeups(client: postgres, logger: logger),
             processor: DispatchProcessor(
                 repository: PostgresDispatchRepository(client: postgres, logger: logger), github: githubClient,
-                secrets: PostgresUserSecretStore(client: postgres, keyring: keyring, logger: logger),
+                secrets: secrets,
                 targets: WorkerTargets(
-                    runtime: .fly,
-                    fly: FlySettings(
-                        apiURL: URL(string: "http://127.0.0.1:\(flyPort)")!, token: nil, app: nil, org: nil),
+                    runtime: .fly, fly: flySettings,
                     shape: MachineShape(image: "quick"), local: nil, metrics: nil, logger: logger),
                 keyring: keyring,
                 settings: DispatchSettings(
-                    publicURL: URL(string: "https://porter.example.com")!,
+                    publicURL: publicURL,
                     callbackURL: URL(string: "https://porter.example.com/callbacks")!,
                     limits: TaskLimits(maxActivePerUser: tasksPerUser + 1), defaultKeyNames: []),
                 logger: logger),
+            control: ControlProcessor(repository: control, github: githubClient, publicURL: publicURL, logger: logger),
+            cancel: CancelProcessor(
+                repository: control, stopper: WorkerRemover(fly: flySettings, secrets: secrets, logger: logger),
+                publicURL: publicURL, grace: .seconds(45), logger: logger),
             owner: "bench", logger: logger)
         let emulators: [any Service] = [
             Application(
@@ -134,9 +141,7 @@ struct DispatchBenchmark {
                 VALUES (\(id), \(seat.installation), \(seat.repository), \("\(seat.login)/repo"), \(issue),
                     \(seat.user), \(seat.login), 'claude', 'benchmark')
                 """, logger: logger)
-            try await connection.query("INSERT INTO jobs (kind, task_id) VALUES ('dispatch', \(id))", logger: logger)
-            try await connection.query(
-                "SELECT pg_notify(\(PostgresWebhookDeliveryStore.jobsChannel), 'dispatch')", logger: logger)
+            try await PostgresJobQueue.enqueue(.dispatch(id, priority: .normal), on: connection, logger: logger)
         }
         return id
     }

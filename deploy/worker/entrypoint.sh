@@ -396,7 +396,7 @@ monitor() {
 # ---------------------------------------------------------------------------------------------
 # The report. Sets by the steps below; report() sends it and exits.
 
-STATUS='' ERROR='' HEAD_SHA='' REPORT_BRANCH=''
+STATUS='' ERROR='' HEAD_SHA='' REPORT_BRANCH='' FAILURE_KIND=''
 
 report() {
     PHASE=reporting
@@ -410,13 +410,14 @@ report() {
     [[ ! -f $AGENT_LOG ]] || tail_lines "$AGENT_LOG" 100 1000 >"$logtail"
     printf '%s' "$ERROR" | redact >"$errfile"
     jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" --arg status "$STATUS" \
-        --arg branch "$REPORT_BRANCH" --arg head_sha "$HEAD_SHA" \
+        --arg branch "$REPORT_BRANCH" --arg head_sha "$HEAD_SHA" --arg failure_kind "$FAILURE_KIND" \
         --rawfile summary "$summary" --rawfile log_tail "$logtail" --rawfile error "$errfile" \
         '{task_id: $task_id, attempt: $attempt, status: $status,
           branch: (if $branch == "" then null else $branch end),
           head_sha: (if $head_sha == "" then null else $head_sha end),
           summary: $summary, log_tail: $log_tail,
-          error: (if $error == "" then null else $error end)}' >"$body"
+          error: (if $error == "" then null else $error end),
+          failure_kind: (if $failure_kind == "" then null else $failure_kind end)}' >"$body"
     if [[ -n $ERROR ]]; then say "outcome: $STATUS: $ERROR"; else log "outcome: $STATUS${HEAD_SHA:+ ($HEAD_SHA on $REPORT_BRANCH)}"; fi
     event reporting "reporting the outcome: $STATUS"
     local start=$SECONDS delay=1 code
@@ -445,6 +446,16 @@ fail() {
     STATUS=failed
     ERROR=$1
     report
+}
+
+# fail_git MESSAGE FILE: report a failed git step; one that failed on the way (the network, the git
+# host answering 5xx, a timeout) is the infrastructure's, not the agent's, and gets a new attempt.
+fail_git() {
+    if grep -qiE "could not resolve|connection (refused|reset|timed out)|timed out|unable to access|early eof|rpc failed|the remote end hung up|empty reply|returned error: 5[0-9][0-9]|HTTP 5[0-9][0-9]" "$2" 2>/dev/null ||
+        [[ ${GIT_STATUS:-0} == 124 || ${GIT_STATUS:-0} == 137 ]]; then
+        FAILURE_KIND=infrastructure
+    fi
+    fail "$(step_error "$1" "$2")"
 }
 
 # step_error WHAT FILE: WHAT plus the first lines of the error output in FILE.
@@ -476,7 +487,8 @@ while :; do
         # otherwise the task would run on, with no worker, until its deadline.
         jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" \
             --arg error "the worker could not fetch its task spec (last answer: ${code/#000/none})" \
-            '{task_id: $task_id, attempt: $attempt, status: "failed", error: $error}' >"$STATE/report.json" &&
+            '{task_id: $task_id, attempt: $attempt, status: "failed", error: $error, failure_kind: "infrastructure"}' \
+            >"$STATE/report.json" &&
             http POST "$BASE_URL/callbacks/complete" "$STATE/report.json" "$STATE/report.out" 15 >/dev/null || true
         exit 3
     fi
@@ -604,7 +616,7 @@ git_auth_limited() {
 [[ ! -e $CANCELLED ]] || on_cancel
 PHASE=cloning
 if ! remote_heads=$(git_auth ls-remote --heads "$CLONE_URL" "refs/heads/$BRANCH" 2>"$STATE/git.err"); then
-    fail "$(step_error "the repository could not be reached" "$STATE/git.err")"
+    fail_git "the repository could not be reached" "$STATE/git.err"
 fi
 if [[ -n $remote_heads ]]; then
     say "cloning $REPOSITORY: continuing the existing branch $BRANCH"
@@ -616,7 +628,7 @@ else
     clone_branch=$BASE_BRANCH
 fi
 if ! (umask 022 && git_auth clone -q --depth 1 --branch "$clone_branch" "$CLONE_URL" "$REPO") 2>"$STATE/git.err"; then
-    fail "$(step_error "cloning $clone_branch failed" "$STATE/git.err")"
+    fail_git "cloning $clone_branch failed" "$STATE/git.err"
 fi
 if [[ $clone_branch != "$BRANCH" ]] &&
     ! git -C "$REPO" -c core.hooksPath=/dev/null checkout -q -b "$BRANCH" 2>"$STATE/git.err"; then
@@ -776,10 +788,10 @@ say "pushing ${WORK_SHA:0:12} to $BRANCH"
 event pushing "pushing ${WORK_SHA:0:12} to $BRANCH"
 # From here the push runs to its end: a stop or SIGTERM now would report a pushed branch as unpushed.
 trap '' USR1 TERM
-if ! git_auth_limited -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err"; then
-    STATUS=failed
-    fail "$(step_error "pushing to $BRANCH failed" "$STATE/git.err")"
-fi
+git_auth_limited -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err" || {
+    GIT_STATUS=$?
+    fail_git "pushing to $BRANCH failed" "$STATE/git.err"
+}
 HEAD_SHA=$WORK_SHA
 REPORT_BRANCH=$BRANCH
 report

@@ -18,10 +18,13 @@ extension GitHubEmulator {
                     owner: repository.owner, name: repository.name, path: path, ref: ref)
             else { throw GitHubAPIError.notFound }
             let url = "\(self.baseURL)/repos/\(repository.fullName)/contents/\(path)?ref=\(ref)"
+            // Over 1 MB, GitHub's contents API names the file but serves no content: `encoding: none`.
+            let tooLarge = data.count > 1_000_000
             return GitHubJSONResponse.make([
-                "type": "file", "encoding": "base64", "size": data.count,
+                "type": "file", "encoding": tooLarge ? "none" : "base64", "size": data.count,
                 "name": (path as NSString).lastPathComponent, "path": path,
-                "content": data.base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed]) + "\n",
+                "content": tooLarge
+                    ? "" : data.base64EncodedString(options: [.lineLength76Characters, .endLineWithLineFeed]) + "\n",
                 "sha": sha, "url": url, "git_url": NSNull(), "html_url": NSNull(), "download_url": NSNull(),
                 "_links": ["self": url],
             ])

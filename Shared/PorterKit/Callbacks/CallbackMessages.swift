@@ -35,10 +35,13 @@ public struct CompletionReport: Sendable, Equatable {
     public var summary: String?
     public var logTail: String?
     public var error: String?
+    /// The failure was the worker's infrastructure (clone or push network errors, no spec), not the
+    /// agent's: `failure_kind: "infrastructure"`.
+    public var infrastructure: Bool
 
     public init(
         taskID: UUID, attempt: Int?, outcome: WorkerOutcome, branch: String? = nil, headSHA: String? = nil,
-        summary: String? = nil, logTail: String? = nil, error: String? = nil
+        summary: String? = nil, logTail: String? = nil, error: String? = nil, infrastructure: Bool = false
     ) {
         self.taskID = taskID
         self.attempt = attempt
@@ -48,6 +51,7 @@ public struct CompletionReport: Sendable, Equatable {
         self.summary = summary
         self.logTail = logTail
         self.error = error
+        self.infrastructure = infrastructure
     }
 
     /// Reads the report, accepting the original product's field names beside the documented ones,
@@ -72,7 +76,8 @@ public struct CompletionReport: Sendable, Equatable {
         return CompletionReport(
             taskID: taskID, attempt: attempt, outcome: outcome, branch: object.string("branch", "branchName"),
             headSHA: head?.lowercased(), summary: object.string("summary", "message"),
-            logTail: object.string("log_tail", "logTail", "logs"), error: object.string("error", "errorMessage"))
+            logTail: object.string("log_tail", "logTail", "logs"), error: object.string("error", "errorMessage"),
+            infrastructure: object.string("failure_kind") == "infrastructure")
     }
 }
 

@@ -15,10 +15,12 @@ public struct CallbackSettings: Sendable {
     public var allowScriptAgent: Bool
     /// The status comment follows progress at most this often.
     public var progressSpacing: Duration
+    /// New attempts a task gets after infrastructure failures (`PORTER_INFRA_RETRIES`).
+    public var infraRetries: Int
 
     public init(
         publicURL: URL, gitURL: URL, appSlug: String, appID: Int, defaultKeys: [String: String],
-        allowScriptAgent: Bool = false, progressSpacing: Duration = .seconds(5)
+        allowScriptAgent: Bool = false, progressSpacing: Duration = .seconds(5), infraRetries: Int = 2
     ) {
         self.publicURL = publicURL
         self.gitURL = gitURL
@@ -27,6 +29,7 @@ public struct CallbackSettings: Sendable {
         self.defaultKeys = defaultKeys
         self.allowScriptAgent = allowScriptAgent
         self.progressSpacing = progressSpacing
+        self.infraRetries = infraRetries
     }
 }
 
@@ -132,7 +135,8 @@ public struct CallbackService: Sendable {
     /// Ends the attempt's task as failed, as a worker reporting `reason` would.
     func end(_ attempt: CallbackAttempt, reason: String) async throws {
         let report = CompletionReport(taskID: attempt.task.id, attempt: attempt.number, outcome: .failed, error: reason)
-        let finalizer = Finalizer(publicURL: settings.publicURL, redactor: redactor)
+        let finalizer = Finalizer(
+            publicURL: settings.publicURL, redactor: redactor, infraRetries: settings.infraRetries)
         _ = try await repository.complete(attempt, report: report) { context in
             finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
         }
@@ -187,7 +191,9 @@ public struct CallbackService: Sendable {
     public func complete(_ report: CompletionReport, authorization: String?) async throws -> String {
         let attempt = try await authenticate(
             taskID: report.taskID, attempt: report.attempt, authorization: authorization, purpose: .report)
-        let finalizer = Finalizer(publicURL: settings.publicURL, redactor: try await redactor(for: attempt))
+        let finalizer = Finalizer(
+            publicURL: settings.publicURL, redactor: try await redactor(for: attempt),
+            infraRetries: settings.infraRetries)
         let (reply, first) = try await repository.complete(attempt, report: report) { context in
             finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
         }

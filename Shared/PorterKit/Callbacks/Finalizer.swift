@@ -13,6 +13,8 @@ public struct Finalization: Sendable {
     public var summary: String? = nil
     /// Whether the report's branch and head are recorded on the task (not for a superseded attempt).
     public var recordsBranch = true
+    /// The worker's infrastructure failed: the task goes back to dispatching for a new attempt.
+    public var retry = false
 }
 
 /// The answer to `POST /callbacks/complete`.
@@ -33,10 +35,13 @@ public struct CompletionReply: Codable, Sendable, Equatable {
 public struct Finalizer: Sendable {
     public var publicURL: URL
     public var redactor: Redactor
+    /// How many new attempts a task gets after infrastructure failures (`PORTER_INFRA_RETRIES`).
+    public var infraRetries: Int
 
-    public init(publicURL: URL, redactor: Redactor) {
+    public init(publicURL: URL, redactor: Redactor, infraRetries: Int = 2) {
         self.publicURL = publicURL
         self.redactor = redactor
+        self.infraRetries = infraRetries
     }
 
     static let retryHint = "Comment `@porter retry` to try again."
@@ -71,13 +76,13 @@ public struct Finalizer: Sendable {
     /// A stop was asked for while the worker ran: the task ends cancelled, whatever the worker says;
     /// pushed work stays on its branch, and no pull request is opened.
     func cancelled(_ task: PorterTask, attempt: Int, report: CompletionReport, now: Date) -> Finalization {
-        var paragraphs = ["Stopped on request."]
+        var paragraphs = [CancelProcessor.sentence(task.statusReason ?? "stopped on request")]
         if let branch = report.branch, report.headSHA != nil {
             paragraphs.append("The agent's work so far is on the branch `\(branch)`.")
         }
         let comment = final(task, .cancelled, now: now, paragraphs: paragraphs)
         return Finalization(
-            status: .cancelled, reason: "stopped on request",
+            status: .cancelled, reason: task.statusReason ?? "stopped on request",
             notices: [label(task, "porter:cancelled"), comment.notice(installationID: task.issue.installationID)],
             reply: reply(task, attempt, report, .cancelled))
     }
@@ -127,6 +132,18 @@ public struct Finalizer: Sendable {
                 status: .failed, reason: "the agent made no changes",
                 notices: [label(task, "porter:failed"), comment.notice(installationID: task.issue.installationID)],
                 reply: reply(task, attempt, report, .failed))
+        case .failed where report.infrastructure && attempt <= infraRetries:
+            // Clone, push or spec failures are not the agent's: the task gets a new worker, and keeps
+            // its status comment. Agent failures are never retried by themselves.
+            let reason = Self.capped(report.error ?? "the worker's infrastructure failed", 500)
+            let notices = TaskNotice.status(
+                task, .retrying(attempt: attempt + 1, of: infraRetries + 1, reason: reason), publicURL: publicURL,
+                now: now)
+            var finalization = Finalization(
+                status: .dispatching, reason: "attempt \(attempt) failed: \(reason); retrying", notices: notices,
+                reply: reply(task, attempt, report, .dispatching), recordsBranch: true)
+            finalization.retry = true
+            return finalization
         case .failed, .succeeded:
             let reason =
                 report.outcome == .succeeded

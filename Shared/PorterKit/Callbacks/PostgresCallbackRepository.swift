@@ -159,7 +159,8 @@ public struct PostgresCallbackRepository: CallbackRepository {
             let reply = try await connection.query(
                 """
                 UPDATE task_attempts SET state = 'finished', finished_at = now(),
-                    outcome = \((decision.status ?? task.status).rawValue), reported_status = \(report.outcome.rawValue),
+                    outcome = \(decision.retry ? TaskStatus.failed.rawValue : (decision.status ?? task.status).rawValue),
+                    ended_reason = \(decision.retry ? "infrastructure" : nil), reported_status = \(report.outcome.rawValue),
                     head_sha = \(report.headSHA), summary = \(decision.summary), reply = \(replyJSON)::jsonb
                 WHERE task_id = \(taskID) AND number = \(attempt.number)
                 RETURNING reply::text
@@ -170,17 +171,20 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 on: connection, taskID: taskID, attempt: attempt.number, kind: "completion",
                 message: "\(report.outcome.rawValue): \(decision.reason)", logger: logger)
             try await PostgresSideEffectQueue.enqueue(decision.notices, for: task, on: connection, logger: logger)
-            // A slot or the issue just freed up: tasks waiting for one look again now, not at their next poll.
-            if decision.status != nil {
+            if decision.retry {
+                // A new attempt, with a fresh deadline: the worker's infrastructure failed, not the agent.
                 try await connection.query(
                     """
-                    UPDATE jobs SET run_after = now()
-                    WHERE kind = 'dispatch' AND run_after > now() AND lease_owner IS NULL AND task_id IN (
-                        SELECT id FROM tasks WHERE status = 'queued' AND (requester_id = \(task.requester.id)
-                            OR (repository_id = \(task.issue.repositoryID) AND issue_number = \(task.issue.number))))
+                    UPDATE tasks SET deadline_at = now() + (deadline_at - coalesce(started_at, created_at))
+                    WHERE id = \(taskID) AND deadline_at IS NOT NULL
                     """, logger: logger)
-                try await connection.query(
-                    "SELECT pg_notify(\(PostgresWebhookDeliveryStore.jobsChannel), 'finished')", logger: logger)
+                try await PostgresJobQueue.enqueue(
+                    .dispatch(taskID, priority: task.request.priority), on: connection, logger: logger)
+            } else if decision.status != nil {
+                // A slot or the issue just freed up: tasks waiting for one look again now, not at their next poll.
+                try await PostgresJobQueue.wakeWaiting(
+                    requesterID: task.requester.id, repositoryID: task.issue.repositoryID,
+                    issueNumber: task.issue.number, on: connection, logger: logger)
             }
             return (reply, true)
         }

@@ -29,6 +29,12 @@ public enum Parse {
         return number
     }
 
+    /// A whole number, zero or more.
+    public static func count(_ value: String) throws -> Int {
+        guard let number = Int(value), number >= 0 else { throw InvalidValue("must be a whole number, 0 or more") }
+        return number
+    }
+
     public static func logLevel(_ value: String) throws -> Logger.Level {
         guard let level = Logger.Level(rawValue: value.lowercased()) else {
             let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")

@@ -13,13 +13,14 @@ public struct DispatchSettings: Sendable {
     public var signInWait: Duration
     /// How often a waiting task looks for its slot again (finishing tasks also wake it).
     public var waitPoll: Duration
-    /// Backoff for transient failures (GitHub or Fly unavailable), by the job's claim count.
-    public var retry: RetryPolicy
+    /// How long a step keeps trying through transient failures (GitHub or Fly unavailable), and the
+    /// backoff between tries; then the task ends failed.
+    public var budget: FailureBudget
 
     public init(
         publicURL: URL, callbackURL: URL, limits: TaskLimits, defaultKeyNames: Set<String>,
         signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = .seconds(5),
-        retry: RetryPolicy = RetryPolicy(maxAttempts: 20, baseDelay: .seconds(1), maxDelay: .seconds(60))
+        budget: FailureBudget = FailureBudget()
     ) {
         self.publicURL = publicURL
         self.callbackURL = callbackURL
@@ -27,7 +28,7 @@ public struct DispatchSettings: Sendable {
         self.defaultKeyNames = defaultKeyNames
         self.signInWait = signInWait
         self.waitPoll = waitPoll
-        self.retry = retry
+        self.budget = budget
     }
 }
 
@@ -35,8 +36,10 @@ public struct DispatchSettings: Sendable {
 public enum JobOutcome: Sendable, Equatable {
     /// Nothing more to do for it: the task runs, ended, or is no longer the dispatcher's.
     case done
-    /// Look again after `delay`: waiting for a slot, or a transient failure.
+    /// Look again after `delay`: waiting for a slot, for a worker to stop; no failure.
     case later(Duration, reason: String)
+    /// Try again after `delay`: a transient failure, counted toward the job's `FailureBudget`.
+    case failed(Duration, reason: String)
 }
 
 /// Takes one task from queued to running: authorize the requester, acknowledge on the issue, check
@@ -84,18 +87,26 @@ public struct DispatchProcessor: Sendable {
             case .running, .succeeded, .failed, .timedOut, .cancelled: return .done
             }
         } catch {
-            // What will not get better by waiting ends the task, so it never holds its slots forever.
-            if let state = current, Self.isPermanent(error) {
-                logger.warning("dispatch step failed for good", metadata: ["error": "\(String(reflecting: error))"])
+            // What will not get better by waiting, or has failed for too long, ends the task, so it
+            // never holds its slots forever.
+            let permanent = Self.isPermanent(error)
+            if let state = current, permanent || settings.budget.isExhausted(job, now: Date()) {
+                let reason =
+                    permanent
+                    ? Failure.explain(error)
+                    : "\(Failure.explain(error)) (gave up after \(job.failures + 1) failed tries)"
+                logger.warning(
+                    "dispatch step failed for good",
+                    metadata: ["error": "\(String(reflecting: error))", "permanent": "\(permanent)"])
                 if let outcome = try? await fail(
-                    state.task, reason: "dispatch failed: \(error)",
-                    reply: "Porter could not start this task: \(error).")
+                    state.task, reason: "dispatch failed: \(reason)",
+                    reply: "Porter could not start this task: \(reason).")
                 {
                     return outcome
                 }
             }
             logger.warning("dispatch step failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
-            return .later(settings.retry.delay(afterAttempt: min(job.attempts, 16)), reason: "\(error)")
+            return .failed(settings.budget.delay(job), reason: "\(error)")
         }
     }
 
@@ -173,7 +184,7 @@ public struct DispatchProcessor: Sendable {
         } catch {
             logger.warning(
                 "permission check failed; the task waits", metadata: ["error": "\(String(reflecting: error))"])
-            return .later(settings.retry.delay(afterAttempt: 3), reason: "permission check failed: \(error)")
+            throw StepFailure("the permission check", error)
         }
         guard permission.canWrite else {
             logger.notice("requester may not run tasks", metadata: ["permission": "\(permission.rawValue)"])
@@ -265,16 +276,18 @@ public struct DispatchProcessor: Sendable {
         let machineID: String
         do {
             machineID = try await crashPoints.during(.createInFlight) { try await target.launcher.launch(launch) }
-        } catch let error as APIError where !error.isTransient {
+        } catch let error as APIError where Failure.isPermanent(error) {
             return try await fail(
                 task, reason: "the worker could not be created: \(error)",
-                reply:
-                    "Porter could not start a worker: Fly.io answered \(error.statusCode.map(String.init) ?? "an error")."
-            )
+                reply: "Porter could not start a worker: \(Failure.explain(error)).")
         }
         crashPoints.hit(.afterCreate)
         let outcome = try await repository.markRunning(
             task, attempt: attempt.number, machineID: machineID, notices: status(task, .running))
+        if case .unchanged(current: .dispatching) = outcome {
+            // The attempt's worker reported an infrastructure failure before it was recorded running.
+            return .later(.zero, reason: "attempt \(attempt.number) ended at once; starting the next")
+        }
         if outcome.moved {
             dispatchLatency?.record(Duration.seconds(Date().timeIntervalSince(task.createdAt)))
             logger.info(
@@ -312,7 +325,7 @@ public struct DispatchProcessor: Sendable {
         // The script agent (tests and operators only) runs its instructions as they are.
         let prompt =
             task.request.agent == .script
-            ? task.request.instructions
+            ? PromptBuilder.storable(task.request.instructions)
             : PromptBuilder().build(
                 PromptBuilder.Input(
                     repository: task.issue.repositoryFullName, issueNumber: task.issue.number, issueTitle: issue.title,
@@ -323,7 +336,7 @@ public struct DispatchProcessor: Sendable {
         let spec = TaskSpec(
             prompt: prompt, branch: TaskSpec.branchName(taskID: task.id, issue: task.issue.number), baseBranch: base,
             deadline: Date().addingTimeInterval(Double(settings.limits.timeout.components.seconds)),
-            keySource: usesOwnKeys ? "user" : "operator", issueTitle: issue.title)
+            keySource: usesOwnKeys ? "user" : "operator", issueTitle: PromptBuilder.storable(issue.title))
         try await repository.recordSpec(task.id, spec)
         // Another dispatcher may have recorded its spec first: use whichever is stored.
         return try await repository.state(taskID: task.id)?.spec ?? spec

@@ -31,20 +31,33 @@ public struct LocalWorkerLauncher: WorkerLauncher {
         return "local-\(pid)"
     }
 
-    /// Sends SIGTERM to a worker this launcher started.
-    public func stop(id: String) {
-        guard id.hasPrefix("local-"), let pid = Int32(id.dropFirst("local-".count)) else { return }
-        kill(pid, SIGTERM)
+    /// Stops the local worker `id` of the attempt: SIGTERM, then SIGKILL to its whole session (the agent
+    /// and anything it left) if it has not exited after `grace`. A pid that is no longer the attempt's
+    /// worker (it exited and the number was reused) is left alone.
+    public static func stop(id: String, taskID: UUID, attempt: Int, grace: Duration = .seconds(10)) async {
+        guard id.hasPrefix("local-"), let pid = Int32(id.dropFirst("local-".count)), pid > 1,
+            isWorker(pid: pid, taskID: taskID, attempt: attempt), kill(pid, SIGTERM) == 0
+        else { return }
+        let end = ContinuousClock.now + grace
+        while ContinuousClock.now < end, isWorker(pid: pid, taskID: taskID, attempt: attempt) {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if isWorker(pid: pid, taskID: taskID, attempt: attempt) { kill(-pid, SIGKILL) }
     }
 
     /// The pid is alive and is this attempt's worker, not a process that reused the number.
     static func isWorker(pid: Int32, for launch: WorkerLaunch) -> Bool {
+        isWorker(pid: pid, taskID: launch.taskID, attempt: launch.attempt)
+    }
+
+    /// The pid is alive and its environment names the task and attempt.
+    static func isWorker(pid: Int32, taskID: UUID, attempt: Int) -> Bool {
         guard kill(pid, 0) == 0, let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else {
             return false
         }
         let entries = Set(environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
-        return entries.contains("PORTER_TASK_ID=\(launch.environment["PORTER_TASK_ID"]!)")
-            && entries.contains("PORTER_ATTEMPT=\(launch.attempt)")
+        return entries.contains("PORTER_TASK_ID=\(taskID.uuidString.lowercased())")
+            && entries.contains("PORTER_ATTEMPT=\(attempt)")
     }
 
     /// A session of its own (so no controlling terminal: an agent under the worker cannot type into the

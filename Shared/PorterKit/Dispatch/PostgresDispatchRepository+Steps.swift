@@ -131,10 +131,14 @@ extension PostgresDispatchRepository {
                     started_at = coalesce(started_at, now())
                 WHERE task_id = \(task.id) AND number = \(attempt)
                 """, logger: logger)
+            // An attempt whose worker already reported (a clone that failed at once, retried as a new
+            // attempt) is not what the task runs on: it stays dispatching for the next attempt.
             let moved = try await connection.query(
                 """
                 UPDATE tasks SET status = 'running', status_reason = NULL, started_at = now()
-                WHERE id = \(task.id) AND status = 'dispatching'
+                WHERE id = \(task.id) AND status = 'dispatching' AND EXISTS (
+                    SELECT 1 FROM task_attempts
+                    WHERE task_id = \(task.id) AND number = \(attempt) AND reply IS NULL)
                 RETURNING id
                 """, logger: logger
             ).collect()

@@ -75,13 +75,26 @@ public struct PromptBuilder: Sendable {
 
     /// Removes hidden content and caps the length, marking where text was cut.
     public static func sanitize(_ text: String, limit: Int) -> String {
-        var result = removingHTMLComments(text)
+        var result = storable(removingHTMLComments(text))
         result.unicodeScalars.removeAll { hiddenScalars.contains($0.value) }
         // A forged section boundary inside untrusted text must not end its section early.
         result = result.replacingOccurrences(of: "----- END", with: "- - - END")
             .replacingOccurrences(of: "----- BEGIN", with: "- - - BEGIN")
         result = result.trimmingCharacters(in: .whitespacesAndNewlines)
         return result.count <= limit ? result : String(result.prefix(limit)) + "\n[truncated]"
+    }
+
+    /// `text` without NUL and the other control characters but tab and line breaks: PostgreSQL refuses
+    /// NUL in text (SQLSTATE 22021), and a file saved as UTF-16 is full of them.
+    public static func storable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = text
+        result.unicodeScalars.removeAll(where: isControl)
+        return result
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r") || scalar.value == 0x7F
     }
 
     /// Zero-width characters, bidirectional controls, and the byte-order mark.

@@ -3,15 +3,20 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// The dispatcher's worker loop: claims `dispatch` jobs under a lease, up to `concurrency` in hand
-/// at once, and runs each through the `DispatchProcessor`. Woken by NOTIFY on the jobs channel, with a
-/// backstop poll; on graceful shutdown each worker finishes the job in hand and stops.
+/// The dispatcher's worker loop and the one consumer of every job kind: claims jobs under a lease,
+/// up to `concurrency` in hand at once, and runs `dispatch` jobs through the `DispatchProcessor`,
+/// `control` jobs through the `ControlProcessor` and `cancel` jobs through the `CancelProcessor`.
+/// Woken by NOTIFY on the jobs channel, with a backstop poll; on graceful shutdown each worker
+/// finishes the job in hand and stops.
 public struct TaskDispatcher: Service {
-    public static let jobKind = "dispatch"
+    /// Every kind this loop claims: all of them.
+    public static let jobKinds = JobKind.allCases.map(\.rawValue)
 
     let queue: any JobQueue
     let wakeups: JobWakeups
     let processor: DispatchProcessor
+    let control: ControlProcessor
+    let cancel: CancelProcessor
     let owner: String
     let lease: Duration
     let concurrency: Int
@@ -21,19 +26,22 @@ public struct TaskDispatcher: Service {
     let logger: Logger
 
     public init(
-        queue: any JobQueue, wakeups: JobWakeups, processor: DispatchProcessor, owner: String,
+        queue: any JobQueue, wakeups: JobWakeups, processor: DispatchProcessor, control: ControlProcessor,
+        cancel: CancelProcessor, owner: String,
         lease: Duration = .seconds(60), concurrency: Int = 16, crashPoints: CrashPoints = .none,
         metrics: ServiceMetrics? = nil, logger: Logger
     ) {
         self.queue = queue
         self.wakeups = wakeups
         self.processor = processor
+        self.control = control
+        self.cancel = cancel
         self.owner = owner
         self.lease = lease
         self.concurrency = concurrency
         self.crashPoints = crashPoints
-        self.claims = metrics?.counter("claims", help: "Dispatch jobs claimed.")
-        self.queueDepth = metrics?.gauge("queue_depth", unit: "jobs", help: "Dispatch jobs waiting or in hand.")
+        self.claims = metrics?.counter("claims", help: "Jobs claimed.")
+        self.queueDepth = metrics?.gauge("queue_depth", unit: "jobs", help: "Jobs waiting or in hand.")
         self.logger = logger
     }
 
@@ -66,11 +74,11 @@ public struct TaskDispatcher: Service {
                 do {
                     // A claim waiting for a connection to an unreachable database must not hold up shutdown.
                     jobs = try await cancelWhenGracefulShutdown { [queue, owner, lease] in
-                        try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: free)
+                        try await queue.claim(kinds: Self.jobKinds, owner: owner, lease: lease, limit: free)
                     }
                 } catch {
                     if Task.isShuttingDownGracefully { return }
-                    logger.error("claiming dispatch jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 guard !jobs.isEmpty else {
                     guard await signal.wait(after: seen) else { return }
@@ -90,7 +98,7 @@ public struct TaskDispatcher: Service {
     /// Claims one job and runs it; false when there was none.
     @discardableResult
     public func runOne() async throws -> Bool {
-        guard let job = try await queue.claim(kinds: [Self.jobKind], owner: owner, lease: lease, limit: 1).first
+        guard let job = try await queue.claim(kinds: Self.jobKinds, owner: owner, lease: lease, limit: 1).first
         else { return false }
         await handle(job)
         return true
@@ -108,25 +116,36 @@ public struct TaskDispatcher: Service {
                     guard try await queue.extend(job.id, owner: owner, lease: lease) else { return }
                 } catch {
                     // A database blip: try again at the next third of the lease, well before it ends.
-                    logger.warning("extending a dispatch lease failed", metadata: ["job_id": "\(job.id)"])
+                    logger.warning("extending a job lease failed", metadata: ["job_id": "\(job.id)"])
                 }
             }
         }
         defer { keeper.cancel() }
-        let outcome = await processor.process(job)
+        let outcome: JobOutcome
+        switch JobKind(rawValue: job.kind) {
+        case .dispatch: outcome = await processor.process(job)
+        case .control: outcome = await control.process(job)
+        case .cancel: outcome = await cancel.process(job)
+        case nil:
+            // Written by a newer build: leave it for a dispatcher that knows it.
+            logger.error("job of an unknown kind", metadata: ["job_id": "\(job.id)", "kind": "\(job.kind)"])
+            outcome = .later(.seconds(300), reason: "unknown job kind \(job.kind)")
+        }
         do {
             switch outcome {
             case .done:
                 if try await !queue.complete(job.id, owner: owner) {
-                    logger.warning("dispatch job lease lost before completion", metadata: ["job_id": "\(job.id)"])
+                    logger.warning("job lease lost before completion", metadata: ["job_id": "\(job.id)"])
                 }
             case .later(let delay, let reason):
-                _ = try await queue.release(job.id, owner: owner, after: delay, error: reason)
+                _ = try await queue.release(job.id, owner: owner, after: delay, error: reason, failed: false)
+            case .failed(let delay, let reason):
+                _ = try await queue.release(job.id, owner: owner, after: delay, error: reason, failed: true)
             }
         } catch {
             // The lease runs out and another claim picks the job up again.
             logger.error(
-                "finishing a dispatch job failed",
+                "finishing a job failed",
                 metadata: ["job_id": "\(job.id)", "error": "\(String(reflecting: error))"])
         }
     }
@@ -157,7 +176,7 @@ extension TaskDispatcher {
     func recordDepth() async {
         guard let queueDepth else { return }
         do {
-            let depth = try await cancelWhenGracefulShutdown { [queue] in try await queue.depth(kinds: [Self.jobKind]) }
+            let depth = try await cancelWhenGracefulShutdown { [queue] in try await queue.depth(kinds: Self.jobKinds) }
             queueDepth.set(Int64(depth))
         } catch {
             logger.debug("queue depth unavailable", metadata: ["error": "\(String(reflecting: error))"])

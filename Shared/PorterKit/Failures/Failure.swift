@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 
 /// Whether trying the same thing again can succeed. Every retry loop in Porter (dispatch steps,
@@ -80,4 +81,45 @@ extension LocalWorkerError: ClassifiedError {
         case .spawnFailed: .transient
         }
     }
+}
+
+extension Failure {
+    /// `error` in a sentence fit for an issue comment: what refused and why, nothing secret.
+    public static func explain(_ error: any Error) -> String {
+        switch error {
+        case let error as APIError:
+            guard case .status(let code, let api, _, let body, _) = error else { return "\(error)" }
+            let service = api == "fly" ? "Fly.io" : "GitHub"
+            struct Message: Decodable { var message: String?, error: String? }
+            let parsed = try? JSONDecoder().decode(Message.self, from: Data(body.utf8))
+            guard let message = parsed?.message ?? parsed?.error, !message.isEmpty else {
+                return "\(service) answered \(code)"
+            }
+            return "\(service) answered \(code): \(PromptBuilder.sanitize(message, limit: 300))"
+        case let error as PostgresTransactionError:
+            return (error.closureError ?? error.commitError ?? error.beginError).map(explain) ?? "the database failed"
+        case let error as PSQLError:
+            guard let state = error.serverInfo?[.sqlState] else { return "the database could not be reached" }
+            let message = error.serverInfo?[.message].map { ": \(PromptBuilder.sanitize($0, limit: 200))" } ?? ""
+            return "the database refused the data (SQLSTATE \(state))\(message)"
+        case let error as StepFailure:
+            return "\(error.step) failed: \(explain(error.underlying))"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// An error from a named step, classified and explained as the error it wraps.
+public struct StepFailure: ClassifiedError, CustomStringConvertible {
+    public var step: String
+    public var underlying: any Error
+
+    public init(_ step: String, _ underlying: any Error) {
+        self.step = step
+        self.underlying = underlying
+    }
+
+    public var failure: Failure { Failure.of(underlying) }
+    public var description: String { "\(step) failed: \(underlying)" }
 }

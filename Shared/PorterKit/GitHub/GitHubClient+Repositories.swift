@@ -29,6 +29,7 @@ extension GitHubClient {
             return nil
         }
         let contents = try response.decode(Contents.self, api: "github", operation: request.operation)
+        if contents.type == "file", contents.encoding == "none" { throw GitHubError.fileTooLarge(path: path) }
         guard contents.type == "file", contents.encoding == "base64", let content = contents.content,
             let data = Data(base64Encoded: content.filter { !$0.isWhitespace })
         else { throw GitHubError.notAFile(path: path) }

@@ -92,10 +92,21 @@ public struct GitHubClient: Sendable {
 }
 
 /// Failures specific to GitHub, beyond `APIError`.
-public enum GitHubError: Error, Sendable, Equatable {
+public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case noAppCredentials
     /// The OAuth code exchange was refused (GitHub answers 200 with an error field).
     case oauth(String)
     /// File contents came back in a form other than a base64 file.
     case notAFile(path: String)
+    /// The file is over the contents API's 1 MB: GitHub answers `encoding: none` and no content.
+    case fileTooLarge(path: String)
+
+    public var description: String {
+        switch self {
+        case .noAppCredentials: "no GitHub App credentials are configured"
+        case .oauth(let error): "GitHub refused the sign-in: \(error)"
+        case .notAFile(let path): "`\(path)` in the repository is not a file"
+        case .fileTooLarge(let path): "`\(path)` is larger than the 1 MB GitHub serves through its contents API"
+        }
+    }
 }

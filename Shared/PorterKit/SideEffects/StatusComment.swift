@@ -12,6 +12,8 @@ public struct StatusComment: Sendable, Equatable {
         case running
         /// Running, with the step the worker last reported.
         case working(phase: String)
+        /// The worker's infrastructure failed; a new attempt is starting.
+        case retrying(attempt: Int, of: Int, reason: String)
         case finished(TaskStatus, detail: String?)
     }
 
@@ -45,6 +47,7 @@ public struct StatusComment: Sendable, Equatable {
         case .queued: "⏳ queued"
         case .waitingForUserSlot, .waitingForIssue, .waitingForSignIn: "⏸️ waiting"
         case .starting: "🚀 starting"
+        case .retrying: "🔁 retrying"
         case .running, .working: "⚙️ running"
         case .finished(.succeeded, _): "✅ succeeded"
         case .finished(.timedOut, _): "⌛ timed out"
@@ -62,6 +65,8 @@ public struct StatusComment: Sendable, Equatable {
         case .waitingForSignIn:
             "Waiting for the requester to sign in to Porter and add their keys."
         case .working(let phase): "Now: \(phase)."
+        case .retrying(let attempt, let total, let reason):
+            "The worker failed for a reason outside the agent (\(reason)); starting attempt \(attempt) of \(total)."
         case .finished(_, let detail): detail
         case .queued, .starting, .running: nil
         }
@@ -85,7 +90,7 @@ public struct StatusComment: Sendable, Equatable {
     public var label: String {
         switch phase {
         case .queued, .waitingForUserSlot, .waitingForIssue, .waitingForSignIn: "porter:queued"
-        case .starting, .running, .working: "porter:running"
+        case .starting, .running, .working, .retrying: "porter:running"
         case .finished(.succeeded, _): "porter:succeeded"
         case .finished(.timedOut, _): "porter:timed-out"
         case .finished(.cancelled, _): "porter:cancelled"

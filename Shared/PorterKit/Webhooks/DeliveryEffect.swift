@@ -23,6 +23,12 @@ public struct IssueContext: Sendable, Equatable, Codable {
     public var issue: IssueReference
     public var requester: Requester
     public var commentID: Int64?
+
+    public init(issue: IssueReference, requester: Requester, commentID: Int64?) {
+        self.issue = issue
+        self.requester = requester
+        self.commentID = commentID
+    }
 }
 
 /// A run command as it will be stored.

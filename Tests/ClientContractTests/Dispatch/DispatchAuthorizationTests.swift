@@ -63,7 +63,7 @@ import Testing
             #expect(world.secrets.accesses.isEmpty)
             let error = try await world.database.query("SELECT last_error FROM jobs WHERE task_id = \(id)")
                 .collect().first?.decode(String?.self)
-            #expect(error?.contains("permission check failed") == true)
+            #expect(error?.contains("the permission check failed") == true)
 
             world.emulator.faults.reset()
             try await world.database.query("UPDATE jobs SET run_after = now()")

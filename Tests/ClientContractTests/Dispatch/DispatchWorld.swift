@@ -33,12 +33,19 @@ struct DispatchWorld: Sendable {
         var callbackURL = URL(string: "https://porter.example.com/callbacks")!
         var timeout: Duration = .seconds(1800)
         var image = "sleeper"
+        /// How long a worker asked to stop may take before it is removed.
+        var stopGrace: Duration = .seconds(1)
+        var budget = FailureBudget(
+            maxFailures: 5, maxDuration: .seconds(600),
+            retry: RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50)))
     }
 
     static func run(
-        flyImages: [String: [String]] = [:], _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
+        flyImages: [String: [String]] = [:],
+        files: [String: String] = ["README.md": "# Widgets\n", "AGENTS.md": "Run swift test.\n"],
+        _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
     ) async throws {
-        let github = try await GitHubWorld.make()
+        let github = try await GitHubWorld.make(files: files)
         try await TestDatabase.withClient { database, _ in
             try await FlyHarness.withEmulator(moreImages: flyImages) { fly, flyURL in
                 try await github.live { client, _ in
@@ -66,11 +73,11 @@ struct DispatchWorld: Sendable {
                 stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
                     "porter-dispatch-\(UUID().uuidString)"))
         }
+        let fly = FlySettings(
+            apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
+            org: options.flyOrg)
         let targets = WorkerTargets(
-            runtime: local == nil ? .fly : .local,
-            fly: FlySettings(
-                apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
-                org: options.flyOrg),
+            runtime: local == nil ? .fly : .local, fly: fly,
             shape: MachineShape(image: options.image, cpus: 1, memoryMB: 256, region: "ams"), local: local,
             metrics: nil,
             logger: logger)
@@ -81,12 +88,18 @@ struct DispatchWorld: Sendable {
                 publicURL: Self.publicURL, callbackURL: options.callbackURL,
                 limits: TaskLimits(timeout: options.timeout, maxActivePerUser: options.maxActivePerUser),
                 defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
-                retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50))),
+                budget: options.budget),
             logger: logger)
+        let control = PostgresControlRepository(client: database, logger: logger)
         return TaskDispatcher(
             queue: PostgresJobQueue(client: database, logger: logger),
-            wakeups: JobWakeups(client: database, logger: logger), processor: processor, owner: "test-dispatcher",
-            logger: logger)
+            wakeups: JobWakeups(client: database, logger: logger), processor: processor,
+            control: ControlProcessor(
+                repository: control, github: client, publicURL: Self.publicURL, budget: options.budget, logger: logger),
+            cancel: CancelProcessor(
+                repository: control, stopper: WorkerRemover(fly: fly, secrets: secrets, logger: logger),
+                publicURL: Self.publicURL, grace: options.stopGrace, budget: options.budget, logger: logger),
+            owner: "test-dispatcher", logger: logger)
     }
 
     /// A command from `login` on issue #1 (or `issue`), stored as the gateway stores it: the
@@ -107,9 +120,8 @@ struct DispatchWorld: Sendable {
                 requester: Requester(id: userID, login: login),
                 request: TaskRequest(agent: agent, draft: draft, instructions: instructions),
                 triggerCommentID: Int64(comment)))
-        try await database.query(
-            "INSERT INTO jobs (kind, task_id, priority) VALUES ('dispatch', \(task.id), 1)", logger: TestDatabase.logger
-        )
+        try await PostgresJobQueue(client: database, logger: TestDatabase.logger).enqueue(
+            .dispatch(task.id, priority: .normal))
         return task.id
     }
 

@@ -18,6 +18,7 @@ struct CallbackWorld: Sendable {
     /// Each worker's workspace and state directory go under here, by task and attempt.
     let workRoot: URL
     let outage: Outage
+    let specGate: Outage
 
     static let entrypoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../deploy/worker/entrypoint.sh").standardized.path
@@ -35,7 +36,12 @@ struct CallbackWorld: Sendable {
         var reportOutage: Duration?
         /// Likewise for spec fetches.
         var specOutage: Duration?
+        /// Spec fetches get 503 until the test calls `specGate.release()`.
+        var holdSpecs = false
         var specPatience = 60
+        /// How long a worker asked to stop may take before the dispatcher removes it.
+        var stopGrace: Duration = .seconds(30)
+        var infraRetries = 2
     }
 
     static func run(
@@ -70,17 +76,21 @@ struct CallbackWorld: Sendable {
                 settings: CallbackSettings(
                     publicURL: DispatchWorld.publicURL, gitURL: URL(string: dispatch.emulator.baseURL)!,
                     appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
-                    allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500)),
+                    allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500),
+                    infraRetries: options.infraRetries),
                 operatorSecrets: [], logger: logger)
             let outage = Outage(path: "/complete", length: options.reportOutage)
             let router = Router()
             router.add(middleware: outage)
-            router.add(middleware: Outage(path: "/spec", length: options.specOutage))
+            let specGate = Outage(path: "/spec", length: options.specOutage, held: options.holdSpecs)
+            router.add(middleware: specGate)
             CallbackRoutes(service: service, metrics: ServiceMetrics(service: "callback-receiver"), logger: logger)
                 .addRoutes(to: router)
             try await Application(router: router).test(.live) { client in
                 let url = URL(string: "http://127.0.0.1:\(client.port!)")!
-                try await body(CallbackWorld(dispatch: dispatch, callbackURL: url, workRoot: workRoot, outage: outage))
+                try await body(
+                    CallbackWorld(
+                        dispatch: dispatch, callbackURL: url, workRoot: workRoot, outage: outage, specGate: specGate))
             }
         }
     }
@@ -94,6 +104,7 @@ struct CallbackWorld: Sendable {
         dispatchOptions.callbackURL = callbackURL
         dispatchOptions.timeout = options.timeout
         dispatchOptions.image = image
+        dispatchOptions.stopGrace = options.stopGrace
         return dispatch.dispatcher(dispatchOptions)
     }
 
@@ -215,22 +226,29 @@ final class Outage: RouterMiddleware, @unchecked Sendable {
     private let lock = NSLock()
     private var began: ContinuousClock.Instant?
     private var refusals = 0
+    private var held: Bool
 
-    init(path: String, length: Duration?) {
+    init(path: String, length: Duration?, held: Bool = false) {
         self.path = path
         self.length = length
+        self.held = held
     }
+
+    /// Ends a hold: requests pass from now on (or once `length` has passed).
+    func release() { lock.withLock { held = false } }
 
     var refused: Int { lock.withLock { refusals } }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let length, request.uri.path.hasSuffix(path) else { return try await next(request, context) }
+        guard request.uri.path.hasSuffix(path), length != nil || lock.withLock({ held }) else {
+            return try await next(request, context)
+        }
         let down = lock.withLock {
             let now = ContinuousClock.now
             if began == nil { began = now }
-            let down = now < began! + length
+            let down = held || now < began! + (length ?? .zero)
             if down { refusals += 1 }
             return down
         }

@@ -167,6 +167,8 @@ import Testing
         var options = CallbackWorld.Options()
         options.specOutage = .seconds(600)
         options.specPatience = 3
+        // A spec never served is the infrastructure's failure; with no retries left, the task ends.
+        options.infraRetries = 0
         try await CallbackWorld.run(options) { world in
             let id = try await world.start(script: "echo never runs > RAN.md")
             let (status, reason) = try await world.finish(id, within: .seconds(60))

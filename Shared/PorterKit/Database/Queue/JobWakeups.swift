@@ -14,7 +14,7 @@ public final class JobWakeups: Service, Sendable {
     private let logger: Logger
 
     public init(
-        client: PostgresClient, channel: String = PostgresWebhookDeliveryStore.jobsChannel,
+        client: PostgresClient, channel: String = PostgresJobQueue.channel,
         backstop: Duration = .seconds(5), logger: Logger
     ) {
         (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))

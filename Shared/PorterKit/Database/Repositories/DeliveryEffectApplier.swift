@@ -24,8 +24,10 @@ struct DeliveryEffectApplier {
             try await reply(context, body: body)
             return ("replied", nil)
         case .issueClosed(let context):
-            let counts = try await cancelTasks(.issue(context.issue), reason: "the issue was closed")
-            return ("issue closed: \(counts.cancelled) cancelled, \(counts.stopping) stopping", nil)
+            let outcome = try await TaskCancellation.request(
+                .issue(repositoryID: context.issue.repositoryID, number: context.issue.number),
+                reason: "the issue was closed", on: connection, logger: logger)
+            return ("issue closed: \(outcome.cancelled.count) cancelled, \(outcome.stopping.count) stopping", nil)
         case .installationChanged(let change):
             return (try await changeInstallation(change), nil)
         }
@@ -47,22 +49,15 @@ struct DeliveryEffectApplier {
                 instructions: order.options.instructions),
             triggerCommentID: order.context.commentID, deliveryID: delivery.id)
         _ = try await PostgresTaskRepository.insert(task, on: connection, logger: logger)
-        try await connection.query(
-            "INSERT INTO jobs (kind, task_id, priority) VALUES ('dispatch', \(task.id), \(task.request.priority.rank))",
-            logger: logger)
-        try await notify("dispatch")
+        try await PostgresJobQueue.enqueue(
+            .dispatch(task.id, priority: task.request.priority), on: connection, logger: logger)
         return task.id
     }
 
     private func enqueueControl(_ verb: ControlVerb, _ context: IssueContext) async throws {
-        let payload = try String(
-            decoding: JSONEncoder().encode(ControlRequest(verb: verb, context: context)), as: UTF8.self)
-        try await connection.query(
-            """
-            INSERT INTO jobs (kind, payload, priority)
-            VALUES ('control', \(payload)::jsonb, \(TaskPriority.high.rank))
-            """, logger: logger)
-        try await notify("control")
+        try await PostgresJobQueue.enqueue(
+            .control(ControlRequest(verb: verb, context: context, deliveryID: delivery.id)), on: connection,
+            logger: logger)
     }
 
     private func reply(_ context: IssueContext, body: String) async throws {
@@ -73,60 +68,6 @@ struct DeliveryEffectApplier {
             ),
             installationID: context.issue.installationID, dedupeKey: "delivery:\(delivery.id):reply", on: connection,
             logger: logger)
-    }
-
-    private func notify(_ kind: String) async throws {
-        try await connection.query(
-            "SELECT pg_notify(\(PostgresWebhookDeliveryStore.jobsChannel), \(kind))", logger: logger)
-    }
-
-    enum Scope {
-        case issue(IssueReference)
-        case installation(Int64)
-    }
-
-    /// Queued tasks end cancelled now; active ones are marked and handed to the services that own
-    /// their Machines through a `cancel` job.
-    func cancelTasks(_ scope: Scope, reason: String) async throws -> (cancelled: Int, stopping: Int) {
-        // One statement serves both scopes: the unused one is bound as NULL and matches nothing.
-        var repositoryID: Int64?
-        var issueNumber: Int?
-        var installationID: Int64?
-        switch scope {
-        case .issue(let issue): (repositoryID, issueNumber) = (issue.repositoryID, issue.number)
-        case .installation(let id): installationID = id
-        }
-        let cancelled = try await connection.query(
-            """
-            UPDATE tasks SET status = 'cancelled', status_reason = \(reason)
-            WHERE status = 'queued' AND ((repository_id = \(repositoryID) AND issue_number = \(issueNumber))
-                OR installation_id = \(installationID))
-            RETURNING id
-            """, logger: logger
-        ).collect().map { try $0.decode(UUID.self) }
-        for id in cancelled {
-            try await PostgresTaskRepository.appendEvent(
-                on: connection, taskID: id, kind: "status", message: "cancelled: \(reason)", logger: logger)
-        }
-        let stopping = try await connection.query(
-            """
-            UPDATE tasks SET cancel_requested_at = now(), status_reason = \(reason)
-            WHERE status IN ('dispatching', 'running') AND cancel_requested_at IS NULL
-                AND ((repository_id = \(repositoryID) AND issue_number = \(issueNumber)) OR installation_id = \(installationID))
-            RETURNING id
-            """, logger: logger
-        ).collect().map { try $0.decode(UUID.self) }
-        for id in stopping {
-            try await connection.query(
-                """
-                INSERT INTO jobs (kind, task_id, priority) VALUES ('cancel', \(id), \(TaskPriority.high.rank))
-                ON CONFLICT (task_id, kind) WHERE task_id IS NOT NULL DO NOTHING
-                """, logger: logger)
-            try await PostgresTaskRepository.appendEvent(
-                on: connection, taskID: id, kind: "cancel_requested", message: reason, logger: logger)
-        }
-        if !stopping.isEmpty { try await notify("cancel") }
-        return (cancelled.count, stopping.count)
     }
 
     private func changeInstallation(_ change: InstallationChange) async throws -> String {
@@ -164,22 +105,25 @@ struct DeliveryEffectApplier {
                     private = EXCLUDED.private
                 """, logger: logger)
         }
+        var outcome = TaskCancellation.Outcome()
         if !change.removed.isEmpty {
             try await connection.query(
                 """
                 DELETE FROM installation_repositories
                 WHERE installation_id = \(change.installationID) AND repository_id = ANY(\(change.removed))
                 """, logger: logger)
+            // Porter can no longer reach a removed repository: its tasks stop.
+            outcome = try await TaskCancellation.request(
+                .repositories(installationID: change.installationID, change.removed),
+                reason: "the repository was removed from the installation", on: connection, logger: logger)
         }
-        guard change.kind != .upsert else { return "installation \(change.kind.rawValue)" }
-        let counts = try await cancelTasks(
-            .installation(change.installationID), reason: "the installation was \(change.kind.rawValue)")
-        return "installation \(change.kind.rawValue): \(counts.cancelled) cancelled, \(counts.stopping) stopping"
+        if change.kind != .upsert {
+            outcome = try await TaskCancellation.request(
+                .installation(change.installationID), reason: "the installation was \(change.kind.rawValue)",
+                on: connection, logger: logger)
+        }
+        let summary = "installation \(change.kind.rawValue)"
+        guard change.kind != .upsert || !outcome.cancelled.isEmpty || !outcome.stopping.isEmpty else { return summary }
+        return "\(summary): \(outcome.cancelled.count) cancelled, \(outcome.stopping.count) stopping"
     }
-}
-
-/// The payload of a `control` job: what was asked, where, by whom.
-public struct ControlRequest: Codable, Sendable, Equatable {
-    public var verb: ControlVerb
-    public var context: IssueContext
 }

@@ -27,7 +27,7 @@ public struct PostgresTaskRepository: TaskRepository {
                 \(task.id), \(task.issue.installationID), \(task.issue.repositoryID), \(task.issue.repositoryFullName),
                 \(task.issue.number), \(task.issue.isPullRequest), \(task.requester.id), \(task.requester.login),
                 \(task.request.agent.rawValue), \(task.request.model), \(task.request.priority.rank), \(task.request.draft),
-                \(task.request.baseBranch), \(task.request.instructions), \(task.triggerCommentID), \(task.deliveryID),
+                \(task.request.baseBranch), \(PromptBuilder.storable(task.request.instructions)), \(task.triggerCommentID), \(task.deliveryID),
                 \(task.retryOf))
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)

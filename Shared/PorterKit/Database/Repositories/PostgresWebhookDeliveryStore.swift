@@ -3,9 +3,6 @@ import Logging
 import PostgresNIO
 
 public struct PostgresWebhookDeliveryStore: WebhookDeliveryStore {
-    /// The channel dispatchers LISTEN on; notifications are delivered at commit.
-    public static let jobsChannel = "porter_jobs"
-
     let client: PostgresClient
     let logger: Logger
 
