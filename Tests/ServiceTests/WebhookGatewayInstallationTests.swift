@@ -134,3 +134,40 @@ struct WebhookGatewayInstallationTests {
         ).collect().map { Int(try $0.decode(Int64.self)) }
     }
 }
+
+/// A repository removed from the installation takes its tasks with it, through the one cancellation path.
+@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
+struct WebhookGatewayRemovedRepositoryTests {
+    @Test func removingARepositoryCancelsItsTasksAndNoOthers() async throws {
+        try await GatewayHarness.run { gateway in
+            let added = try Fixtures.webhook("installation_repositories.added")
+            let id = added.get("installation.id") as! Int
+            let removedRepository = try #require((added.get("repositories_added") as? [[String: Any]])?.first)
+            let removedID = try #require(removedRepository["id"] as? Int)
+            #expect(try await gateway.send("installation_repositories", added).status == .ok)
+            let comment = try GatewayHarness.comment("@porter claude fix it").setting("installation.id", id)
+            for (number, repository) in [removedID, removedID, removedID + 1].enumerated() {
+                let answer = try await gateway.send(
+                    "issue_comment", comment.setting("repository.id", repository).setting("issue.number", 10 + number))
+                #expect(answer.status == .accepted)
+            }
+            let tasks = try await gateway.tasks().map(\.id)
+            try #require(tasks.count == 3)
+            let repository = PostgresTaskRepository(client: gateway.database, logger: TestDatabase.logger)
+            _ = try await repository.transition(id: tasks[1], to: .dispatching, reason: nil)
+            _ = try await repository.transition(id: tasks[1], to: .running, reason: nil)
+
+            let removed = added.setting("action", "removed").setting("repositories_added", [Any]())
+                .setting("repositories_removed", [removedRepository])
+            let answer = try await gateway.send("installation_repositories", removed)
+            #expect(answer.body["outcome"] as? String == "installation upsert: 1 cancelled, 1 stopping")
+            let reason = "the repository was removed from the installation"
+            #expect(try await gateway.state(of: tasks[0]).status == "cancelled")
+            #expect(try await gateway.state(of: tasks[0]).reason == reason)
+            let running = try await gateway.state(of: tasks[1])
+            #expect(running.status == "running" && running.cancelRequested && running.reason == reason)
+            #expect(try await gateway.state(of: tasks[2]).status == "queued", "another repository's task stays")
+            #expect(try await gateway.count("jobs", where: "kind = 'cancel'") == 2)
+        }
+    }
+}
