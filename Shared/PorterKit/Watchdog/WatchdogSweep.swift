@@ -8,7 +8,7 @@ public protocol WatchdogSweep: Sendable {
     var interval: Duration { get }
     /// Does one round and returns how many items it acted on. `lead` says whether this process still
     /// leads: a round that acts on many items checks it between items and stops when it is false.
-    func sweep(lead: Leadership) async throws -> Int
+    func sweep(lead: any Leadership) async throws -> Int
 }
 
 /// Whether this watchdog may still act. Leadership can end at any moment (the lease could not be
