@@ -1,24 +1,54 @@
+import Foundation
 import PorterKit
 
 struct WatchdogConfig: ServiceConfiguration {
     var basics: ServiceBasics
+    var publicURL: URL
+    var encryptionKeys: EncryptionKeyring
     var github: GitHubEndpoints
     var app: GitHubAppCredentials
     var fly: FlySettings
     var runtime: WorkerRuntime
     var limits: TaskLimits
+    /// `PORTER_WATCHDOG_LEASE`: how long the leader's lease runs without a renewal.
+    var leaseTTL: Duration
+    /// `PORTER_SWEEP_INTERVAL`: how often deadlines, heartbeats and stranded tasks are swept.
+    var sweepInterval: Duration
+    /// `PORTER_HEARTBEAT_TIMEOUT`: how long a running worker may stay silent before it is looked up.
+    var heartbeatTimeout: Duration
+    /// `PORTER_REPORT_GRACE`: how long after its deadline a task's report is still awaited.
+    var reportGrace: Duration
+    /// `PORTER_ORPHAN_SWEEP_INTERVAL` and `PORTER_ORPHAN_GRACE`.
+    var orphanInterval: Duration
+    var orphanGrace: Duration
+    /// `PORTER_INFRA_RETRIES`: new attempts a task gets after its worker was lost.
+    var infraRetries: Int
 
     var secretValues: [String] { [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } }
 
     static func load(from environment: [String: String]) throws(ConfigurationError) -> Self {
         var env = EnvironmentReader(environment)
         let basics = ServiceBasics.read(from: &env, defaultPort: 8084)
+        let publicURL = env.publicURL()
+        let keys = env.encryptionKeys()
         let github = GitHubEndpoints.read(from: &env)
         let app = GitHubAppCredentials.read(from: &env)
         let fly = FlySettings.read(from: &env)
         let runtime = env.workerRuntime()
         let limits = TaskLimits.read(from: &env)
+        let leaseTTL = env.optional("PORTER_WATCHDOG_LEASE", default: .seconds(15), Parse.duration)
+        let sweepInterval = env.optional("PORTER_SWEEP_INTERVAL", default: .seconds(15), Parse.duration)
+        let heartbeatTimeout = env.optional("PORTER_HEARTBEAT_TIMEOUT", default: .seconds(90), Parse.duration)
+        let reportGrace = env.optional(
+            "PORTER_REPORT_GRACE", default: .seconds(TaskToken.reportGrace), Parse.duration)
+        let orphanInterval = env.optional("PORTER_ORPHAN_SWEEP_INTERVAL", default: .seconds(300), Parse.duration)
+        let orphanGrace = env.optional("PORTER_ORPHAN_GRACE", default: .seconds(600), Parse.duration)
+        let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
         try env.validate()
-        return Self(basics: basics!, github: github, app: app!, fly: fly, runtime: runtime, limits: limits)
+        return Self(
+            basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, github: github, app: app!, fly: fly,
+            runtime: runtime, limits: limits, leaseTTL: leaseTTL, sweepInterval: sweepInterval,
+            heartbeatTimeout: heartbeatTimeout, reportGrace: reportGrace, orphanInterval: orphanInterval,
+            orphanGrace: orphanGrace, infraRetries: infraRetries)
     }
 }

@@ -31,6 +31,8 @@ public enum ServiceEnvironment {
             env["PORTER_ENCRYPTION_KEYS"] = encryptionKeys
         case "watchdog":
             env.merge(app) { $1 }
+            env["PORTER_PUBLIC_URL"] = "http://127.0.0.1:8080"
+            env["PORTER_ENCRYPTION_KEYS"] = encryptionKeys
         case "web-api":
             env.merge(app) { $1 }
             env["PORTER_PUBLIC_URL"] = "http://127.0.0.1:8080"

@@ -29,6 +29,16 @@ extension GitHubEmulator {
                 "_links": ["self": url],
             ])
         }
+        repo.get("/branches/**") { request, context in
+            let (repository, _) = try self.authorize(request, context, ("contents", "read"))
+            let branch = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
+            guard let sha = await self.git.branchSHA(owner: repository.owner, name: repository.name, branch: branch)
+            else { throw GitHubAPIError.notFound }
+            return GitHubJSONResponse.make([
+                "name": branch, "protected": false,
+                "commit": ["sha": sha, "url": "\(self.baseURL)/repos/\(repository.fullName)/commits/\(sha)"],
+            ])
+        }
         repo.get("/collaborators/:user/permission") { request, context in
             let (repository, _) = try self.authorize(request, context, ("metadata", "read"))
             let login = try context.parameters.require("user")

@@ -63,9 +63,19 @@ public struct WorkerRemover: WorkerStopper {
         }
     }
 
-    func stopMachine(app: String, id: String, requesterID: Int64) async throws {
+    /// The Fly token that reaches the requester's Machines: their own when they stored one.
+    func token(requesterID: Int64) async throws -> String {
         guard let token = try await secrets.value(userID: requesterID, name: "FLY_API_TOKEN") ?? fly.token?.value
-        else { throw WorkerTargetProblem("no Fly.io token to remove the Machine \(id) with") }
+        else { throw WorkerTargetProblem("no Fly.io token is configured to reach the worker with") }
+        return token
+    }
+
+    func stopMachine(app: String, id: String, requesterID: Int64) async throws {
+        try await stopMachine(app: app, id: id, token: try await token(requesterID: requesterID))
+    }
+
+    /// Stops, then destroys, the Machine `id` of `app` with `token`; gone already counts as done.
+    public func stopMachine(app: String, id: String, token: String) async throws {
         let client = FlyClient(baseURL: fly.apiURL, token: Secret(token), httpClient: httpClient, logger: logger)
         let machine: Machine
         do {
@@ -84,4 +94,36 @@ public struct WorkerRemover: WorkerStopper {
         try await client.destroyMachine(app: app, id: id)
         logger.info("worker Machine removed", metadata: ["machine_id": "\(id)", "state": "\(machine.state)"])
     }
+
+    /// Whether the worker still runs, read from Fly or the local process table.
+    public func presence(_ worker: WorkerHandle) async throws -> WorkerPresence {
+        guard let id = worker.machineID else { return .gone("never created") }
+        switch worker.runtime {
+        case .local:
+            guard id.hasPrefix("local-"), let pid = Int32(id.dropFirst("local-".count)) else { return .gone("unknown") }
+            return LocalWorkerLauncher.isWorker(pid: pid, taskID: worker.taskID, attempt: worker.attempt)
+                ? .running : .gone("exited")
+        case .fly:
+            guard let app = worker.flyApp else { return .gone("unknown") }
+            let client = FlyClient(
+                baseURL: fly.apiURL, token: Secret(try await token(requesterID: worker.requesterID)),
+                httpClient: httpClient, logger: logger)
+            do {
+                let machine = try await client.machine(app: app, id: id)
+                switch machine.state {
+                case .stopped, .suspended, .failed, .destroying, .destroyed: return .gone(machine.state.rawValue)
+                default: return .running
+                }
+            } catch let error as APIError where error.statusCode == 404 {
+                return .gone("destroyed")
+            }
+        }
+    }
+}
+
+/// Whether a worker is still there.
+public enum WorkerPresence: Sendable, Equatable {
+    case running
+    /// Gone, stopped or failed: it will never report. The associated text says how it was found.
+    case gone(String)
 }

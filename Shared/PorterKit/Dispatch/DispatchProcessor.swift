@@ -272,7 +272,8 @@ public struct DispatchProcessor: Sendable {
         }
         let launch = WorkerLaunch(
             taskID: task.id, attempt: attempt.number, machineName: attempt.machineName,
-            callbackURL: settings.callbackURL, token: token, deadline: spec.deadline)
+            callbackURL: settings.callbackURL, token: token, deadline: spec.deadline,
+            repository: task.issue.repositoryFullName, issue: task.issue.number)
         let machineID: String
         do {
             machineID = try await crashPoints.during(.createInFlight) { try await target.launcher.launch(launch) }

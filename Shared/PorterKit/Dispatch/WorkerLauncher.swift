@@ -9,8 +9,16 @@ public struct WorkerLaunch: Sendable, Equatable {
     public var callbackURL: URL
     public var token: TaskToken
     public var deadline: Date
+    /// What the worker is for, in its tags, so an operator listing Machines sees it.
+    public var repository: String?
+    public var issue: Int?
 
-    public init(taskID: UUID, attempt: Int, machineName: String, callbackURL: URL, token: TaskToken, deadline: Date) {
+    public init(
+        taskID: UUID, attempt: Int, machineName: String, callbackURL: URL, token: TaskToken, deadline: Date,
+        repository: String? = nil, issue: Int? = nil
+    ) {
+        self.repository = repository
+        self.issue = issue
         self.taskID = taskID
         self.attempt = attempt
         self.machineName = machineName
@@ -30,9 +38,12 @@ public struct WorkerLaunch: Sendable, Equatable {
         ]
     }
 
-    /// Tags that find this attempt's worker again after a crash or a lost answer.
+    /// Tags that find this attempt's worker again after a crash or a lost answer, and say what it is for.
     public var metadata: [String: String] {
-        ["porter_task": taskID.uuidString.lowercased(), "porter_attempt": String(attempt)]
+        var tags = ["porter_task": taskID.uuidString.lowercased(), "porter_attempt": String(attempt)]
+        if let repository { tags["porter_repository"] = repository }
+        if let issue { tags["porter_issue"] = String(issue) }
+        return tags
     }
 }
 

@@ -7,6 +7,23 @@ extension GitHubClient {
             .decode(GitHubRepository.self, api: "github", operation: request.operation)
     }
 
+    /// The commit a branch points at, or nil when there is no such branch.
+    public func branchHead(installationID: Int, owner: String, repo: String, branch: String) async throws -> String? {
+        struct Branch: Decodable {
+            struct Commit: Decodable { var sha: String }
+            var commit: Commit
+        }
+        // The branch name keeps its slashes: GitHub reads everything after `branches/` as the name.
+        let path = Self.path(["repos", owner, repo, "branches"] + branch.split(separator: "/").map(String.init))
+        let request = APIRequest(.GET, path, operation: "get_branch")
+        do {
+            return try await send(request, as: .installation(installationID))
+                .decode(Branch.self, api: "github", operation: request.operation).commit.sha
+        } catch let error as APIError where error.statusCode == 404 {
+            return nil
+        }
+    }
+
     /// A file's text on `ref` (the default branch when nil), or nil when there is no such file.
     public func fileContents(
         installationID: Int, owner: String, repo: String, path: String, ref: String? = nil
