@@ -22,6 +22,9 @@ struct DispatcherConfig: ServiceConfiguration {
     var lease: Duration
     /// `PORTER_SIGN_IN_WAIT`: how long a task waits for a requester without an account to sign in.
     var signInWait: Duration
+    /// `PORTER_SIDE_EFFECT_PATIENCE`: how long a GitHub write is retried through an outage before it is
+    /// given up (a pull request never is).
+    var sideEffectPatience: Duration
     /// `PORTER_FAULT_CRASH_POINTS`: crash-test fault injection; never set in production.
     var crashPoints: CrashPoints
 
@@ -48,12 +51,14 @@ struct DispatcherConfig: ServiceConfiguration {
         let concurrency = env.optional("PORTER_DISPATCH_CONCURRENCY", default: 16, Parse.positiveInt)
         let lease = env.optional("PORTER_DISPATCH_LEASE", default: .seconds(60), Parse.duration)
         let signInWait = env.optional("PORTER_SIGN_IN_WAIT", default: .seconds(15 * 60), Parse.duration)
+        let sideEffectPatience = env.optional(
+            "PORTER_SIDE_EFFECT_PATIENCE", default: SideEffectRetry.defaultPatience, Parse.duration)
         let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, callbackURL: callbackURL!, encryptionKeys: keys!, github: github,
             app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys,
             workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
-            crashPoints: crashPoints)
+            sideEffectPatience: sideEffectPatience, crashPoints: crashPoints)
     }
 }
