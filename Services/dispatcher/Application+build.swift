@@ -72,6 +72,6 @@ func sideEffectDeliverer(
         github: github,
         wakeups: JobWakeups(
             client: dependencies.postgres, channel: SideEffectDeliverer.channel, logger: dependencies.logger),
-        owner: leaseOwner(),
-        logger: dependencies.logger)
+        owner: leaseOwner(), retry: SideEffectRetry(patience: config.sideEffectPatience),
+        metrics: dependencies.metrics, logger: dependencies.logger)
 }

@@ -27,6 +27,9 @@ struct DispatcherConfig: ServiceConfiguration {
     /// `PORTER_DISPATCH_MAX_FAILURES` and `PORTER_DISPATCH_RETRY_BUDGET`: how long a job keeps trying
     /// through transient failures before its task ends failed.
     var budget: FailureBudget
+    /// `PORTER_SIDE_EFFECT_PATIENCE`: how long a GitHub write is retried through an outage before it is
+    /// given up (a pull request never is).
+    var sideEffectPatience: Duration
     /// `PORTER_FAULT_CRASH_POINTS`: crash-test fault injection; never set in production.
     var crashPoints: CrashPoints
 
@@ -56,6 +59,8 @@ struct DispatcherConfig: ServiceConfiguration {
         let stopGrace = env.optional("PORTER_STOP_GRACE", default: .seconds(45), Parse.duration)
         let maxFailures = env.optional("PORTER_DISPATCH_MAX_FAILURES", default: 30, Parse.positiveInt)
         let retryBudget = env.optional("PORTER_DISPATCH_RETRY_BUDGET", default: .seconds(30 * 60), Parse.duration)
+        let sideEffectPatience = env.optional(
+            "PORTER_SIDE_EFFECT_PATIENCE", default: SideEffectRetry.defaultPatience, Parse.duration)
         let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
         try env.validate()
         return Self(
@@ -63,6 +68,6 @@ struct DispatcherConfig: ServiceConfiguration {
             app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys,
             workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
             stopGrace: stopGrace, budget: FailureBudget(maxFailures: maxFailures, maxDuration: retryBudget),
-            crashPoints: crashPoints)
+            sideEffectPatience: sideEffectPatience, crashPoints: crashPoints)
     }
 }

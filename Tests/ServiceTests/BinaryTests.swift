@@ -47,6 +47,16 @@ import Testing
         #expect(process.output.contains("GITHUB_WEBHOOK_SECRET: is required but not set"))
     }
 
+    @Test func theDispatcherRefusesASideEffectPatienceThatIsNoDuration() async throws {
+        let url = try DatabaseURL.parse("postgres://porter@127.0.0.1:1/porter")
+        var environment = ServiceEnvironment.minimal(for: "dispatcher", database: url)
+        environment["PORTER_SIDE_EFFECT_PATIENCE"] = "a day"
+        let process = try ServiceProcess.start("dispatcher", environment: environment)
+        defer { process.terminate() }
+        #expect(await process.waitForExit(timeout: .seconds(10)) == ServiceCommand.configurationExitCode)
+        #expect(process.output.contains("PORTER_SIDE_EFFECT_PATIENCE: must be a positive duration"))
+    }
+
     @Test func configurationErrorsNeverEchoSecretValues() async throws {
         let process = try ServiceProcess.start(
             "web-api",

@@ -21,13 +21,15 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
     ) async throws {
         let payload = try effect.payloadJSON()
         if replacing {
+            // A replacement is a new delivery: its tries and its patience (from `created_at`) start over,
+            // so a status comment first queued a day ago is not given up at the first failure of its edit.
             try await connection.query(
                 """
                 INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
                 VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb)
                 ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload, kind = EXCLUDED.kind,
                     state = 'pending', revision = github_side_effects.revision + 1, run_after = now(), attempts = 0,
-                    last_error = NULL, completed_at = NULL
+                    last_error = NULL, completed_at = NULL, created_at = now()
                 """, logger: logger)
         } else {
             try await connection.query(
@@ -55,16 +57,17 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                 lease_expires_at = now() + \(PostgresJobQueue.interval(lease))::interval
             FROM next WHERE github_side_effects.id = next.id
             RETURNING github_side_effects.id, installation_id, task_id, kind, dedupe_key, payload::text, attempts,
-                revision, result::text
+                revision, result::text, created_at
             """, logger: logger)
         var effects: [PendingSideEffect] = []
-        for try await (id, installation, taskID, kind, key, payload, attempts, revision, result) in rows.decode(
-            (Int64, Int64, UUID?, String, String, String, Int, Int, String?).self)
+        for try await (id, installation, taskID, kind, key, payload, attempts, revision, result, queuedAt)
+            in rows.decode((Int64, Int64, UUID?, String, String, String, Int, Int, String?, Date).self)
         {
             effects.append(
                 PendingSideEffect(
                     id: id, installationID: installation, taskID: taskID, kind: kind, dedupeKey: key,
-                    payload: payload, attempts: attempts, revision: revision, previousResult: result))
+                    payload: payload, attempts: attempts, revision: revision, previousResult: result,
+                    queuedAt: queuedAt))
         }
         return effects.sorted { $0.id < $1.id }
     }
@@ -101,9 +104,10 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             })
     }
 
+    @discardableResult
     public func abandonPullRequest(
         _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice]
-    ) async throws {
+    ) async throws -> Bool {
         try await finishPullRequest(
             effect, owner: owner, notices: notices, event: "the pull request could not be opened: \(error)",
             settle: """
@@ -117,13 +121,14 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
 
     /// Settles a pull request effect this deliverer still owns, records on its task what became of it,
     /// and queues `notices`, in one transaction. An effect another deliverer took over after this
-    /// one's lease ran out is left to that one.
+    /// one's lease ran out is left to that one (and false returned).
+    @discardableResult
     func finishPullRequest(
         _ effect: PendingSideEffect, owner: String, notices: [TaskNotice], event: String, settle: PostgresQuery,
         record: PostgresQuery?
-    ) async throws {
+    ) async throws -> Bool {
         try await client.withTransaction(logger: logger) { connection in
-            guard try await !connection.query(settle, logger: logger).collect().isEmpty else { return }
+            guard try await !connection.query(settle, logger: logger).collect().isEmpty else { return false }
             if let taskID = effect.taskID {
                 if let record { try await connection.query(record, logger: logger) }
                 try await PostgresTaskRepository.appendEvent(
@@ -131,6 +136,7 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             }
             try await Self.enqueue(
                 notices, installationID: effect.installationID, taskID: effect.taskID, on: connection, logger: logger)
+            return true
         }
     }
 
@@ -153,13 +159,16 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             """, logger: logger)
     }
 
-    public func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws {
+    @discardableResult
+    public func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws -> Bool {
         try await client.query(
             """
             UPDATE github_side_effects SET last_error = \(error), lease_owner = NULL, lease_expires_at = NULL,
                 state = CASE WHEN revision = \(effect.revision) THEN 'abandoned' ELSE 'pending' END,
                 completed_at = CASE WHEN revision = \(effect.revision) THEN now() END
             WHERE id = \(effect.id) AND lease_owner = \(owner)
-            """, logger: logger)
+            RETURNING state
+            """, logger: logger
+        ).collect().first?.decode(String.self) == "abandoned"
     }
 }

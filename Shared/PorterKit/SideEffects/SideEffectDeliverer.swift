@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Delivers queued GitHub side effects. A comment carries a hidden marker with its dedupe key, and
 /// a retried comment is looked for before it is posted again, so an answer lost on the way back
-/// never becomes a second comment.
+/// never becomes a second comment. A failed delivery is tried again, or given up, as `SideEffectRetry`
+/// decides.
 public struct SideEffectDeliverer: Service {
     /// How long a claimed effect stays with its deliverer without a word from it: renewed as each one
     /// starts, and every third of it while the effect is delivered (GitHub's pacing and rate limits
@@ -18,13 +19,16 @@ public struct SideEffectDeliverer: Service {
     let github: GitHubClient
     let wakeups: JobWakeups
     let owner: String
-    let retry: RetryPolicy
+    let retry: SideEffectRetry
+    /// The clock an effect's patience is measured on; tests move it instead of waiting.
+    let now: @Sendable () -> Date
+    let metrics: ServiceMetrics?
     let logger: Logger
 
     public init(
         queue: any SideEffectQueue, github: GitHubClient, wakeups: JobWakeups, owner: String,
-        retry: RetryPolicy = RetryPolicy(maxAttempts: 20, baseDelay: .seconds(2), maxDelay: .seconds(600)),
-        lease: Duration = .seconds(300), logger: Logger
+        retry: SideEffectRetry = SideEffectRetry(), lease: Duration = .seconds(300),
+        now: @escaping @Sendable () -> Date = { Date() }, metrics: ServiceMetrics? = nil, logger: Logger
     ) {
         self.lease = lease
         self.queue = queue
@@ -32,6 +36,8 @@ public struct SideEffectDeliverer: Service {
         self.wakeups = wakeups
         self.owner = owner
         self.retry = retry
+        self.now = now
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -79,27 +85,43 @@ public struct SideEffectDeliverer: Service {
                 logger.warning(
                     "side effect lease lost mid-delivery; left to its new deliverer",
                     metadata: ["dedupe_key": "\(effect.dedupeKey)"])
-            } catch  where Self.givesUp(effect, after: error, maxAttempts: retry.maxAttempts) {
-                logger.warning(
-                    "side effect abandoned", metadata: ["dedupe_key": "\(effect.dedupeKey)", "error": "\(error)"])
-                if case .openPullRequest(let order)? = try? SideEffect(kind: effect.kind, payload: effect.payload) {
-                    // The task's final comment still goes out, saying why there is no pull request.
-                    let problem = Self.explain(error)
-                    try await queue.abandonPullRequest(
-                        effect, owner: owner, error: "\(error)",
-                        notices: [
-                            order.finalComment.notice(
-                                installationID: effect.installationID, pullRequestProblem: problem)
-                        ])
-                } else {
-                    try await queue.abandon(effect, owner: owner, error: "\(error)")
-                }
             } catch {
-                try await queue.retry(
-                    effect.id, owner: owner, after: retry.delay(afterAttempt: effect.attempts), error: "\(error)")
+                switch retry.decide(
+                    kind: effect.kind, queuedAt: effect.queuedAt, attempts: effect.attempts, after: error, now: now())
+                {
+                case .retry(let delay):
+                    try await queue.retry(effect.id, owner: owner, after: delay, error: "\(error)")
+                case .abandon(let reason):
+                    try await abandon(effect, reason: reason, after: error)
+                }
             }
         }
         return effects.count
+    }
+
+    /// Gives `effect` up, keeping the reason on its row, and counts it.
+    func abandon(_ effect: PendingSideEffect, reason: AbandonReason, after error: any Error) async throws {
+        let text = retry.reason(reason, after: error)
+        logger.warning(
+            "side effect abandoned",
+            metadata: ["dedupe_key": "\(effect.dedupeKey)", "reason": "\(reason.rawValue)", "error": "\(text)"])
+        let abandoned: Bool
+        if case .openPullRequest(let order)? = try? SideEffect(kind: effect.kind, payload: effect.payload) {
+            // The task's final comment still goes out, saying why there is no pull request.
+            abandoned = try await queue.abandonPullRequest(
+                effect, owner: owner, error: text,
+                notices: [
+                    order.finalComment.notice(
+                        installationID: effect.installationID, pullRequestProblem: Self.explain(error))
+                ])
+        } else {
+            abandoned = try await queue.abandon(effect, owner: owner, error: text)
+        }
+        guard abandoned else { return }
+        metrics?.counter(
+            "side_effects_abandoned", help: "GitHub side effects given up, by kind and reason (refused or patience).",
+            labels: [("kind", effect.kind), ("reason", reason.rawValue)]
+        ).increment()
     }
 
     /// Runs `work` while renewing `effect`'s lease every third of it. When the lease turns out lost
@@ -269,20 +291,6 @@ public struct SideEffectDeliverer: Service {
         }
         return parts
     }
-
-    /// Whether to stop trying `effect` after `error`. A pull request, a task's main result, is never
-    /// given up for an outage, however long, nor for a 403 (GitHub's secondary rate limits answer 403);
-    /// everything else is given up when GitHub refuses for good or after `maxAttempts`.
-    static func givesUp(_ effect: PendingSideEffect, after error: any Error, maxAttempts: Int) -> Bool {
-        guard effect.kind == "open_pull_request" else {
-            return isPermanent(error) || effect.attempts >= maxAttempts
-        }
-        if let error = error as? APIError, error.statusCode == 403 { return false }
-        return isPermanent(error)
-    }
-
-    /// GitHub refused for good (4xx other than rate limits), or the effect itself cannot be read.
-    static func isPermanent(_ error: any Error) -> Bool { Failure.isPermanent(error) }
 
     /// Invisible in rendered Markdown; finds a comment again after a lost answer.
     static func marker(_ dedupeKey: String) -> String {

@@ -28,6 +28,8 @@ public struct PendingSideEffect: Sendable, Equatable {
     public var revision: Int
     /// What an earlier delivery answered (JSON text), kept across replacements.
     public var previousResult: String?
+    /// When the effect, or its latest replacement, was queued: its patience counts from here.
+    public var queuedAt: Date
 }
 
 /// GitHub side effects recorded with the state change that caused them and delivered until they
@@ -42,14 +44,18 @@ public protocol SideEffectQueue: Sendable {
     func completePullRequest(
         _ effect: PendingSideEffect, owner: String, pull: OpenedPullRequest, notices: [TaskNotice]
     ) async throws
-    /// Gives up on a pull request GitHub will not open and queues what says so, in one transaction.
+    /// Gives up on a pull request GitHub will not open and queues what says so, in one transaction;
+    /// false when `owner` no longer held it.
+    @discardableResult
     func abandonPullRequest(
-        _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice])
-        async throws
+        _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice]
+    ) async throws -> Bool
     /// Renews the effect's lease; false when `owner` lost it (another deliverer may have it now).
     func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool
     /// Puts the effect back to try again after `delay`.
     func retry(_ id: Int64, owner: String, after delay: Duration, error: String) async throws
-    /// Gives up on an effect GitHub will never accept, keeping the reason (unless it was replaced since).
-    func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws
+    /// Gives up on an effect, keeping the reason; false when it was replaced since it was claimed (its
+    /// new payload is delivered instead) or `owner` no longer held it.
+    @discardableResult
+    func abandon(_ effect: PendingSideEffect, owner: String, error: String) async throws -> Bool
 }

@@ -26,14 +26,17 @@ import Testing
         }
     }
 
+    /// Retries a few milliseconds apart, so a test drains in moments; the patience is the production one.
+    static let quickRetry = SideEffectRetry(baseDelay: .milliseconds(10), maxDelay: .milliseconds(20))
+
     static func deliverer(
-        _ database: PostgresClient, _ github: GitHubClient, owner: String = "d1", lease: Duration = .seconds(300)
+        _ database: PostgresClient, _ github: GitHubClient, owner: String = "d1", lease: Duration = .seconds(300),
+        retry: SideEffectRetry = quickRetry, metrics: ServiceMetrics? = nil
     ) -> SideEffectDeliverer {
         SideEffectDeliverer(
             queue: PostgresSideEffectQueue(client: database, logger: TestDatabase.logger), github: github,
             wakeups: JobWakeups(client: database, channel: SideEffectDeliverer.channel, logger: TestDatabase.logger),
-            owner: owner, retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
-            lease: lease, logger: TestDatabase.logger)
+            owner: owner, retry: retry, lease: lease, metrics: metrics, logger: TestDatabase.logger)
     }
 
     static func states(_ database: PostgresClient) async throws -> [String] {
