@@ -123,6 +123,10 @@ public final class FlyEmulator: Sendable {
     /// Whether the Machine's process is alive right now.
     public func isProcessRunning(_ machineID: String) -> Bool { processes.isRunning(machineID) }
 
+    /// Kills the Machine's process with SIGKILL, as a host that lost the Machine would; the Machine then
+    /// goes the way an exited one goes (destroyed, when it was created to destroy itself).
+    public func kill(_ machineID: String) { _ = processes.send(SIGKILL, to: machineID) }
+
     /// Kills every Machine process; call when a test is done with the emulator.
     public func shutdown() { processes.killAll() }
 
