@@ -21,7 +21,7 @@ public struct WatchdogRunner: Service {
 
     public func run() async throws {
         let leading = metrics?.gauge(
-            "leading", unit: "bool", help: "1 while this replica leads and runs the sweeps.",
+            "leader", unit: "info", help: "1 while this replica (holder) leads and runs the sweeps, else 0.",
             labels: [("holder", lease.holder)])
         leading?.set(Int64(0))
         await withDiscardingTaskGroup { group in
@@ -32,8 +32,16 @@ public struct WatchdogRunner: Service {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        if lease.isLeading { logger.notice("giving up the watchdog lease") }
-        await lease.release()
+        if lease.isLeading {
+            logger.notice("giving up the watchdog lease")
+            // A database that does not answer must not hold up shutdown: the lease then simply expires.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await lease.release() }
+                group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
         leading?.set(Int64(0))
     }
 

@@ -41,7 +41,7 @@ import Testing
             let dispatcher = world.dispatcher(options: options, image: "sleeper")
             try await world.dispatch.settle(dispatcher) { try await world.dispatch.status(id).0 == "cancelled" }
             try await world.deliver()
-            #expect(world.dispatch.fly.machines.allSatisfy { $0.state == "destroyed" })
+            #expect(world.dispatch.fly.machines.allSatisfy { ["destroying", "destroyed"].contains($0.state) })
             let comments = world.dispatch.comments
 
             let token = try await world.token(id)
