@@ -33,14 +33,20 @@ struct DispatchWorld: Sendable {
         var callbackURL = URL(string: "https://porter.example.com/callbacks")!
         var timeout: Duration = .seconds(1800)
         var image = "sleeper"
+        /// Pace Fly calls through Postgres with every other dispatcher, as the dispatcher service does.
+        var sharedFlyPacing = true
+        /// The lease owner; replicas in one test need their own.
+        var owner = "test-dispatcher"
     }
 
+    /// - Parameter flyRateLimits: whether the Fly emulator answers 429 past Fly's limits.
     static func run(
-        flyImages: [String: [String]] = [:], _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
+        flyImages: [String: [String]] = [:], flyRateLimits: Bool = false,
+        _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
     ) async throws {
         let github = try await GitHubWorld.make()
         try await TestDatabase.withClient { database, _ in
-            try await FlyHarness.withEmulator(moreImages: flyImages) { fly, flyURL in
+            try await FlyHarness.withEmulator(rateLimits: flyRateLimits, moreImages: flyImages) { fly, flyURL in
                 try await github.live { client, _ in
                     var client = client
                     // GitHub's one mutation a second per installation would make these tests crawl.
@@ -72,7 +78,7 @@ struct DispatchWorld: Sendable {
                 apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
                 org: options.flyOrg),
             shape: MachineShape(image: options.image, cpus: 1, memoryMB: 256, region: "ams"), local: local,
-            metrics: nil,
+            pacer: options.sharedFlyPacing ? PostgresFlyPacer(client: database, logger: logger) : nil, metrics: nil,
             logger: logger)
         let processor = DispatchProcessor(
             repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
@@ -85,7 +91,7 @@ struct DispatchWorld: Sendable {
             logger: logger)
         return TaskDispatcher(
             queue: PostgresJobQueue(client: database, logger: logger),
-            wakeups: JobWakeups(client: database, logger: logger), processor: processor, owner: "test-dispatcher",
+            wakeups: JobWakeups(client: database, logger: logger), processor: processor, owner: options.owner,
             logger: logger)
     }
 
