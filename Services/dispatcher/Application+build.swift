@@ -41,9 +41,12 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         repository: PostgresDispatchRepository(client: dependencies.postgres, logger: logger),
         github: github,
         secrets: secrets,
+        // Replicas pace their Fly calls together through Postgres, so N of them stay within Fly's
+        // per-app limits instead of sending N times Fly's rate.
         targets: WorkerTargets(
             runtime: config.runtime, fly: config.fly, shape: config.machine, local: local,
-            metrics: dependencies.metrics, logger: logger),
+            pacer: PostgresFlyPacer(client: dependencies.postgres, logger: logger), metrics: dependencies.metrics,
+            logger: logger),
         keyring: config.encryptionKeys,
         settings: DispatchSettings(
             publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,

@@ -21,6 +21,7 @@ extension Migration {
         .v2DispatchState,
         .v3Callbacks,
         .v4ControlPlane,
+        .v5FlyPacing,
         .v6Watchdog,
     ]
 }

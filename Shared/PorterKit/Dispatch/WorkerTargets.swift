@@ -26,17 +26,20 @@ public actor WorkerTargets {
     let logger: Logger
     /// One limiter for every Fly client of the process, so all tasks in one app pace together.
     let limiter = RateLimiter()
+    /// Paces Fly calls with the other replicas; without it (or while it fails) `limiter` paces alone.
+    let pacer: (any FlyPacer)?
     /// Apps seen to exist, by token fingerprint and app name: checked once per process.
     private var knownApps: Set<String> = []
 
     public init(
         runtime: WorkerRuntime, fly: FlySettings, shape: MachineShape, local: LocalWorkerLauncher?,
-        metrics: ServiceMetrics?, logger: Logger
+        pacer: (any FlyPacer)? = nil, metrics: ServiceMetrics?, logger: Logger
     ) {
         self.runtime = runtime
         self.fly = fly
         self.shape = shape
         self.local = local
+        self.pacer = pacer
         self.metrics = metrics
         self.logger = logger
     }
@@ -62,7 +65,8 @@ public actor WorkerTargets {
             throw WorkerTargetProblem("no Fly.io app is configured: set one in your Porter settings")
         }
         let client = FlyClient(
-            baseURL: fly.apiURL, token: Secret(token), limiter: limiter, metrics: metrics, logger: logger)
+            baseURL: fly.apiURL, token: Secret(token), limiter: limiter, pacer: pacer, metrics: metrics,
+            logger: logger)
         try await ensureApp(app, org: org, client: client, token: token)
         return WorkerTarget(
             launcher: FlyWorkerLauncher(fly: client, app: app, image: image, shape: shape), runtime: .fly,

@@ -11,13 +11,18 @@ public struct FlyClient: Sendable {
     let api: APIClient
     let authorization: Secret<String>
     let limiter: RateLimiter
+    let pacer: (any FlyPacer)?
     let logger: Logger
 
-    /// - Parameter limiter: share one per process so every caller with this token paces together.
+    /// - Parameters:
+    ///   - limiter: share one per process so every caller with this token paces together.
+    ///   - pacer: paces with other processes too (the dispatcher's replicas share Postgres's); when it
+    ///     is absent or failing, the `limiter` paces this process alone.
     public init(
         baseURL: URL, token: Secret<String>, httpClient: HTTPClient = .shared,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(250), maxDelay: .seconds(10)),
-        limiter: RateLimiter = RateLimiter(), metrics: ServiceMetrics? = nil, logger: Logger
+        limiter: RateLimiter = RateLimiter(), pacer: (any FlyPacer)? = nil, metrics: ServiceMetrics? = nil,
+        logger: Logger
     ) {
         // Tokens from `fly tokens create` start with `FlyV1 ` and are the whole header value;
         // older personal tokens go after `Bearer `.
@@ -27,17 +32,18 @@ public struct FlyClient: Sendable {
             api: "fly", baseURL: baseURL, retry: retry, httpClient: httpClient, metrics: metrics, logger: logger,
             redactor: Redactor(knownSecrets: [token.value]))
         self.limiter = limiter
+        self.pacer = pacer
         self.logger = logger
     }
 
-    /// Sends `request` once the rate limiter allows `action` on `app`, before every try.
+    /// Sends `request` once pacing allows `action` on `app`, before every try.
     func send(_ request: APIRequest, app: String?, using client: APIClient? = nil) async throws -> APIResponse {
         let key = "\(app ?? "-") \(request.operation)"
         let limit = FlyRateLimits.limit(for: request.operation)
         return try await (client ?? api).send(
             request,
-            prepare: { [limiter, authorization] outgoing in
-                try await limiter.acquire(key, limit: limit)
+            prepare: { [self] outgoing in
+                try await pace(key, limit: limit)
                 outgoing.headers.replaceOrAdd(name: "Authorization", value: authorization.value)
             })
     }

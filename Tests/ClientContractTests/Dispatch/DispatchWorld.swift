@@ -38,16 +38,21 @@ struct DispatchWorld: Sendable {
         var budget = FailureBudget(
             maxFailures: 5, maxDuration: .seconds(600),
             retry: RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50)))
+        /// Pace Fly calls through Postgres with every other dispatcher, as the dispatcher service does.
+        var sharedFlyPacing = true
+        /// The lease owner; replicas in one test need their own.
+        var owner = "test-dispatcher"
     }
 
+    /// - Parameter flyRateLimits: whether the Fly emulator answers 429 past Fly's limits.
     static func run(
-        flyImages: [String: [String]] = [:],
+        flyImages: [String: [String]] = [:], flyRateLimits: Bool = false,
         files: [String: String] = ["README.md": "# Widgets\n", "AGENTS.md": "Run swift test.\n"],
         _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
     ) async throws {
         let github = try await GitHubWorld.make(files: files)
         try await TestDatabase.withClient { database, _ in
-            try await FlyHarness.withEmulator(moreImages: flyImages) { fly, flyURL in
+            try await FlyHarness.withEmulator(rateLimits: flyRateLimits, moreImages: flyImages) { fly, flyURL in
                 try await github.live { client, _ in
                     var client = client
                     // GitHub's one mutation a second per installation would make these tests crawl.
@@ -79,7 +84,7 @@ struct DispatchWorld: Sendable {
         let targets = WorkerTargets(
             runtime: local == nil ? .fly : .local, fly: fly,
             shape: MachineShape(image: options.image, cpus: 1, memoryMB: 256, region: "ams"), local: local,
-            metrics: nil,
+            pacer: options.sharedFlyPacing ? PostgresFlyPacer(client: database, logger: logger) : nil, metrics: nil,
             logger: logger)
         let processor = DispatchProcessor(
             repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
@@ -99,7 +104,7 @@ struct DispatchWorld: Sendable {
             cancel: CancelProcessor(
                 repository: control, stopper: WorkerRemover(fly: fly, secrets: secrets, logger: logger),
                 publicURL: Self.publicURL, grace: options.stopGrace, budget: options.budget, logger: logger),
-            owner: "test-dispatcher", logger: logger)
+            owner: options.owner, logger: logger)
     }
 
     /// A command from `login` on issue #1 (or `issue`), stored as the gateway stores it: the

@@ -38,11 +38,13 @@ enum FlyHarness {
         }
     }
 
-    static func client(_ url: URL, token: String = orgToken) -> FlyClient {
+    static func client(
+        _ url: URL, token: String = orgToken, limiter: RateLimiter = RateLimiter(), pacer: (any FlyPacer)? = nil
+    ) -> FlyClient {
         FlyClient(
             baseURL: url, token: Secret(token),
             retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(20), maxDelay: .seconds(2)),
-            logger: Logger(label: "fly-test"))
+            limiter: limiter, pacer: pacer, logger: Logger(label: "fly-test"))
     }
 
     static func request(
