@@ -17,7 +17,9 @@ func buildRouter(config: CallbackReceiverConfig, dependencies: ServiceDependenci
         github: GitHubClient(
             endpoints: config.github, app: config.app, metrics: dependencies.metrics, logger: logger),
         secrets: secrets,
-        reaper: FlyWorkerReaper(fly: config.fly, secrets: secrets, grace: config.reapGrace, logger: logger),
+        reaper: FlyWorkerReaper(
+            fly: config.fly, secrets: secrets, grace: config.reapGrace,
+            pacer: PostgresFlyPacer(client: dependencies.postgres, logger: logger), logger: logger),
         settings: CallbackSettings(
             publicURL: config.publicURL, gitURL: config.github.webURL, appSlug: config.app.slug ?? "porter",
             appID: config.app.appID, defaultKeys: config.defaultKeys.keys.mapValues(\.value),

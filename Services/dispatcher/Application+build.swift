@@ -60,7 +60,10 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         control: ControlProcessor(
             repository: control, github: github, publicURL: config.publicURL, budget: config.budget, logger: logger),
         cancel: CancelProcessor(
-            repository: control, stopper: WorkerRemover(fly: config.fly, secrets: secrets, logger: logger),
+            repository: control,
+            stopper: WorkerRemover(
+                fly: config.fly, secrets: secrets,
+                pacer: PostgresFlyPacer(client: dependencies.postgres, logger: logger), logger: logger),
             publicURL: config.publicURL, grace: config.stopGrace, budget: config.budget, logger: logger),
         owner: leaseOwner(), lease: config.lease, concurrency: config.concurrency,
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)

@@ -26,7 +26,8 @@ func watchdog(config: WatchdogConfig, dependencies: ServiceDependencies) -> Watc
     let secrets = PostgresUserSecretStore(client: postgres, keyring: config.encryptionKeys, logger: logger)
     let store = WatchdogStore(client: postgres, logger: logger)
     let callbacks = PostgresCallbackRepository(client: postgres, logger: logger)
-    let workers = WorkerRemover(fly: config.fly, secrets: secrets, logger: logger)
+    let pacer = PostgresFlyPacer(client: postgres, logger: logger)
+    let workers = WorkerRemover(fly: config.fly, secrets: secrets, pacer: pacer, logger: logger)
     let finalizer = Finalizer(
         publicURL: config.publicURL, redactor: Redactor(knownSecrets: config.secretValues),
         infraRetries: config.infraRetries)
@@ -44,7 +45,8 @@ func watchdog(config: WatchdogConfig, dependencies: ServiceDependencies) -> Watc
     if config.runtime == .fly {
         sweeps.append(
             OrphanSweep(
-                interval: config.orphanInterval, store: store, fly: config.fly, secrets: secrets, workers: workers,
+                interval: config.orphanInterval, store: store, fly: config.fly, pacer: pacer, secrets: secrets,
+                workers: workers,
                 grace: config.orphanGrace, holder: holder, logger: logger))
     }
     return WatchdogRunner(

@@ -13,9 +13,9 @@ public struct FlyWorkerReaper: WorkerReaper {
 
     public init(
         fly: FlySettings, secrets: any UserSecretStore, grace: Duration = .seconds(15),
-        httpClient: HTTPClient = .shared, logger: Logger
+        httpClient: HTTPClient = .shared, pacer: (any FlyPacer)? = nil, logger: Logger
     ) {
-        self.remover = WorkerRemover(fly: fly, secrets: secrets, httpClient: httpClient, logger: logger)
+        self.remover = WorkerRemover(fly: fly, secrets: secrets, httpClient: httpClient, pacer: pacer, logger: logger)
         self.grace = grace
         self.logger = logger
     }

@@ -38,12 +38,15 @@ public struct WorkerRemover: WorkerStopper {
     let secrets: any UserSecretStore
     let httpClient: HTTPClient
     let localGrace: Duration
+    /// Shared with the other replicas, so stops and destroys stay within Fly's per-app limits too.
+    let pacer: (any FlyPacer)?
     let logger: Logger
 
     public init(
         fly: FlySettings, secrets: any UserSecretStore, httpClient: HTTPClient = .shared,
-        localGrace: Duration = .seconds(10), logger: Logger
+        localGrace: Duration = .seconds(10), pacer: (any FlyPacer)? = nil, logger: Logger
     ) {
+        self.pacer = pacer
         self.fly = fly
         self.secrets = secrets
         self.httpClient = httpClient
@@ -76,7 +79,8 @@ public struct WorkerRemover: WorkerStopper {
 
     /// Stops, then destroys, the Machine `id` of `app` with `token`; gone already counts as done.
     public func stopMachine(app: String, id: String, token: String) async throws {
-        let client = FlyClient(baseURL: fly.apiURL, token: Secret(token), httpClient: httpClient, logger: logger)
+        let client = FlyClient(
+            baseURL: fly.apiURL, token: Secret(token), httpClient: httpClient, pacer: pacer, logger: logger)
         let machine: Machine
         do {
             machine = try await client.machine(app: app, id: id)
@@ -107,7 +111,7 @@ public struct WorkerRemover: WorkerStopper {
             guard let app = worker.flyApp else { return .gone("unknown") }
             let client = FlyClient(
                 baseURL: fly.apiURL, token: Secret(try await token(requesterID: worker.requesterID)),
-                httpClient: httpClient, logger: logger)
+                httpClient: httpClient, pacer: pacer, logger: logger)
             do {
                 let machine = try await client.machine(app: app, id: id)
                 switch machine.state {

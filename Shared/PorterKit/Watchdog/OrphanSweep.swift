@@ -9,6 +9,7 @@ public struct OrphanSweep: WatchdogSweep {
     public let interval: Duration
     let store: WatchdogStore
     let fly: FlySettings
+    let pacer: (any FlyPacer)?
     let secrets: any UserSecretStore
     let workers: WorkerRemover
     let grace: Duration
@@ -16,9 +17,10 @@ public struct OrphanSweep: WatchdogSweep {
     let logger: Logger
 
     public init(
-        interval: Duration, store: WatchdogStore, fly: FlySettings, secrets: any UserSecretStore,
-        workers: WorkerRemover, grace: Duration, holder: String, logger: Logger
+        interval: Duration, store: WatchdogStore, fly: FlySettings, pacer: (any FlyPacer)? = nil,
+        secrets: any UserSecretStore, workers: WorkerRemover, grace: Duration, holder: String, logger: Logger
     ) {
+        self.pacer = pacer
         self.interval = interval
         self.store = store
         self.fly = fly
@@ -53,7 +55,7 @@ public struct OrphanSweep: WatchdogSweep {
     }
 
     func sweep(app: String, token: String, lead: any Leadership) async throws -> Int {
-        let client = FlyClient(baseURL: fly.apiURL, token: Secret(token), logger: logger)
+        let client = FlyClient(baseURL: fly.apiURL, token: Secret(token), pacer: pacer, logger: logger)
         let now = Date()
         var acted = 0
         for machine in try await client.machines(app: app) where !machine.state.isGone {
