@@ -35,8 +35,10 @@ struct DispatchWorld: Sendable {
         var image = "sleeper"
         /// How long a worker asked to stop may take before it is removed.
         var stopGrace: Duration = .seconds(1)
+        /// Failures are retried at once here; the cap is high so that a slow machine, re-claiming a job
+        /// sooner than a fast one, never spends it. Tests of the cap set their own.
         var budget = FailureBudget(
-            maxFailures: 5, maxDuration: .seconds(600),
+            maxFailures: 1000, maxDuration: .seconds(600),
             retry: RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50)))
         /// Pace Fly calls through Postgres with every other dispatcher, as the dispatcher service does.
         var sharedFlyPacing = true
