@@ -67,3 +67,17 @@ public struct CompletionContext: Sendable {
         self.superseded = superseded
     }
 }
+
+extension CallbackRepository {
+    /// Finalizes the attempt's task from `report` as `finalizer` decides; true when this report was the
+    /// first, so it decided.
+    public func finalize(
+        _ attempt: CallbackAttempt, _ report: CompletionReport, with finalizer: Finalizer
+    )
+        async throws -> Bool
+    {
+        try await complete(attempt, report: report) { context in
+            finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
+        }.first
+    }
+}

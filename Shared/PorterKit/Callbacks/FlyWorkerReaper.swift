@@ -27,10 +27,7 @@ public struct FlyWorkerReaper: WorkerReaper {
         logger[metadataKey: "machine_id"] = "\(id)"
         do {
             try await Task.sleep(for: grace)
-            try await remover.stop(
-                WorkerHandle(
-                    taskID: attempt.task.id, attempt: attempt.number, runtime: .fly, machineID: id,
-                    flyApp: attempt.flyApp, requesterID: attempt.task.requester.id))
+            try await remover.stop(WorkerHandle(attempt))
         } catch {
             logger.warning(
                 "could not remove a finished worker's Machine; the watchdog will",

@@ -25,6 +25,15 @@ public struct WorkerHandle: Sendable, Equatable {
     }
 }
 
+extension WorkerHandle {
+    /// The worker of a task attempt as callbacks read it.
+    public init(_ attempt: CallbackAttempt) {
+        self.init(
+            taskID: attempt.task.id, attempt: attempt.number, runtime: WorkerRuntime(rawValue: attempt.runtime) ?? .fly,
+            machineID: attempt.machineID, flyApp: attempt.flyApp, requesterID: attempt.task.requester.id)
+    }
+}
+
 /// Stops and destroys a worker. Gone already (destroyed, never created, exited) counts as done.
 public protocol WorkerStopper: Sendable {
     func stop(_ worker: WorkerHandle) async throws

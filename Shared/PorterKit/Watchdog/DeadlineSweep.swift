@@ -42,9 +42,7 @@ public struct DeadlineSweep: WatchdogSweep {
             guard let attempt = try await callbacks.attempt(taskID: id, number: nil, includePrompt: false) else {
                 continue
             }
-            let worker = WorkerHandle(
-                taskID: id, attempt: attempt.number, runtime: WorkerRuntime(rawValue: attempt.runtime) ?? .fly,
-                machineID: attempt.machineID, flyApp: attempt.flyApp, requesterID: attempt.task.requester.id)
+            let worker = WorkerHandle(attempt)
             guard let report = try await timedOutReport(attempt, logger: logger) else { continue }
             do {
                 try await workers.stop(worker)
@@ -60,10 +58,7 @@ public struct DeadlineSweep: WatchdogSweep {
                     holder: holder, sweep: name, action: "timed_out", subject: id.uuidString.lowercased(),
                     detail: report.branch.map { "work on \($0)" } ?? "no work pushed")
             else { break }
-            let (_, first) = try await callbacks.complete(attempt, report: report) { context in
-                finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
-            }
-            guard first else { continue }
+            guard try await callbacks.finalize(attempt, report, with: finalizer) else { continue }
             try await store.markAttempt(id, attempt.number, state: "finished", reason: "deadline")
             logger.notice(
                 "task timed out without a report; its worker was removed",

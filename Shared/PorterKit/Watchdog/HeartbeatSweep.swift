@@ -40,9 +40,7 @@ public struct HeartbeatSweep: WatchdogSweep {
                 continue
             }
             logger[metadataKey: "machine_id"] = "\(attempt.machineID ?? "")"
-            let worker = WorkerHandle(
-                taskID: id, attempt: number, runtime: WorkerRuntime(rawValue: attempt.runtime) ?? .fly,
-                machineID: attempt.machineID, flyApp: attempt.flyApp, requesterID: attempt.task.requester.id)
+            let worker = WorkerHandle(attempt)
             let presence: WorkerPresence
             do {
                 presence = try await workers.presence(worker)
@@ -64,10 +62,7 @@ public struct HeartbeatSweep: WatchdogSweep {
                 taskID: id, attempt: number, outcome: .failed,
                 error: "the worker was lost: no heartbeat for \(StatusComment.format(timeout)), and it is \(how)",
                 infrastructure: true)
-            let (_, first) = try await callbacks.complete(attempt, report: report) { context in
-                finalizer.decide(context, attempt: number, report: report, spec: attempt.spec)
-            }
-            guard first else { continue }
+            guard try await callbacks.finalize(attempt, report, with: finalizer) else { continue }
             try await store.markAttempt(id, number, state: "lost", reason: "lost")
             logger.notice("worker lost", metadata: ["attempt": "\(number)", "found": "\(how)"])
             acted += 1
