@@ -23,6 +23,8 @@ struct WatchdogConfig: ServiceConfiguration {
     var orphanGrace: Duration
     /// `PORTER_INFRA_RETRIES`: new attempts a task gets after its worker was lost.
     var infraRetries: Int
+    /// `PORTER_RECONCILE_*`: how missed webhook deliveries are found and redelivered.
+    var reconcile: DeliveryReconcilerSettings
 
     var secretValues: [String] { [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } }
 
@@ -44,11 +46,12 @@ struct WatchdogConfig: ServiceConfiguration {
         let orphanInterval = env.optional("PORTER_ORPHAN_SWEEP_INTERVAL", default: .seconds(300), Parse.duration)
         let orphanGrace = env.optional("PORTER_ORPHAN_GRACE", default: .seconds(600), Parse.duration)
         let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
+        let reconcile = DeliveryReconcilerSettings.read(from: &env)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, github: github, app: app!, fly: fly,
             runtime: runtime, limits: limits, leaseTTL: leaseTTL, sweepInterval: sweepInterval,
             heartbeatTimeout: heartbeatTimeout, reportGrace: reportGrace, orphanInterval: orphanInterval,
-            orphanGrace: orphanGrace, infraRetries: infraRetries)
+            orphanGrace: orphanGrace, infraRetries: infraRetries, reconcile: reconcile)
     }
 }

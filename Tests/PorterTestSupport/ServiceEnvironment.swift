@@ -15,7 +15,13 @@ public enum ServiceEnvironment {
     public static func minimal(for service: String, database: DatabaseURL, port: Int? = nil) -> [String: String] {
         var env = ["DATABASE_URL": database.connectionString, "HOST": "127.0.0.1"]
         if let port { env["PORT"] = String(port) }
-        let app = ["GITHUB_APP_ID": "12345", "GITHUB_APP_PRIVATE_KEY": appPrivateKeyPEM]
+        // GitHub and Fly at a closed loopback port unless a test points them at its emulators: a
+        // service started here (the watchdog reconciles deliveries at once) never reaches outside.
+        let app = [
+            "GITHUB_APP_ID": "12345", "GITHUB_APP_PRIVATE_KEY": appPrivateKeyPEM,
+            "GITHUB_API_URL": "http://127.0.0.1:9",
+            "GITHUB_URL": "http://127.0.0.1:9", "FLY_API_URL": "http://127.0.0.1:9",
+        ]
         switch service {
         case "webhook-gateway":
             env["GITHUB_WEBHOOK_SECRET"] = "test-webhook-secret"

@@ -10,20 +10,6 @@ extension GitHubEmulator {
             let body = try await request.jsonObject(context: context)
             return try self.mintToken(installationID: id, body: body)
         }
-        router.get("/app/hook/deliveries") { request, _ in
-            try self.verifyAppJWT(request)
-            let deliveries = self.state.withLock { $0.deliveries }.reversed()
-            return GitHubJSONResponse.make(deliveries.map(Self.deliveryJSON))
-        }
-        router.post("/app/hook/deliveries/:id/attempts") { request, context in
-            try self.verifyAppJWT(request)
-            let id = try context.parameters.require("id", as: Int.self)
-            guard let delivery = self.state.withLock({ $0.deliveries.first { $0.id == id } }) else {
-                throw GitHubAPIError.notFound
-            }
-            try await self.redeliver(delivery)
-            return GitHubJSONResponse.make([String: Any](), status: .accepted)
-        }
     }
 
     func mintToken(installationID: Int, body: [String: Any]) throws -> Response {
@@ -75,18 +61,5 @@ extension GitHubEmulator {
     static func randomToken() -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         return String((0..<36).map { _ in alphabet.randomElement()! })
-    }
-
-    static func deliveryJSON(_ delivery: EmulatedDelivery) -> [String: Any] {
-        [
-            "id": delivery.id, "guid": delivery.guid, "delivered_at": GitHubJSON.timestamp(delivery.deliveredAt),
-            "redelivery": delivery.redelivery, "duration": delivery.durationSeconds,
-            "status": delivery.statusCode == 0
-                ? "Connection refused"
-                : (200..<300).contains(delivery.statusCode) ? "OK" : "Invalid HTTP Response: \(delivery.statusCode)",
-            "status_code": delivery.statusCode, "event": delivery.event, "action": delivery.action ?? NSNull(),
-            "installation_id": delivery.installationID ?? NSNull(), "repository_id": delivery.repositoryID ?? NSNull(),
-            "throttled_at": NSNull(),
-        ]
     }
 }

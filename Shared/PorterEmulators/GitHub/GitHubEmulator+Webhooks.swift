@@ -38,6 +38,15 @@ extension GitHubEmulator {
         }
     }
 
+    /// GitHub gives a webhook target 10 seconds to answer.
+    static let deliveryTimeout: TimeAmount = .seconds(10)
+
+    /// Makes the next `count` webhook sends, redeliveries included, fail as if the target never
+    /// answered: each is logged (status code 0, `timed out`) and never posted.
+    public func dropNextDeliveries(_ count: Int) {
+        state.withLock { $0.deliveriesToDrop += max(0, count) }
+    }
+
     /// Sends a logged delivery again: same payload, same GUID, marked as a redelivery.
     func redeliver(_ original: EmulatedDelivery) async throws {
         var delivery = original
@@ -66,14 +75,28 @@ extension GitHubEmulator {
         }
         request.body = .bytes(ByteBuffer(bytes: delivery.payload))
         let start = ContinuousClock.now
-        do {
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            delivery.statusCode = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 1 << 20)
-        } catch {
-            delivery.statusCode = 0
+        let dropped = state.withLock { state in
+            guard state.deliveriesToDrop > 0 else { return false }
+            state.deliveriesToDrop -= 1
+            return true
         }
-        let elapsed = ContinuousClock.now - start
+        if dropped {
+            // What GitHub logs when the target never answers within its 10 seconds.
+            (delivery.statusCode, delivery.status) = (0, "timed out")
+        } else {
+            do {
+                let response = try await httpClient.execute(request, timeout: Self.deliveryTimeout)
+                delivery.statusCode = Int(response.status.code)
+                delivery.status =
+                    (200..<300).contains(delivery.statusCode) ? "OK" : "Invalid HTTP Response: \(delivery.statusCode)"
+                _ = try? await response.body.collect(upTo: 1 << 20)
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                (delivery.statusCode, delivery.status) = (0, "timed out")
+            } catch {
+                (delivery.statusCode, delivery.status) = (0, "failed to connect to host")
+            }
+        }
+        let elapsed = dropped ? .seconds(10) : ContinuousClock.now - start
         delivery.durationSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         delivery.deliveredAt = Date()
         state.withLock { state in

@@ -55,6 +55,7 @@ public final class GitHubEmulator: Sendable {
         faults.addControlRoutes(to: router)
         addSeedRoutes(to: router)
         addAppRoutes(to: router)
+        addHookDeliveryRoutes(to: router)
         addIssueRoutes(to: router)
         addRepositoryRoutes(to: router)
         addPullRoutes(to: router)

@@ -110,9 +110,12 @@ public struct EmulatedDelivery: Sendable {
     public var repositoryID: Int?
     public var deliveredAt: Date
     public var redelivery: Bool
+    /// The target's HTTP status, or 0 when it never answered.
     public var statusCode: Int
     public var durationSeconds: Double
     /// The exact bytes that were sent, and their signature header.
     public var payload: Data
     public var signature: String
+    /// GitHub's words for the outcome: `OK`, `Invalid HTTP Response: 503`, `timed out`.
+    public var status = ""
 }

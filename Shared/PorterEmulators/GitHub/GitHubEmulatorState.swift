@@ -15,6 +15,8 @@ struct GitHubEmulatorState: Sendable {
     var oauthCodes: [String: String] = [:]
     var tokenMints: [Int: Int] = [:]
     var deliveries: [EmulatedDelivery] = []
+    /// How many of the next webhook sends are logged as timed out without being posted.
+    var deliveriesToDrop = 0
     var lastMutation: [Int: ContinuousClock.Instant] = [:]
     var mutationCalls: [Int: [ContinuousClock.Instant]] = [:]
     var mutationViolations = 0

@@ -30,6 +30,20 @@ public struct GitHubHookDelivery: Codable, Sendable, Equatable {
     public var action: String?
     public var installationId: Int?
     public var repositoryId: Int?
+
+    /// The target answered 2xx.
+    public var succeeded: Bool { (200..<300).contains(statusCode) }
+}
+
+/// One page of the App's delivery log, and the cursor of the next page when there is one.
+public struct GitHubHookDeliveryPage: Sendable, Equatable {
+    public var deliveries: [GitHubHookDelivery]
+    public var nextCursor: String?
+
+    public init(deliveries: [GitHubHookDelivery], nextCursor: String?) {
+        self.deliveries = deliveries
+        self.nextCursor = nextCursor
+    }
 }
 
 /// A user's access token from the OAuth code exchange. Its description is redacted.

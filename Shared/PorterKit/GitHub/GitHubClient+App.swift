@@ -33,19 +33,4 @@ extension GitHubClient {
         return try await send(request, as: .app)
             .decode(GitHubInstallationToken.self, api: "github", operation: request.operation)
     }
-
-    /// The App's recent webhook deliveries, newest first.
-    public func hookDeliveries(perPage: Int = 50) async throws -> [GitHubHookDelivery] {
-        let request = APIRequest(.GET, "/app/hook/deliveries?per_page=\(perPage)", operation: "list_hook_deliveries")
-        return try await send(request, as: .app)
-            .decode([GitHubHookDelivery].self, api: "github", operation: request.operation)
-    }
-
-    /// Asks GitHub to deliver a logged webhook again (same payload, same delivery GUID).
-    public func redeliver(deliveryID: Int) async throws {
-        let request = APIRequest(
-            .POST, Self.path("app", "hook", "deliveries", String(deliveryID), "attempts"), operation: "redeliver_hook",
-            idempotent: false)
-        _ = try await send(request, as: .app)
-    }
 }

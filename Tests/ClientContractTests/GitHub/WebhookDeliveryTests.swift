@@ -51,9 +51,9 @@ import Testing
             return try await world.live { github, _ in
                 try await emulator.comment(
                     owner: "acme", repo: "widgets", issue: 1, author: "octocat", body: "@porter fix")
-                let logged = try await github.hookDeliveries()
-                try await github.redeliver(deliveryID: try #require(logged.first).id)
-                return try await github.hookDeliveries()
+                let logged = try await github.listHookDeliveries().deliveries
+                try await github.redeliverHookDelivery(id: try #require(logged.first).id)
+                return try await github.listHookDeliveries().deliveries
             }
         }
         let received = inbox.received.withLock { $0 }
@@ -80,6 +80,6 @@ import Testing
         #expect(deliveries.count == 2)
         #expect(deliveries.map(\.redelivery) == [true, false])
         #expect(Set(deliveries.map(\.guid)) == [guid])
-        #expect(deliveries.allSatisfy { $0.statusCode == 200 && $0.event == "issue_comment" })
+        #expect(deliveries.allSatisfy { $0.statusCode == 200 && $0.status == "OK" && $0.event == "issue_comment" })
     }
 }
