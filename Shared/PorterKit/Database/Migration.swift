@@ -23,5 +23,6 @@ extension Migration {
         .v4ControlPlane,
         .v5FlyPacing,
         .v6Watchdog,
+        .v9StatusRefresh,
     ]
 }

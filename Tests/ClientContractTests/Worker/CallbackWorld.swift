@@ -42,6 +42,8 @@ struct CallbackWorld: Sendable {
         /// How long a worker asked to stop may take before the dispatcher removes it.
         var stopGrace: Duration = .seconds(30)
         var infraRetries = 2
+        /// How often the status comment may follow the worker's phase.
+        var progressSpacing: Duration = .milliseconds(500)
     }
 
     static func run(
@@ -76,7 +78,7 @@ struct CallbackWorld: Sendable {
                 settings: CallbackSettings(
                     publicURL: DispatchWorld.publicURL, gitURL: URL(string: dispatch.emulator.baseURL)!,
                     appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
-                    allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500),
+                    allowScriptAgent: options.allowScriptAgent, progressSpacing: options.progressSpacing,
                     infraRetries: options.infraRetries),
                 operatorSecrets: [], logger: logger)
             let outage = Outage(path: "/complete", length: options.reportOutage)
