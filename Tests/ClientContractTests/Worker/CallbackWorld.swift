@@ -44,6 +44,9 @@ struct CallbackWorld: Sendable {
         var infraRetries = 2
         /// How often the status comment may follow the worker's phase.
         var progressSpacing: Duration = .milliseconds(500)
+        /// The agent user. A worker ends its run by killing every process of that user, so a test whose
+        /// agent must run undisturbed for long takes a user no other worker on this host shares.
+        var agentUser = "nobody"
     }
 
     static func run(
@@ -58,7 +61,7 @@ struct CallbackWorld: Sendable {
             "/bin/sh", "-c",
             """
             base=\(workRoot.path)/$PORTER_TASK_ID-$PORTER_ATTEMPT
-            exec env PORTER_AGENT_USER=nobody PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
+            exec env PORTER_AGENT_USER=\(options.agentUser) PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
                 PORTER_STATE_DIR=$base/state PORTER_HEARTBEAT_INTERVAL=1 \
                 PORTER_PUSH_RESERVE=\(options.pushReserve) PORTER_REPORT_PATIENCE=\(options.reportPatience) \
                 PORTER_SPEC_PATIENCE=\(options.specPatience) \
