@@ -41,6 +41,9 @@ func watchdog(config: WatchdogConfig, dependencies: ServiceDependencies) -> Watc
         DispatchingSweep(
             interval: config.sweepInterval, store: store, queue: PostgresJobQueue(client: postgres, logger: logger),
             holder: holder, logger: logger),
+        StatusRefreshSweep(
+            interval: config.sweepInterval, store: store, publicURL: config.publicURL, cadence: config.statusRefresh,
+            budget: config.statusRefreshBudget, logger: logger),
         DeliveryReconciler(
             github: github, database: postgres, settings: config.reconcile, logger: logger,
             metrics: dependencies.metrics),

@@ -25,6 +25,10 @@ struct WatchdogConfig: ServiceConfiguration {
     var infraRetries: Int
     /// `PORTER_RECONCILE_*`: how missed webhook deliveries are found and redelivered.
     var reconcile: DeliveryReconcilerSettings
+    /// `PORTER_STATUS_REFRESH` and `PORTER_STATUS_REFRESH_BUDGET`: how often a running task's status
+    /// comment is edited again, and how many such edits an installation gets a minute.
+    var statusRefresh: Duration
+    var statusRefreshBudget: Int
 
     var secretValues: [String] { [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } }
 
@@ -47,11 +51,14 @@ struct WatchdogConfig: ServiceConfiguration {
         let orphanGrace = env.optional("PORTER_ORPHAN_GRACE", default: .seconds(600), Parse.duration)
         let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
         let reconcile = DeliveryReconcilerSettings.read(from: &env)
+        let statusRefresh = env.optional("PORTER_STATUS_REFRESH", default: .seconds(120), Parse.duration)
+        let statusRefreshBudget = env.optional("PORTER_STATUS_REFRESH_BUDGET", default: 10, Parse.positiveInt)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, github: github, app: app!, fly: fly,
             runtime: runtime, limits: limits, leaseTTL: leaseTTL, sweepInterval: sweepInterval,
             heartbeatTimeout: heartbeatTimeout, reportGrace: reportGrace, orphanInterval: orphanInterval,
-            orphanGrace: orphanGrace, infraRetries: infraRetries, reconcile: reconcile)
+            orphanGrace: orphanGrace, infraRetries: infraRetries, reconcile: reconcile,
+            statusRefresh: statusRefresh, statusRefreshBudget: statusRefreshBudget)
     }
 }

@@ -39,10 +39,13 @@ public protocol CallbackRepository: Sendable {
     /// Records a heartbeat; the attempt counts as running from its first one.
     func heartbeat(_ attempt: CallbackAttempt) async throws
 
-    /// Appends a progress event to the task's timeline. When the task is running, the phase is new and
-    /// the status comment followed progress more than `spacing` ago, records `notices` too.
+    /// Appends a progress event to the task's timeline and, while the task runs, keeps its phase and
+    /// latest line (`note`). When the phase is new, records `notices` (the status comment) due when
+    /// `spacing` has passed since the last phase shown; while such an edit still waits, later events
+    /// replace it in its slot, so the comment ends on the latest phase with at most one edit a spacing.
     func recordProgress(
-        _ attempt: CallbackAttempt, _ progress: ProgressReport, spacing: Duration, notices: [TaskNotice]
+        _ attempt: CallbackAttempt, _ progress: ProgressReport, note: String?, spacing: Duration,
+        notices: [TaskNotice]
     ) async throws
 
     /// Finalizes the task from the attempt's report exactly once: the first report decides, under

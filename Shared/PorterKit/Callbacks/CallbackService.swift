@@ -162,19 +162,32 @@ public struct CallbackService: Sendable {
         return attempt.isRunnable
     }
 
-    /// Stores a progress event (redacted) and, at most every few seconds, updates the status comment.
+    /// Stores a progress event (redacted) and keeps the status comment on the worker's latest phase:
+    /// a new phase is shown at most once per `progressSpacing`, one inside it is deferred, never
+    /// dropped. The latest output line is kept for the comment's next edit.
     public func progress(_ attempt: CallbackAttempt, _ report: ProgressReport) async throws {
         let redactor = try await redactor(for: attempt)
         let progress = ProgressReport(
             phase: report.phase, message: redactor.redact(report.message), lines: report.lines.map(redactor.redact))
+        let note = AgentLine.latest(lines: progress.lines, message: progress.message).map { String($0.prefix(500)) }
         var notices: [TaskNotice] = []
         if attempt.isRunnable, attempt.task.status == .running {
-            // The comment only: the label already says running.
-            notices = TaskNotice.status(
-                attempt.task, .working(phase: Self.describe(progress.phase)), publicURL: settings.publicURL
-            ).filter { $0.effect.kind == "status_comment" }
+            notices = Self.statusNotices(
+                attempt.task, phase: progress.phase, note: note, publicURL: settings.publicURL)
         }
-        try await repository.recordProgress(attempt, progress, spacing: settings.progressSpacing, notices: notices)
+        try await repository.recordProgress(
+            attempt, progress, note: note, spacing: settings.progressSpacing, notices: notices)
+    }
+
+    /// The status comment of a running task (only: the label already says running), at the
+    /// worker's `phase` with its latest line, its elapsed time counted to `now`.
+    public static func statusNotices(
+        _ task: PorterTask, phase: String?, note: String?, publicURL: URL, now: Date = Date()
+    ) -> [TaskNotice] {
+        let shown: StatusComment.Phase = phase.map { .working(phase: describe($0), note: note) } ?? .running
+        return TaskNotice.status(task, shown, publicURL: publicURL, now: now).filter {
+            $0.effect.kind == "status_comment"
+        }
     }
 
     static func describe(_ phase: String) -> String {

@@ -75,30 +75,45 @@ public struct PostgresCallbackRepository: CallbackRepository {
     }
 
     public func recordProgress(
-        _ attempt: CallbackAttempt, _ progress: ProgressReport, spacing: Duration, notices: [TaskNotice]
+        _ attempt: CallbackAttempt, _ progress: ProgressReport, note: String?, spacing: Duration,
+        notices: [TaskNotice]
     ) async throws {
         let data = try JSONSerialization.data(withJSONObject: ["phase": progress.phase, "lines": progress.lines])
         let dataText = String(decoding: data, as: UTF8.self)
+        let spacing = PostgresJobQueue.interval(spacing)
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO task_events (task_id, attempt, kind, message, data)
                 VALUES (\(attempt.task.id), \(attempt.number), 'progress', \(progress.message), \(dataText)::jsonb)
                 """, logger: logger)
-            guard !notices.isEmpty else { return }
-            let due = try await connection.query(
+            // `progress_noted_at` is when the latest phase is (or was) shown. A new phase is due a spacing
+            // after the previous one; while that edit still waits (its time is ahead), anything newer
+            // takes its place in the same slot, so nothing is dropped and nothing goes out sooner.
+            let row = try await connection.query(
                 """
-                UPDATE tasks SET progress_noted_at = now(), progress_phase = \(progress.phase)
-                WHERE id = \(attempt.task.id) AND status = 'running'
-                    AND progress_phase IS DISTINCT FROM \(progress.phase)
-                    AND (progress_noted_at IS NULL
-                        OR progress_noted_at < now() - \(PostgresJobQueue.interval(spacing))::interval)
-                RETURNING id
+                UPDATE tasks SET progress_phase = \(progress.phase), progress_message = \(note),
+                    progress_noted_at = CASE
+                        WHEN old.noted > now() THEN old.noted
+                        WHEN old.phase IS NOT DISTINCT FROM \(progress.phase) THEN old.noted
+                        WHEN old.noted IS NULL THEN now()
+                        ELSE greatest(now(), old.noted + \(spacing)::interval) END
+                FROM (
+                    SELECT id, progress_phase AS phase, progress_noted_at AS noted FROM tasks
+                    WHERE id = \(attempt.task.id) FOR UPDATE
+                ) AS old
+                WHERE tasks.id = old.id AND tasks.status = 'running'
+                RETURNING old.phase IS DISTINCT FROM \(progress.phase) OR coalesce(old.noted > now(), false),
+                    tasks.progress_noted_at
                 """, logger: logger
-            ).collect()
-            if !due.isEmpty {
-                try await PostgresSideEffectQueue.enqueue(notices, for: attempt.task, on: connection, logger: logger)
+            ).collect().first
+            guard !notices.isEmpty, let (edit, due) = try row?.decode((Bool, Date?).self), edit else { return }
+            let deferred = notices.map { notice in
+                var notice = notice
+                notice.notBefore = due
+                return notice
             }
+            try await PostgresSideEffectQueue.enqueue(deferred, for: attempt.task, on: connection, logger: logger)
         }
     }
 

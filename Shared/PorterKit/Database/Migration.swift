@@ -24,5 +24,6 @@ extension Migration {
         .v5FlyPacing,
         .v6Watchdog,
         .v7DeliveryReconciliation,
+        .v9StatusRefresh,
     ]
 }

@@ -14,10 +14,12 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
     /// Records `effect` on a connection inside the caller's transaction, once per `dedupeKey`, and
     /// wakes the deliverers at commit. With `replacing`, an effect already recorded under the key is
     /// replaced and delivered again (a status comment or labels following the task's latest state);
-    /// what its earlier delivery answered, such as the comment's id, is kept.
+    /// what its earlier delivery answered, such as the comment's id, is kept. With `notBefore`, the
+    /// effect (or the replacement) waits until then: a deferred status edit goes out once its spacing
+    /// has passed, with whatever body is latest by then.
     public static func enqueue(
         _ effect: SideEffect, installationID: Int64, taskID: UUID? = nil, dedupeKey: String, replacing: Bool = false,
-        on connection: PostgresConnection, logger: Logger
+        notBefore: Date? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws {
         let payload = try effect.payloadJSON()
         if replacing {
@@ -25,17 +27,22 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
             // so a status comment first queued a day ago is not given up at the first failure of its edit.
             try await connection.query(
                 """
-                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
-                VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb)
+                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload, run_after)
+                VALUES (
+                    \(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb,
+                    greatest(now(), \(notBefore)::timestamptz))
                 ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload, kind = EXCLUDED.kind,
-                    state = 'pending', revision = github_side_effects.revision + 1, run_after = now(), attempts = 0,
+                    state = 'pending', revision = github_side_effects.revision + 1, run_after = EXCLUDED.run_after,
+                    attempts = 0,
                     last_error = NULL, completed_at = NULL, created_at = now()
                 """, logger: logger)
         } else {
             try await connection.query(
                 """
-                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload)
-                VALUES (\(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb)
+                INSERT INTO github_side_effects (installation_id, task_id, kind, dedupe_key, payload, run_after)
+                VALUES (
+                    \(installationID), \(taskID), \(effect.kind), \(dedupeKey), \(payload)::jsonb,
+                    greatest(now(), \(notBefore)::timestamptz))
                 ON CONFLICT (dedupe_key) DO NOTHING
                 """, logger: logger)
         }
@@ -70,6 +77,16 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                     queuedAt: queuedAt))
         }
         return effects.sorted { $0.id < $1.id }
+    }
+
+    public func nextDue() async throws -> Duration? {
+        let seconds = try await client.query(
+            """
+            SELECT extract(epoch FROM min(run_after) - now())::float8 FROM github_side_effects
+            WHERE state = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+            """, logger: logger
+        ).collect().first?.decode(Double?.self)
+        return seconds.map { .milliseconds(max(0, Int(($0 * 1000).rounded(.up)))) }
     }
 
     public func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws {

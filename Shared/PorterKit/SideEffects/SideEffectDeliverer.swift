@@ -47,6 +47,9 @@ public struct SideEffectDeliverer: Service {
             for await _ in wakeups.wakeups.cancelOnGracefulShutdown() {
                 do {
                     while try await deliverReady() > 0 {}
+                    // A deferred effect (a status edit waiting out its spacing) goes out when it is due,
+                    // not at whichever backstop poll comes after.
+                    if let due = try await queue.nextDue() { wakeups.wake(after: due) }
                 } catch {
                     if Task.isShuttingDownGracefully { break }
                     logger.error("side effect delivery failed", metadata: ["error": "\(String(reflecting: error))"])

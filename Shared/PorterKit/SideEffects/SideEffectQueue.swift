@@ -36,6 +36,8 @@ public struct PendingSideEffect: Sendable, Equatable {
 /// land, so a GitHub outage delays them and never loses them.
 public protocol SideEffectQueue: Sendable {
     func claim(owner: String, lease: Duration, limit: Int) async throws -> [PendingSideEffect]
+    /// How long until the earliest pending effect is due (zero when one is due now); nil when none waits.
+    func nextDue() async throws -> Duration?
     /// Marks the effect delivered, with what GitHub answered (JSON text); an effect replaced since
     /// it was claimed stays pending, to deliver its new payload.
     func complete(_ effect: PendingSideEffect, owner: String, result: String) async throws

@@ -10,8 +10,9 @@ public struct StatusComment: Sendable, Equatable {
         case waitingForSignIn
         case starting
         case running
-        /// Running, with the step the worker last reported.
-        case working(phase: String)
+        /// Running, with the step the worker last reported and its latest line of output, if any
+        /// (agent text: shown only through `AgentLine.inlineCode`).
+        case working(phase: String, note: String? = nil)
         /// The worker's infrastructure failed; a new attempt is starting.
         case retrying(attempt: Int, of: Int, reason: String)
         case finished(TaskStatus, detail: String?)
@@ -64,7 +65,9 @@ public struct StatusComment: Sendable, Equatable {
             "Waiting for task `\(blocker.uuidString.lowercased())` on this issue to finish."
         case .waitingForSignIn:
             "Waiting for the requester to sign in to Porter and add their keys."
-        case .working(let phase): "Now: \(phase)."
+        case .working(let phase, let note):
+            ["Now: \(phase).", note.flatMap { AgentLine.inlineCode($0) }.map { "Latest: \($0)" }].compactMap(\.self)
+                .joined(separator: "\n\n")
         case .retrying(let attempt, let total, let reason):
             "The worker failed for a reason outside the agent (\(reason)); starting attempt \(attempt) of \(total)."
         case .finished(_, let detail): detail

@@ -8,11 +8,14 @@ public struct TaskNotice: Sendable, Equatable {
     public var effect: SideEffect
     public var dedupeKey: String
     public var replacing: Bool
+    /// Not delivered before this time (the database's clock); nil for at once.
+    public var notBefore: Date?
 
-    public init(_ effect: SideEffect, dedupeKey: String, replacing: Bool = false) {
+    public init(_ effect: SideEffect, dedupeKey: String, replacing: Bool = false, notBefore: Date? = nil) {
         self.effect = effect
         self.dedupeKey = dedupeKey
         self.replacing = replacing
+        self.notBefore = notBefore
     }
 
     /// The task's status comment and its `porter:<status>` label, both following the latest phase.
@@ -82,7 +85,7 @@ extension PostgresSideEffectQueue {
         for notice in notices {
             try await enqueue(
                 notice.effect, installationID: installationID, taskID: taskID, dedupeKey: notice.dedupeKey,
-                replacing: notice.replacing, on: connection, logger: logger)
+                replacing: notice.replacing, notBefore: notice.notBefore, on: connection, logger: logger)
         }
     }
 }

@@ -121,6 +121,8 @@ import Testing
             #expect(stored.first?.contains("[REDACTED]") == true)
             #expect(!stored.joined().contains(canary))
             #expect(world.dispatch.comments.contains { $0.contains("Now: the agent is working.") })
+            #expect(world.dispatch.comments.contains { $0.contains("Latest: `still going`") })
+            #expect(!world.dispatch.comments.joined().contains(canary))
         }
     }
 

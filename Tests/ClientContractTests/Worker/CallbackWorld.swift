@@ -42,6 +42,13 @@ struct CallbackWorld: Sendable {
         /// How long a worker asked to stop may take before the dispatcher removes it.
         var stopGrace: Duration = .seconds(30)
         var infraRetries = 2
+        /// How often the status comment may follow the worker's phase.
+        var progressSpacing: Duration = .milliseconds(500)
+        /// The agent user. Workers of tests running side by side share it, so by default they are told
+        /// so (`PORTER_AGENT_SHARED=1`) and do not end their run by killing every process of that user,
+        /// which would kill each other's agents; a test of that sweep takes a user of its own.
+        var agentUser = "nobody"
+        var agentShared = true
     }
 
     static func run(
@@ -56,7 +63,8 @@ struct CallbackWorld: Sendable {
             "/bin/sh", "-c",
             """
             base=\(workRoot.path)/$PORTER_TASK_ID-$PORTER_ATTEMPT
-            exec env PORTER_AGENT_USER=nobody PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
+            exec env PORTER_AGENT_USER=\(options.agentUser) PORTER_AGENT_SHARED=\(options.agentShared ? "1" : "0") \
+                PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
                 PORTER_STATE_DIR=$base/state PORTER_HEARTBEAT_INTERVAL=1 \
                 PORTER_PUSH_RESERVE=\(options.pushReserve) PORTER_REPORT_PATIENCE=\(options.reportPatience) \
                 PORTER_SPEC_PATIENCE=\(options.specPatience) \
@@ -76,7 +84,7 @@ struct CallbackWorld: Sendable {
                 settings: CallbackSettings(
                     publicURL: DispatchWorld.publicURL, gitURL: URL(string: dispatch.emulator.baseURL)!,
                     appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
-                    allowScriptAgent: options.allowScriptAgent, progressSpacing: .milliseconds(500),
+                    allowScriptAgent: options.allowScriptAgent, progressSpacing: options.progressSpacing,
                     infraRetries: options.infraRetries),
                 operatorSecrets: [], logger: logger)
             let outage = Outage(path: "/complete", length: options.reportOutage)

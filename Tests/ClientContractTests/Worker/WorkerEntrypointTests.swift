@@ -264,7 +264,12 @@ import Testing
         try FileManager.default.createDirectory(at: beacon, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: beacon.path)
         defer { try? FileManager.default.removeItem(at: beacon) }
-        try await CallbackWorld.run { world in
+        // The sweep kills every process of the agent user: this test's user is its own, so it kills
+        // no other test's agent.
+        var options = CallbackWorld.Options()
+        options.agentUser = "games"
+        options.agentShared = false
+        try await CallbackWorld.run(options) { [options] world in
             // Two stragglers: one in the background, one detached into a session of its own.
             let id = try await world.start(
                 script: """

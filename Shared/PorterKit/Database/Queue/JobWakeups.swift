@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Tells a worker loop when to look for jobs: on every `NOTIFY` on the jobs channel, and on a
 /// backstop timer, because notifications are not persisted (one sent while the listener was
@@ -12,6 +13,8 @@ public final class JobWakeups: Service, Sendable {
     private let channel: String
     private let backstop: Duration
     private let logger: Logger
+    /// When the one pending timed wake-up fires, if one is pending.
+    private let timer = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(
         client: PostgresClient, channel: String = PostgresJobQueue.channel,
@@ -33,6 +36,24 @@ public final class JobWakeups: Service, Sendable {
             group.cancelAll()
         }
         continuation.finish()
+    }
+
+    /// Wakes the loop after `delay` (capped at the backstop, which wakes it anyway): for work that
+    /// becomes due at a known time, such as a deferred side effect. Only the earliest request is kept.
+    public func wake(after delay: Duration) {
+        // A floor, so an effect that looks due but is locked by a transaction still open is no busy loop.
+        let when = ContinuousClock.now + min(max(delay, .milliseconds(50)), backstop)
+        let isEarliest = timer.withLock { pending in
+            guard pending.map({ when < $0 }) ?? true else { return false }
+            pending = when
+            return true
+        }
+        guard isEarliest else { return }
+        Task { [self] in
+            try? await Task.sleep(until: when)
+            self.timer.withLock { pending in if pending == when { pending = nil } }
+            continuation.yield()
+        }
     }
 
     private func poll() async {
