@@ -6,16 +6,18 @@ import Testing
 
 @Suite struct MigratorTests {
     let logger = TestDatabase.logger
+    /// Versions may have gaps while branches that add migrations are apart; what counts is the newest.
+    let newest = Migration.all.map(\.version).max() ?? 0
 
     @Test func migratingAnEmptyDatabaseAppliesEveryMigrationOnce() async throws {
         try await TestDatabase.withClient(migrated: false) { client, _ in
             #expect(
                 try await SchemaStatus.check(client, logger: logger)
-                    == .behind(applied: 0, expected: Migration.all.count))
+                    == .behind(applied: 0, expected: newest))
             let applied = try await Migrator(logger: logger).migrate(client)
             #expect(applied == Migration.all.map(\.version))
             #expect(try await Migrator(logger: logger).migrate(client).isEmpty)
-            #expect(try await SchemaStatus.check(client, logger: logger) == .current(version: Migration.all.count))
+            #expect(try await SchemaStatus.check(client, logger: logger) == .current(version: newest))
         }
     }
 
@@ -47,7 +49,7 @@ import Testing
             await #expect(throws: MigrationError.self) { try await Migrator(logger: logger).migrate(client) }
             #expect(
                 try await SchemaStatus.check(client, logger: logger)
-                    == .ahead(applied: 999, expected: Migration.all.count))
+                    == .ahead(applied: 999, expected: newest))
         }
     }
 
@@ -55,7 +57,7 @@ import Testing
         let broken =
             Migration.all + [
                 Migration(
-                    version: Migration.all.count + 1, name: "broken",
+                    version: newest + 1, name: "broken",
                     statements: [
                         "CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table",
                     ])

@@ -21,5 +21,6 @@ extension Migration {
         .v2DispatchState,
         .v3Callbacks,
         .v4ControlPlane,
+        .v8Retention,
     ]
 }
