@@ -44,6 +44,7 @@ func watchdog(config: WatchdogConfig, dependencies: ServiceDependencies) -> Watc
         StatusRefreshSweep(
             interval: config.sweepInterval, store: store, publicURL: config.publicURL, cadence: config.statusRefresh,
             budget: config.statusRefreshBudget, logger: logger),
+        RetentionPruner(client: postgres, settings: config.retention, logger: logger, metrics: dependencies.metrics),
         DeliveryReconciler(
             github: github, database: postgres, settings: config.reconcile, logger: logger,
             metrics: dependencies.metrics),

@@ -29,6 +29,8 @@ struct WatchdogConfig: ServiceConfiguration {
     /// comment is edited again, and how many such edits an installation gets a minute.
     var statusRefresh: Duration
     var statusRefreshBudget: Int
+    /// `PORTER_RETAIN_*` and `PORTER_RETENTION_*`: how long old rows are kept and how they are pruned.
+    var retention: RetentionSettings
 
     var secretValues: [String] { [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } }
 
@@ -51,6 +53,7 @@ struct WatchdogConfig: ServiceConfiguration {
         let orphanGrace = env.optional("PORTER_ORPHAN_GRACE", default: .seconds(600), Parse.duration)
         let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
         let reconcile = DeliveryReconcilerSettings.read(from: &env)
+        let retention = RetentionSettings.read(from: &env)
         let statusRefresh = env.optional("PORTER_STATUS_REFRESH", default: .seconds(120), Parse.duration)
         let statusRefreshBudget = env.optional("PORTER_STATUS_REFRESH_BUDGET", default: 10, Parse.positiveInt)
         try env.validate()
@@ -59,6 +62,7 @@ struct WatchdogConfig: ServiceConfiguration {
             runtime: runtime, limits: limits, leaseTTL: leaseTTL, sweepInterval: sweepInterval,
             heartbeatTimeout: heartbeatTimeout, reportGrace: reportGrace, orphanInterval: orphanInterval,
             orphanGrace: orphanGrace, infraRetries: infraRetries, reconcile: reconcile,
-            statusRefresh: statusRefresh, statusRefreshBudget: statusRefreshBudget)
+            statusRefresh: statusRefresh, statusRefreshBudget: statusRefreshBudget,
+            retention: retention)
     }
 }

@@ -37,9 +37,14 @@ import Testing
         #expect(throws: ConfigurationError.self) { try env.validate() }
     }
 
-    @Test(arguments: [("90s", 90), ("30m", 1800), ("2h", 7200), ("45", 45)])
+    @Test(arguments: [("90s", 90), ("30m", 1800), ("2h", 7200), ("30d", 2_592_000), ("45", 45)])
     func durationsParse(text: String, seconds: Int64) throws {
         #expect(try Parse.duration(text) == .seconds(seconds))
+    }
+
+    @Test(arguments: ["0d", "-1d", "d", "1.5d", "30 days", "1w"])
+    func malformedDurationsAreRejected(text: String) {
+        #expect(throws: InvalidValue.self) { try Parse.duration(text) }
     }
 
     @Test(arguments: [

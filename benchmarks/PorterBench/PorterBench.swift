@@ -8,7 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import _CryptoExtras
 
-/// `porter-bench claims|dispatch|callbacks`: measurements behind the README's performance section, against
+/// `porter-bench claims|dispatch|callbacks|retention`: measurements behind the README's performance section, against
 /// the PostgreSQL named by `DATABASE_URL` (a database the benchmark may wipe).
 @main
 struct PorterBench {
@@ -43,9 +43,16 @@ struct PorterBench {
                 tasks: option("tasks", 2_000), workers: option("workers", 32), copies: option("copies", 3),
                 logger: logger
             ).run(database)
+        case "retention":
+            try await RetentionBenchmark(
+                rows: option("rows", 100_000), loadSeconds: option("seconds", 10), rate: option("rate", 300),
+                connections: option("connections", 16), batch: option("batch", 1_000),
+                pauseMilliseconds: option("pause", 10),
+                logger: logger
+            ).run(database)
         default:
             print(
-                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N] | callbacks [--tasks N] [--workers N] [--copies N]"
+                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N] | callbacks [--tasks N] [--workers N] [--copies N] | retention [--rows N] [--seconds N] [--rate N] [--connections N] [--batch N] [--pause MS]"
             )
             exit(2)
         }

@@ -52,15 +52,15 @@ public enum Parse {
         return text.hasSuffix("/") ? URL(string: String(text.dropLast()))! : url
     }
 
-    /// A duration such as `30m`, `90s`, `2h` or a bare number of seconds.
+    /// A duration such as `30m`, `90s`, `2h`, `30d` or a bare number of seconds.
     public static func duration(_ value: String) throws -> Duration {
-        let units: [(String, Int64)] = [("ms", 0), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Int64)] = [("ms", 0), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where value.hasSuffix(suffix) {
             guard let number = Int64(value.dropLast(suffix.count)), number > 0 else { break }
             return suffix == "ms" ? .milliseconds(number) : .seconds(number * seconds)
         }
         if let number = Int64(value), number > 0 { return .seconds(number) }
-        throw InvalidValue("must be a positive duration such as 90s, 30m or 2h")
+        throw InvalidValue("must be a positive duration such as 90s, 30m, 2h or 30d")
     }
 
     public static func oneOf<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> (String) throws -> T

@@ -24,6 +24,7 @@ extension Migration {
         .v5FlyPacing,
         .v6Watchdog,
         .v7DeliveryReconciliation,
+        .v8Retention,
         .v9StatusRefresh,
     ]
 }

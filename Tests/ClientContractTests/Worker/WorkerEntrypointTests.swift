@@ -269,7 +269,7 @@ import Testing
         var options = CallbackWorld.Options()
         options.agentUser = "games"
         options.agentShared = false
-        try await CallbackWorld.run(options) { [options] world in
+        try await CallbackWorld.run(options) { world in
             // Two stragglers: one in the background, one detached into a session of its own.
             let id = try await world.start(
                 script: """
