@@ -128,7 +128,7 @@ import Testing
             #expect(try await watchdog.orphans(grace: .seconds(3600)).sweep(lead: watchdog.lease) == 0, "too young")
             #expect(try await watchdog.orphans().sweep(lead: watchdog.lease) == 1)
             #expect(["destroying", "destroyed"].contains(world.fly.machine(unknown.id)?.state))
-            #expect(world.fly.machine(untagged.id)?.state == "started", "not Porter's")
+            #expect(!["destroying", "destroyed"].contains(world.fly.machine(untagged.id)?.state), "not Porter's")
             #expect(watchdog.machine(of: id)?.state == "started", "a running task's Machine stays")
 
             // Once its task has ended, the task's Machine is an orphan too.

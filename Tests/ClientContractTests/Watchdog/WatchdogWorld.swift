@@ -79,10 +79,12 @@ struct WatchdogWorld: Sendable {
         }
     }
 
-    /// Waits until the Machine's process is gone, as the host reports it.
+    /// Waits until the Machine's process is gone, as the host reports it. Killed again each time round:
+    /// a Machine still starting has no process for the first kill to reach.
     func waitUntilGone(_ machineID: String) async throws {
         let end = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < end {
+            world.fly.kill(machineID)
             if let state = world.fly.machine(machineID)?.state, ["destroyed", "stopped", "failed"].contains(state) {
                 return
             }
