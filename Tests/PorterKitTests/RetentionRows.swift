@@ -1,4 +1,5 @@
 import Foundation
+import PorterKit
 import PorterTestSupport
 import PostgresNIO
 
@@ -52,13 +53,17 @@ struct RetentionRows {
         ).collect().first!.decode(Int64.self)
     }
 
-    /// A job of `task` (or of none) created `age` ago, leased for another `leaseLeft` when given.
-    func job(task: UUID?, kind: String = "cancel", age: String, leaseLeft: String? = nil) async throws -> Int64 {
-        try await client.query(
+    /// A job of `task` (or of none) created `age` ago, leased for another `leaseLeft` when given. Enqueued
+    /// through the queue, its only writer, then aged.
+    func job(task: UUID?, kind: JobKind = .cancel, age: String, leaseLeft: String? = nil) async throws -> Int64 {
+        try await PostgresJobQueue(client: client, logger: TestDatabase.logger).enqueue(
+            NewJob(kind: kind, taskID: task))
+        return try await client.query(
             """
-            INSERT INTO jobs (kind, task_id, created_at, lease_owner, lease_expires_at)
-            VALUES (\(kind), \(task), now() - \(age)::interval,
-                CASE WHEN \(leaseLeft)::text IS NOT NULL THEN 'dispatcher-1' END, now() + \(leaseLeft)::interval)
+            UPDATE jobs SET created_at = now() - \(age)::interval,
+                lease_owner = CASE WHEN \(leaseLeft)::text IS NOT NULL THEN 'dispatcher-1' END,
+                lease_expires_at = now() + \(leaseLeft)::interval
+            WHERE id = (SELECT max(id) FROM jobs)
             RETURNING id
             """
         ).collect().first!.decode(Int64.self)
