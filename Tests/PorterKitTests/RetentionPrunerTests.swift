@@ -64,14 +64,14 @@ import Testing
             let waiting = try await rows.task()
             let gone = [
                 try await rows.job(task: longFinished, age: "8 days"),
-                try await rows.job(task: nil, kind: "control", age: "8 days"),
-                try await rows.job(task: nil, kind: "control", age: "8 days", leaseLeft: "-1 minute"),
+                try await rows.job(task: nil, kind: .control, age: "8 days"),
+                try await rows.job(task: nil, kind: .control, age: "8 days", leaseLeft: "-1 minute"),
             ]
             let kept = [
                 try await rows.job(task: justFinished, age: "8 days"),
-                try await rows.job(task: waiting, kind: "dispatch", age: "30 days"),
-                try await rows.job(task: nil, kind: "control", age: "8 days", leaseLeft: "1 minute"),
-                try await rows.job(task: nil, kind: "control", age: "6 days"),
+                try await rows.job(task: waiting, kind: .dispatch, age: "30 days"),
+                try await rows.job(task: nil, kind: .control, age: "8 days", leaseLeft: "1 minute"),
+                try await rows.job(task: nil, kind: .control, age: "6 days"),
             ]
             #expect(try await Self.pruner(client).sweep(lead: AlwaysLeading()) == gone.count)
             let left = try await client.query("SELECT id FROM jobs ORDER BY id").collect()

@@ -53,11 +53,11 @@ struct RetentionRows {
         ).collect().first!.decode(Int64.self)
     }
 
-    /// A job of `task` (or of none) created `age` ago, leased for another `leaseLeft` when given.
-    func job(task: UUID?, kind: String = "cancel", age: String, leaseLeft: String? = nil) async throws -> Int64 {
-        // Written by the queue, as every job is, then aged and leased as the test needs.
-        let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
-        try await queue.enqueue(NewJob(kind: JobKind(rawValue: kind) ?? .cancel, taskID: task))
+    /// A job of `task` (or of none) created `age` ago, leased for another `leaseLeft` when given. Enqueued
+    /// through the queue, its only writer, then aged.
+    func job(task: UUID?, kind: JobKind = .cancel, age: String, leaseLeft: String? = nil) async throws -> Int64 {
+        try await PostgresJobQueue(client: client, logger: TestDatabase.logger).enqueue(
+            NewJob(kind: kind, taskID: task))
         return try await client.query(
             """
             UPDATE jobs SET created_at = now() - \(age)::interval,

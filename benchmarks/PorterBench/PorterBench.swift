@@ -46,8 +46,8 @@ struct PorterBench {
         case "retention":
             try await RetentionBenchmark(
                 rows: option("rows", 100_000), loadSeconds: option("seconds", 10), rate: option("rate", 300),
-                connections: option("connections", 16), batch: option("batch", 1_000),
-                pauseMilliseconds: option("pause", 10),
+                connections: option("connections", 16), batch: option("batch", RetentionSettings().batchSize),
+                pauseMilliseconds: option("pause", Int(RetentionSettings().batchPause / .milliseconds(1))),
                 logger: logger
             ).run(database)
         default:

@@ -6,7 +6,8 @@ import Synchronization
 
 /// `rows` expired rows (thirds of webhook deliveries, task events and finished side effects) under a
 /// release webhook-gateway taking signed deliveries at `rate`/s: the gateway's ack latency for
-/// `loadSeconds` without pruning, then while `RetentionPruner` deletes every expired row.
+/// `loadSeconds` without pruning (half before the prune, half after) and while `RetentionPruner` deletes
+/// every expired row.
 struct RetentionBenchmark {
     let rows: Int
     let loadSeconds: Int
@@ -26,11 +27,17 @@ struct RetentionBenchmark {
                 url: "http://127.0.0.1:\(gateway.port)/webhooks/github", secret: "benchmark-secret", rate: rate,
                 connections: connections)
             _ = await phase(load, seconds: 2)  // connections, caches and the planner warmed up
-            let quiet = await phase(load, seconds: loadSeconds)
+            // Half the quiet load before the prune and half after, so a change in what else the machine
+            // runs weighs on both sides alike.
+            let quietBefore = await phase(load, seconds: loadSeconds / 2)
             let (busy, prune) = try await pruning(load, postgres)
+            let quietAfter = await phase(load, seconds: loadSeconds - loadSeconds / 2)
             await load.shutdown()
-            let before = report("without pruning", quiet, from: 0, to: Double(loadSeconds))
-            let during = report("while pruning", busy, from: prune.start, to: prune.end)
+            let quiet = quietBefore + quietAfter
+            let before = report("without pruning", quiet, seconds: Double(loadSeconds))
+            let during = report(
+                "while pruning", busy.filter { $0.due >= prune.start && $0.due < prune.end },
+                seconds: prune.end - prune.start)
             let took = prune.end - prune.start
             print(
                 String(
@@ -66,16 +73,15 @@ struct RetentionBenchmark {
         return (await samples, (rows, seconds(began - start), seconds(ended - start)))
     }
 
-    /// Prints the latency of the requests due between `from` and `to` and returns their p99 in ms.
-    func report(_ label: String, _ samples: [AckLoad.Sample], from: Double, to: Double) -> Double {
-        let window = samples.filter { $0.due >= from && $0.due < to }
+    /// Prints the latency of `window`, requests due over `seconds`, and returns their p99 in ms.
+    func report(_ label: String, _ window: [AckLoad.Sample], seconds: Double) -> Double {
         let sorted = window.filter(\.ok).map(\.milliseconds).sorted()
         let p99 = percentile(sorted, 0.99)
         print(
             String(
                 format:
                     "retention: gateway %@: %d acks in %.1f s (%.0f/s), p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, %d failed",
-                label, sorted.count, to - from, Double(sorted.count) / (to - from), percentile(sorted, 0.5),
+                label, sorted.count, seconds, Double(sorted.count) / seconds, percentile(sorted, 0.5),
                 percentile(sorted, 0.9), p99, sorted.last ?? .nan, window.count - sorted.count))
         return p99
     }

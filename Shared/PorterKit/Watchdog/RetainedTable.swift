@@ -24,7 +24,6 @@ public enum RetainedTable: String, CaseIterable, Sendable {
     /// round instead of waiting on them, and the horizon is measured on the database's clock.
     func deleteBatch(olderThan horizon: Duration, limit: Int) -> PostgresQuery {
         let age = PostgresJobQueue.interval(horizon)
-        let finished = TaskStatus.terminal.map(\.rawValue).sorted()
         switch self {
         case .webhookDeliveries:
             return """
@@ -56,21 +55,8 @@ public enum RetainedTable: String, CaseIterable, Sendable {
                 SELECT count(*) FROM gone
                 """
         case .jobs:
-            // A finished job deletes itself; what stays behind belongs to a task that ended without it,
-            // or is a control job that never ran. A job of an unfinished task, or one under a live lease,
-            // may still be needed.
-            return """
-                WITH gone AS (
-                    DELETE FROM jobs WHERE id IN (
-                        SELECT jobs.id FROM jobs LEFT JOIN tasks ON tasks.id = jobs.task_id
-                        WHERE jobs.created_at < now() - \(age)::interval
-                            AND (jobs.lease_expires_at IS NULL OR jobs.lease_expires_at < now())
-                            AND (jobs.task_id IS NULL OR (
-                                tasks.status = ANY(\(finished)) AND tasks.finished_at < now() - \(age)::interval))
-                        LIMIT \(limit) FOR UPDATE OF jobs SKIP LOCKED)
-                    RETURNING 1)
-                SELECT count(*) FROM gone
-                """
+            // Kept with the queue, the jobs table's one writer.
+            return PostgresJobQueue.pruneBatch(olderThan: horizon, limit: limit)
         case .sessions:
             return """
                 WITH gone AS (
