@@ -77,11 +77,11 @@ extension GitHubEmulator {
         return id
     }
 
-    /// An OAuth token for `login`, as the code exchange would hand out.
+    /// A token for `login` that never expires, like an OAuth App's; the code exchange hands out expiring ones.
     public func userToken(for login: String) -> String {
         addUser(login)
         let token = "gho_" + Self.randomToken()
-        state.withLock { $0.userTokens[token] = login }
+        state.withLock { $0.userTokens[token] = UserToken(login: login, expiresAt: nil) }
         return token
     }
 }

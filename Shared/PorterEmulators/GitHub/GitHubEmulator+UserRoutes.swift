@@ -40,7 +40,7 @@ extension GitHubEmulator {
     }
 
     func signedInUser(_ request: Request) throws(GitHubAPIError) -> EmulatedUser {
-        guard let token = Self.bearer(request), let login = state.withLock({ $0.userTokens[token] }) else {
+        guard let token = Self.bearer(request), let login = liveUserLogin(token) else {
             throw .badCredentials
         }
         return user(login)

@@ -54,6 +54,7 @@ public final class GitHubEmulator: Sendable {
         router.add(middleware: GitHubRateLimitHeaders())
         faults.addControlRoutes(to: router)
         addSeedRoutes(to: router)
+        addOAuthSeedRoutes(to: router)
         addAppRoutes(to: router)
         addHookDeliveryRoutes(to: router)
         addIssueRoutes(to: router)
@@ -61,6 +62,7 @@ public final class GitHubEmulator: Sendable {
         addPullRoutes(to: router)
         addUserRoutes(to: router)
         addOAuthRoutes(to: router)
+        addOAuthApplicationRoutes(to: router)
         addGitRoutes(to: router)
         return router
     }

@@ -119,3 +119,35 @@ public struct EmulatedDelivery: Sendable {
     /// GitHub's words for the outcome: `OK`, `Invalid HTTP Response: 503`, `timed out`.
     public var status = ""
 }
+
+/// What a person does at `/login/oauth/authorize`.
+public enum OAuthConsent: String, Sendable, CaseIterable, Decodable {
+    /// Authorizes at once and redirects with a code, as GitHub does for an App the user already authorized.
+    case automatic
+    /// Shows a consent page with Authorize and Cancel buttons.
+    case page
+    /// Redirects at once as if the user clicked Cancel.
+    case deny
+}
+
+/// A code from `/login/oauth/authorize`, good for one exchange within ten minutes.
+struct OAuthCode: Sendable {
+    var login: String
+    var redirectURI: String
+    /// The S256 challenge, when the authorize request carried one.
+    var codeChallenge: String?
+    var expiresAt: Date
+}
+
+/// A user access token; nil `expiresAt` for a token that never expires (an App that opted out).
+struct UserToken: Sendable {
+    var login: String
+    var expiresAt: Date?
+}
+
+/// A refresh token, and the access token it was issued with: refreshing retires both.
+struct RefreshGrant: Sendable {
+    var login: String
+    var accessToken: String
+    var expiresAt: Date
+}

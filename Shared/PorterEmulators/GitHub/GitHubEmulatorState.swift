@@ -11,8 +11,13 @@ struct GitHubEmulatorState: Sendable {
     var collaborators: [Int: [String: String]] = [:]
     var installations: [Int: EmulatedInstallation] = [:]
     var grants: [String: TokenGrant] = [:]
-    var userTokens: [String: String] = [:]
-    var oauthCodes: [String: String] = [:]
+    var userTokens: [String: UserToken] = [:]
+    var refreshTokens: [String: RefreshGrant] = [:]
+    var oauthCodes: [String: OAuthCode] = [:]
+    var oauthConsent = OAuthConsent.automatic
+    var userTokenLifetime: Duration? = .seconds(28800)
+    var codeExchanges = 0
+    var tokenRefreshes = 0
     var tokenMints: [Int: Int] = [:]
     var deliveries: [EmulatedDelivery] = []
     /// How many of the next webhook sends are logged as timed out without being posted.
