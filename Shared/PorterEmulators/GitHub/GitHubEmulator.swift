@@ -15,6 +15,7 @@ public final class GitHubEmulator: Sendable {
     let base = Mutex("http://127.0.0.1")
     let webhookTarget: Mutex<(url: String, secret: String)?>
     let httpClient: HTTPClient
+    let rateLimits = GitHubRateLimitLedger()
     /// How long a token lives, as on GitHub.
     let tokenLifetime: TimeInterval = 3600
 
@@ -51,7 +52,7 @@ public final class GitHubEmulator: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: FaultMiddleware(faults))
-        router.add(middleware: GitHubRateLimitHeaders())
+        router.add(middleware: GitHubRateLimitHeaders(emulator: self))
         faults.addControlRoutes(to: router)
         addSeedRoutes(to: router)
         addOAuthSeedRoutes(to: router)
@@ -63,6 +64,7 @@ public final class GitHubEmulator: Sendable {
         addUserRoutes(to: router)
         addOAuthRoutes(to: router)
         addOAuthApplicationRoutes(to: router)
+        addRateLimitRoutes(to: router)
         addGitRoutes(to: router)
         return router
     }
