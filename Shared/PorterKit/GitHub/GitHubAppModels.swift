@@ -46,15 +46,6 @@ public struct GitHubHookDeliveryPage: Sendable, Equatable {
     }
 }
 
-/// A user's access token from the OAuth code exchange. Its description is redacted.
-public struct GitHubOAuthToken: Codable, Sendable, CustomStringConvertible {
-    public var accessToken: String
-    public var tokenType: String
-    public var scope: String
-
-    public var description: String { "GitHubOAuthToken(scope: \(scope))" }
-}
-
 /// A user's role on a repository, from the collaborator permission API, strongest first.
 public enum GitHubPermission: String, Sendable, CaseIterable, Comparable {
     case admin, maintain, write, triage, read, none

@@ -27,31 +27,23 @@ extension GitHubClient {
             .decode(Page.self, api: "github", operation: request.operation).repositories
     }
 
-    /// Trades the `code` from the sign-in redirect for the user's token.
-    public func exchangeOAuthCode(
-        _ code: String, clientID: String, clientSecret: Secret<String>, redirectURI: String? = nil
-    ) async throws -> GitHubOAuthToken {
-        struct Body: Encodable {
-            var clientId: String
-            var clientSecret: String
-            var code: String
-            var redirectUri: String?
+    /// The primary rate limit the user's token is counted against.
+    public func rateLimit(token: String) async throws -> GitHubRateLimit {
+        struct Window: Decodable {
+            var limit: Int
+            var remaining: Int
+            var used: Int
+            var reset: Int
         }
         struct Answer: Decodable {
-            var accessToken: String?
-            var tokenType: String?
-            var scope: String?
-            var error: String?
+            struct Resources: Decodable { var core: Window }
+            var resources: Resources
         }
-        let request = try APIRequest.json(
-            .POST, "/login/oauth/access_token", operation: "exchange_oauth_code",
-            body: Body(
-                clientId: clientID, clientSecret: clientSecret.value, code: code,
-                redirectUri: redirectURI),
-            idempotent: false)
-        let answer = try await web.send(request).decode(Answer.self, api: "github", operation: request.operation)
-        // GitHub reports a bad or used code with 200 and an `error` field.
-        guard let token = answer.accessToken else { throw GitHubError.oauth(answer.error ?? "no access token") }
-        return GitHubOAuthToken(accessToken: token, tokenType: answer.tokenType ?? "bearer", scope: answer.scope ?? "")
+        let request = APIRequest(.GET, "/rate_limit", operation: "get_rate_limit")
+        let core = try await send(request, as: .user(token: token))
+            .decode(Answer.self, api: "github", operation: request.operation).resources.core
+        return GitHubRateLimit(
+            limit: core.limit, remaining: core.remaining, used: core.used,
+            reset: Date(timeIntervalSince1970: TimeInterval(core.reset)))
     }
 }

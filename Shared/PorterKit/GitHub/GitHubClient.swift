@@ -94,7 +94,8 @@ public struct GitHubClient: Sendable {
 /// Failures specific to GitHub, beyond `APIError`.
 public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case noAppCredentials
-    /// The OAuth code exchange was refused (GitHub answers 200 with an error field).
+    /// A code exchange or token refresh was refused: GitHub's error code, such as `bad_verification_code`
+    /// (GitHub answers these with 200 and an error field).
     case oauth(String)
     /// File contents came back in a form other than a base64 file.
     case notAFile(path: String)
@@ -104,7 +105,7 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noAppCredentials: "no GitHub App credentials are configured"
-        case .oauth(let error): "GitHub refused the sign-in: \(error)"
+        case .oauth(let error): "GitHub refused the OAuth token request: \(error)"
         case .notAFile(let path): "`\(path)` in the repository is not a file"
         case .fileTooLarge(let path): "`\(path)` is larger than the 1 MB GitHub serves through its contents API"
         }
