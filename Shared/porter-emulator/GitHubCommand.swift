@@ -17,12 +17,25 @@ struct GitHubCommand: AsyncParsableCommand {
     @Option(help: "The GitHub App's slug.") var appSlug = "porter"
     @Option(help: "A PEM file with the App's RSA public key; installation tokens need a JWT it verifies.")
     var appPublicKeyFile: String?
+    @Option(help: "The App's OAuth client id, which sign-in must name.") var clientID = "Iv1.emulated"
+    @Option(help: "The App's OAuth client secret, which the code exchange must present.")
+    var clientSecret = "emulated-secret"
+    @Option(help: "What a person does at sign-in: page (a consent page), automatic (authorize at once) or deny.")
+    var oauthConsent = OAuthConsent.page
+    @Option(help: "Who is signed in at the consent page; without it the page asks for a login.")
+    var authorizingUser: String?
+    @Option(help: "How long user tokens live, in seconds; 0 for tokens that never expire.")
+    var userTokenLifetime = 28800
 
     func run() async throws {
         let publicKey = try appPublicKeyFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
         let emulator = try GitHubEmulator(
-            app: EmulatedGitHubApp(id: appID, slug: appSlug, publicKeyPEM: publicKey), webhookURL: webhookURL,
-            webhookSecret: webhookSecret)
+            app: EmulatedGitHubApp(
+                id: appID, slug: appSlug, publicKeyPEM: publicKey, clientID: clientID, clientSecret: clientSecret),
+            webhookURL: webhookURL, webhookSecret: webhookSecret)
+        emulator.oauthConsent = oauthConsent
+        emulator.authorizingUser = authorizingUser
+        emulator.userTokenLifetime = userTokenLifetime > 0 ? .seconds(userTokenLifetime) : nil
         let baseURL = "http://\(host):\(port)"
         emulator.baseURL = baseURL
         let app = Application(router: emulator.router(), configuration: .init(address: .hostname(host, port: port)))
@@ -31,3 +44,5 @@ struct GitHubCommand: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+extension OAuthConsent: ExpressibleByArgument {}
