@@ -55,7 +55,7 @@ public enum SealedRows {
                     request: TaskRequest(agent: .codex, instructions: "x")))
             let token = TaskToken.generate()
             _ = try await PostgresDispatchRepository(client: client, logger: logger).beginAttempt(
-                taskID: task.id, runtime: .fly, flyApp: "app", token: token,
+                taskID: task.id, runtime: .fly, flyApp: "app", inRequesterApp: false, token: token,
                 sealedToken: keyring.seal(
                     Data(token.value.utf8), context: "task_token:\(task.id.uuidString.lowercased())"),
                 expiresAt: Date().addingTimeInterval(3600))

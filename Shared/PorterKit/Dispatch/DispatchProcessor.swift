@@ -258,7 +258,8 @@ public struct DispatchProcessor: Sendable {
         let fresh = TaskToken.generate()
         let context = "task_token:\(task.id.uuidString.lowercased())"
         let (attempt, isNew) = try await repository.beginAttempt(
-            taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, token: fresh,
+            taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, inRequesterApp: target.inRequesterApp,
+            token: fresh,
             sealedToken: keyring.seal(Data(fresh.value.utf8), context: context),
             expiresAt: spec.deadline.addingTimeInterval(TaskToken.reportGrace))
         crashPoints.hit(.afterAttempt)
