@@ -88,28 +88,30 @@ import Testing
             let keyring = try EncryptionKeyring(keys: [("k1", Array(repeating: 7, count: 32))])
             let context = "task_token:\(task.id.uuidString.lowercased())"
             let first = try await dispatch.beginAttempt(
-                taskID: task.id, runtime: .fly, flyApp: "porter-workers", token: token,
+                taskID: task.id, runtime: .fly, flyApp: "porter-workers", inRequesterApp: true, token: token,
                 sealedToken: keyring.seal(Data(token.value.utf8), context: context), expiresAt: deadline)
             #expect(first.isNew)
             #expect(first.attempt.number == 1)
             #expect(first.attempt.machineName == "porter-\(task.id.uuidString.lowercased())-1")
 
             // The dispatcher died before recording the Machine: the same attempt comes back, with the
-            // token it was created with, not the new one offered.
+            // token and the app it was created with, not the new ones offered.
             let again = try await dispatch.beginAttempt(
-                taskID: task.id, runtime: .fly, flyApp: "porter-workers", token: TaskToken.generate(),
-                sealedToken: nil, expiresAt: deadline)
+                taskID: task.id, runtime: .fly, flyApp: "porter-workers", inRequesterApp: false,
+                token: TaskToken.generate(), sealedToken: nil, expiresAt: deadline)
             #expect(!again.isNew)
             #expect(again.attempt == first.attempt)
+            #expect(again.attempt.inRequesterApp == true)
             let sealed = try #require(again.attempt.sealedToken)
             #expect(try keyring.openString(sealed, context: context) == token.value)
 
             try await dispatch.recordMachine(taskID: task.id, number: 1, machineID: "3d8d9")
             let next = try await dispatch.beginAttempt(
-                taskID: task.id, runtime: .fly, flyApp: "porter-workers", token: TaskToken.generate(),
-                sealedToken: nil, expiresAt: deadline)
+                taskID: task.id, runtime: .fly, flyApp: "porter-workers", inRequesterApp: false,
+                token: TaskToken.generate(), sealedToken: nil, expiresAt: deadline)
             #expect(next.isNew)
             #expect(next.attempt.number == 2)
+            #expect(next.attempt.inRequesterApp == false)
 
             let stored = try await client.query(
                 "SELECT token_hash FROM task_attempts WHERE task_id = \(task.id) AND number = 1"

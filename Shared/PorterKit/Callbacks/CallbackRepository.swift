@@ -9,6 +9,8 @@ public struct CallbackAttempt: Sendable {
     public var runtime: String
     public var machineID: String?
     public var flyApp: String?
+    /// The worker runs in the requester's own Fly app (nil: recorded before this was).
+    public var inRequesterApp: Bool?
     public var tokenHash: [UInt8]?
     public var tokenExpiresAt: Date?
     /// The stored spec; its prompt is empty unless the attempt was read with `includePrompt`.

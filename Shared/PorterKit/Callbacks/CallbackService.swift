@@ -94,7 +94,7 @@ public struct CallbackService: Sendable {
         let keys: [String: String]
         let token: GitHubInstallationToken
         do {
-            keys = try await providerKeys(for: task, keySource: spec.keySource)
+            keys = try await providerKeys(for: attempt)
             token = try await github.narrowedInstallationToken(
                 installationID: Int(task.issue.installationID), repositories: [name],
                 permissions: ["contents": "write", "metadata": "read"])
@@ -129,6 +129,7 @@ public struct CallbackService: Sendable {
 
     static func explain(_ error: any Error) -> String {
         if let error = error as? APIError, let code = error.statusCode { return "GitHub answered \(code)" }
+        if let error = error as? OperatorKeysWithheld { return error.description }
         return "a stored key could not be opened"
     }
 
@@ -142,17 +143,41 @@ public struct CallbackService: Sendable {
         }
     }
 
-    /// The provider keys the agent runs on: the requester's own, or the operator's defaults.
-    func providerKeys(for task: PorterTask, keySource: String) async throws -> [String: String] {
-        var keys: [String: String] = [:]
-        for name in task.request.agent.keyNames {
-            if keySource == "user" {
-                if let value = try await secrets.value(userID: task.requester.id, name: name) { keys[name] = value }
-            } else if let value = settings.defaultKeys[name] {
-                keys[name] = value
-            }
+    /// The provider keys the agent runs on: the requester's own, or the operator's defaults. A worker
+    /// in the requester's own Fly app gets their keys whatever the spec says, never the operator's:
+    /// they can read that Machine's environment and memory.
+    func providerKeys(for attempt: CallbackAttempt) async throws -> [String: String] {
+        let task = attempt.task
+        let ownApp = try await runsInRequesterApp(attempt)
+        guard ownApp || attempt.spec?.keySource == "user" else {
+            return settings.defaultKeys.filter { task.request.agent.keyNames.contains($0.key) }
+        }
+        let keys = try await userKeys(for: task)
+        if ownApp, keys.isEmpty, !task.request.agent.keyNames.isEmpty {
+            logger.warning(
+                "refused the operator's keys to a worker in the requester's own Fly app",
+                metadata: ["task_id": "\(task.id.uuidString.lowercased())", "attempt": "\(attempt.number)"])
+            throw OperatorKeysWithheld(names: task.request.agent.keyNames)
         }
         return keys
+    }
+
+    /// The requester's own keys for the task's agent.
+    func userKeys(for task: PorterTask) async throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for name in task.request.agent.keyNames {
+            if let value = try await secrets.value(userID: task.requester.id, name: name) { keys[name] = value }
+        }
+        return keys
+    }
+
+    /// Whether the attempt's worker runs in the requester's own Fly app, as the dispatcher recorded it.
+    /// An attempt recorded before that was is judged as the dispatcher judged it: a Fly worker of
+    /// someone who stored their own Fly token runs in their app.
+    func runsInRequesterApp(_ attempt: CallbackAttempt) async throws -> Bool {
+        if let recorded = attempt.inRequesterApp { return recorded }
+        guard attempt.runtime == WorkerRuntime.fly.rawValue else { return false }
+        return try await secrets.names(userID: attempt.task.requester.id).contains("FLY_API_TOKEN")
     }
 
     /// Records a heartbeat and says whether the worker should go on.
@@ -224,9 +249,22 @@ public struct CallbackService: Sendable {
 
     /// The base redactor plus the attempt's own provider keys, so none of them is stored or posted.
     func redactor(for attempt: CallbackAttempt) async throws -> Redactor {
-        guard attempt.spec?.keySource == "user" else { return redactor }
-        let keys = try await providerKeys(for: attempt.task, keySource: "user")
-        return redactor.adding(Array(keys.values))
+        var servesUserKeys = attempt.spec?.keySource == "user"
+        if !servesUserKeys { servesUserKeys = try await runsInRequesterApp(attempt) }
+        guard servesUserKeys else { return redactor }
+        return redactor.adding(Array(try await userKeys(for: attempt.task).values))
+    }
+}
+
+/// The agent needs a provider key, the worker runs in the requester's own Fly app, and the requester
+/// has none of their own: the operator's are not served there, so the task cannot run.
+struct OperatorKeysWithheld: Error, ClassifiedError, CustomStringConvertible {
+    var names: [String]
+    var failure: Failure { .permanent }
+
+    var description: String {
+        "the worker runs in your own Fly.io app, which the operator's keys are never sent to, and you have no "
+            + "\(names.joined(separator: " or ")) of your own"
     }
 }
 

@@ -19,7 +19,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
             """
             SELECT \(unescaped: PostgresTaskRepository.columns),
                 a.attempt_number, a.attempt_latest, a.attempt_runtime, a.attempt_machine_id, a.attempt_fly_app,
-                a.attempt_token_hash, a.attempt_token_expires_at, a.attempt_reply,
+                a.attempt_requester_fly_app, a.attempt_token_hash, a.attempt_token_expires_at, a.attempt_reply,
                 CASE WHEN \(includePrompt) THEN prompt ELSE '' END AS spec_prompt, prompt IS NOT NULL AS has_spec,
                 branch AS spec_branch, base_branch AS spec_base, deadline_at AS spec_deadline,
                 key_source AS spec_key_source, coalesce(issue_title, '') AS spec_issue_title,
@@ -28,6 +28,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 SELECT number AS attempt_number,
                     number = (SELECT max(number) FROM task_attempts WHERE task_id = tasks.id) AS attempt_latest,
                     runtime AS attempt_runtime, machine_id AS attempt_machine_id, fly_app AS attempt_fly_app,
+                    requester_fly_app AS attempt_requester_fly_app,
                     token_hash AS attempt_token_hash, token_expires_at AS attempt_token_expires_at,
                     reply::text AS attempt_reply
                 FROM task_attempts
@@ -57,6 +58,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
             runtime: try columns["attempt_runtime"].decode(String.self),
             machineID: try columns["attempt_machine_id"].decode(String?.self),
             flyApp: try columns["attempt_fly_app"].decode(String?.self),
+            inRequesterApp: try columns["attempt_requester_fly_app"].decode(Bool?.self),
             tokenHash: try columns["attempt_token_hash"].decode(ByteBuffer?.self).map { Array(buffer: $0) },
             tokenExpiresAt: try columns["attempt_token_expires_at"].decode(Date?.self), spec: spec,
             cancelRequested: try columns["cancel_requested"].decode(Bool.self),

@@ -26,5 +26,6 @@ extension Migration {
         .v7DeliveryReconciliation,
         .v8Retention,
         .v9StatusRefresh,
+        .v10RequesterFlyApp,
     ]
 }

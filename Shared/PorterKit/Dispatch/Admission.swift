@@ -27,6 +27,8 @@ public struct TaskAttempt: Sendable, Equatable {
     /// The attempt's token sealed with the keyring (context `task_token:<task id>`), so whoever takes
     /// the attempt over after a crash launches with the token its hash vouches for.
     public var sealedToken: SealedValue?
+    /// The worker runs in the requester's own Fly app; nil for attempts recorded before this was.
+    public var inRequesterApp: Bool?
 
     /// `porter-<task id>-<attempt>`: the same every time this attempt is tried.
     public static func machineName(taskID: UUID, number: Int) -> String {
@@ -41,10 +43,10 @@ public protocol DispatchRepository: Sendable {
     func admit(taskID: UUID, maxActivePerUser: Int) async throws -> Admission
 
     /// The task's attempt still being created (a crash left it), or a new one with `token`'s hash.
-    /// Returns the attempt and whether it is new; an existing one keeps its original token.
+    /// Returns the attempt and whether it is new; an existing one keeps its original token and app.
     func beginAttempt(
-        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, sealedToken: SealedValue?,
-        expiresAt: Date
+        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, inRequesterApp: Bool, token: TaskToken,
+        sealedToken: SealedValue?, expiresAt: Date
     ) async throws -> (attempt: TaskAttempt, isNew: Bool)
 
     /// Records the created Machine's id on the attempt.

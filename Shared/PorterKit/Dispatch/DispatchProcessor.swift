@@ -129,18 +129,17 @@ public struct DispatchProcessor: Sendable {
             if let refused = try await authorize(task, labels: labels, logger: logger) { return refused }
         }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
+        let ownFlyApp = targets.runsInRequesterApp(requesterHasFlyToken: userKeys.contains("FLY_API_TOKEN"))
         switch KeyDecision.decide(
             agent: task.request.agent, hasAccount: state.requesterHasAccount, userKeys: userKeys,
-            defaultKeys: settings.defaultKeyNames)
+            defaultKeys: settings.defaultKeyNames, ownFlyApp: ownFlyApp)
         {
         case .ready: break
         case .missing where task.statusReason == Self.waitingForSignIn:
             // Signed in since the sign-in reply, keys not added yet: the reply promised to wait for them.
             return try await waitForSignIn(task, labels: labels)
         case .missing(let names):
-            return try await fail(
-                task, reason: "no \(names.joined(separator: " or ")) for \(task.request.agent.rawValue)",
-                reply: Self.missingKeyReply(task, names: names, publicURL: settings.publicURL), labels: labels)
+            return try await failForMissingKeys(task, names: names, ownFlyApp: ownFlyApp, labels: labels)
         case .signInNeeded:
             return try await waitForSignIn(task, labels: labels)
         }
@@ -255,10 +254,21 @@ public struct DispatchProcessor: Sendable {
             return try await fail(
                 task, reason: problem.description, reply: "Porter could not start a worker: \(problem)")
         }
+        // Admission decided on the keys of that moment; the requester may have added a Fly token or
+        // removed their keys since (or this is a new attempt after a worker failed). A worker in their
+        // own app runs on their own keys or not at all.
+        if target.inRequesterApp,
+            case .missing(let names) = KeyDecision.decide(
+                agent: task.request.agent, hasAccount: state.requesterHasAccount, userKeys: userKeys,
+                defaultKeys: settings.defaultKeyNames, ownFlyApp: true)
+        {
+            return try await failForMissingKeys(task, names: names, ownFlyApp: true)
+        }
         let fresh = TaskToken.generate()
         let context = "task_token:\(task.id.uuidString.lowercased())"
         let (attempt, isNew) = try await repository.beginAttempt(
-            taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, token: fresh,
+            taskID: task.id, runtime: target.runtime, flyApp: target.flyApp, inRequesterApp: target.inRequesterApp,
+            token: fresh,
             sealedToken: keyring.seal(Data(fresh.value.utf8), context: context),
             expiresAt: spec.deadline.addingTimeInterval(TaskToken.reportGrace))
         crashPoints.hit(.afterAttempt)
@@ -360,11 +370,27 @@ public struct DispatchProcessor: Sendable {
         return labels ? notices : notices.filter { if case .setLabels = $0.effect { false } else { true } }
     }
 
-    static func missingKeyReply(_ task: PorterTask, names: [String], publicURL: URL) -> String {
+    /// Ends a task whose agent has none of the keys `names`, telling the requester which to add.
+    func failForMissingKeys(
+        _ task: PorterTask, names: [String], ownFlyApp: Bool, labels: Bool = true
+    ) async throws -> JobOutcome {
+        let wanted = "no \(names.joined(separator: " or ")) for \(task.request.agent.rawValue)"
+        return try await fail(
+            task, reason: ownFlyApp ? "\(wanted) in the requester's own Fly app" : wanted,
+            reply: Self.missingKeyReply(task, names: names, publicURL: settings.publicURL, ownFlyApp: ownFlyApp),
+            labels: labels)
+    }
+
+    static func missingKeyReply(_ task: PorterTask, names: [String], publicURL: URL, ownFlyApp: Bool) -> String {
         let settingsURL = publicURL.appendingPathComponent("settings").absoluteString
+        let keys = names.map { "`\($0)`" }.joined(separator: " or ")
+        let why =
+            ownFlyApp
+            ? "Your tasks run in your own Fly.io app, which the operator's keys are never sent to, "
+                + "so it must be your own."
+            : "Neither you nor the operator has set one."
         return """
-            @\(task.requester.login) `\(task.request.agent.rawValue)` needs \
-            \(names.map { "`\($0)`" }.joined(separator: " or ")), and neither you nor the operator has set one. \
+            @\(task.requester.login) `\(task.request.agent.rawValue)` needs \(keys). \(why) \
             Add it at \(settingsURL), then comment `@porter retry`.
             """
     }
@@ -374,25 +400,5 @@ public struct DispatchProcessor: Sendable {
             throw WorkerTargetProblem("repository name \(fullName) is malformed")
         }
         return parts
-    }
-}
-
-/// Whose keys a task runs on, decided from names only: no key is opened to decide it.
-public enum KeyDecision: Sendable, Equatable {
-    case ready(source: String)
-    /// The requester has an account but neither they nor the operator have a key the agent takes.
-    case missing([String])
-    /// No account and no operator key: the requester must sign in.
-    case signInNeeded
-
-    public static func decide(
-        agent: Agent, hasAccount: Bool, userKeys: Set<String>, defaultKeys: Set<String>
-    )
-        -> KeyDecision
-    {
-        if agent.keyNames.isEmpty { return .ready(source: "operator") }
-        if hasAccount, agent.keyNames.contains(where: userKeys.contains) { return .ready(source: "user") }
-        if agent.keyNames.contains(where: defaultKeys.contains) { return .ready(source: "operator") }
-        return hasAccount ? .missing(agent.keyNames) : .signInNeeded
     }
 }

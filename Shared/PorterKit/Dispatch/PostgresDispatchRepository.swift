@@ -59,8 +59,8 @@ public struct PostgresDispatchRepository: DispatchRepository {
     }
 
     public func beginAttempt(
-        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, token: TaskToken, sealedToken: SealedValue?,
-        expiresAt: Date
+        taskID: UUID, runtime: WorkerRuntime, flyApp: String?, inRequesterApp: Bool, token: TaskToken,
+        sealedToken: SealedValue?, expiresAt: Date
     ) async throws -> (attempt: TaskAttempt, isNew: Bool) {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT 1 FROM tasks WHERE id = \(taskID) FOR UPDATE", logger: logger)
@@ -79,10 +79,10 @@ public struct PostgresDispatchRepository: DispatchRepository {
             let row = try await connection.query(
                 """
                 INSERT INTO task_attempts (
-                    task_id, number, runtime, machine_name, fly_app, token_hash, token_expires_at, token_key_id,
-                    sealed_token)
+                    task_id, number, runtime, machine_name, fly_app, requester_fly_app, token_hash, token_expires_at,
+                    token_key_id, sealed_token)
                 VALUES (\(taskID), \(number), \(runtime.rawValue), \(TaskAttempt.machineName(taskID: taskID, number: number)),
-                    \(flyApp), \(ByteBuffer(bytes: token.hash)), \(expiresAt), \(sealedToken?.keyID),
+                    \(flyApp), \(inRequesterApp), \(ByteBuffer(bytes: token.hash)), \(expiresAt), \(sealedToken?.keyID),
                     \(sealedToken.map { ByteBuffer(bytes: $0.combined) }))
                 RETURNING \(unescaped: Self.attemptColumns)
                 """, logger: logger
@@ -104,16 +104,19 @@ public struct PostgresDispatchRepository: DispatchRepository {
     }
 
     static let attemptColumns = """
-        task_id, number, runtime, machine_name, machine_id, fly_app, token_expires_at, state, token_key_id, sealed_token
+        task_id, number, runtime, machine_name, machine_id, fly_app, token_expires_at, state, token_key_id, sealed_token,
+        requester_fly_app
         """
 
     static func attempt(from row: PostgresRow) throws -> TaskAttempt {
-        let (taskID, number, runtime, name, machineID, flyApp, expires, state, keyID, sealed) = try row.decode(
-            (UUID, Int, String, String, String?, String?, Date, String, String?, ByteBuffer?).self)
+        let (taskID, number, runtime, name, machineID, flyApp, expires, state, keyID, sealed, inRequesterApp) =
+            try row.decode(
+                (UUID, Int, String, String, String?, String?, Date, String, String?, ByteBuffer?, Bool?).self)
         var sealedToken: SealedValue?
         if let keyID, let sealed { sealedToken = SealedValue(keyID: keyID, combined: Array(buffer: sealed)) }
         return TaskAttempt(
             taskID: taskID, number: number, runtime: WorkerRuntime(rawValue: runtime) ?? .fly, machineName: name,
-            machineID: machineID, flyApp: flyApp, tokenExpiresAt: expires, state: state, sealedToken: sealedToken)
+            machineID: machineID, flyApp: flyApp, tokenExpiresAt: expires, state: state, sealedToken: sealedToken,
+            inRequesterApp: inRequesterApp)
     }
 }

@@ -6,6 +6,9 @@ public struct WorkerTarget: Sendable {
     public var launcher: any WorkerLauncher
     public var runtime: WorkerRuntime
     public var flyApp: String?
+    /// The worker runs in the requester's own Fly app, with their token: they can read its environment
+    /// and memory, so only their own provider keys may go there.
+    public var inRequesterApp: Bool = false
 }
 
 /// A worker target that cannot be used; the task ends with this text as its reason.
@@ -44,6 +47,12 @@ public actor WorkerTargets {
         self.logger = logger
     }
 
+    /// Whether a task whose requester stored their own Fly token runs in their own Fly app, as `target`
+    /// decides: on Fly it does; a local worker never uses the requester's token.
+    public nonisolated func runsInRequesterApp(requesterHasFlyToken: Bool) -> Bool {
+        runtime == .fly && requesterHasFlyToken
+    }
+
     /// The target for a task whose requester has the Fly token `userToken` and `app`/`org` in their settings.
     /// `attemptApp`, when set, is the app of an attempt still being created: it wins over settings.
     public func target(
@@ -70,7 +79,7 @@ public actor WorkerTargets {
         try await ensureApp(app, org: org, client: client, token: token)
         return WorkerTarget(
             launcher: FlyWorkerLauncher(fly: client, app: app, image: image, shape: shape), runtime: .fly,
-            flyApp: app)
+            flyApp: app, inRequesterApp: runsInRequesterApp(requesterHasFlyToken: ownToken != nil))
     }
 
     private func ensureApp(_ app: String, org: String?, client: FlyClient, token: String) async throws {

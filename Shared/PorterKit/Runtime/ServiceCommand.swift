@@ -6,7 +6,8 @@ import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 
-/// The command line every service binary shares: no argument serves, `migrate` migrates.
+/// The command line every service binary shares: no argument serves, `migrate` migrates,
+/// `rotate-keys` re-encrypts stored secrets under the first encryption key.
 public enum ServiceCommand {
     /// Exit status for a missing or malformed environment variable (EX_CONFIG).
     public static let configurationExitCode: Int32 = 78
@@ -21,10 +22,13 @@ public enum ServiceCommand {
 
                 `migrate` applies pending database migrations and exits 0; it needs only DATABASE_URL.
 
+                `rotate-keys` re-encrypts every stored secret under the first key of PORTER_ENCRYPTION_KEYS \
+                and exits; it needs only DATABASE_URL and PORTER_ENCRYPTION_KEYS.
+
                 Configuration comes from environment variables. A missing or malformed one stops the service \
                 with exit status 78 and a message naming every variable at fault.
                 """,
-            subcommands: [ServeCommand<S>.self, MigrateCommand.self],
+            subcommands: [ServeCommand<S>.self, MigrateCommand.self, RotateKeysCommand.self],
             defaultSubcommand: ServeCommand<S>.self)
     }
 }
