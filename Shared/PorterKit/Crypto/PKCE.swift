@@ -6,17 +6,12 @@ import Foundation
 public enum PKCE {
     /// A fresh verifier (43 characters from 32 random bytes) and its challenge.
     public static func generate() -> (verifier: String, challenge: String) {
-        let verifier = base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        let verifier = RandomToken.make()
         return (verifier, challenge(for: verifier))
     }
 
     /// The S256 challenge: base64url without padding of the verifier's SHA-256.
     public static func challenge(for verifier: String) -> String {
-        base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        RandomToken.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
     }
 }

@@ -8,10 +8,7 @@ public struct TaskToken: Sendable, Equatable, CustomStringConvertible {
     public let value: String
 
     public static func generate() -> TaskToken {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let text = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return TaskToken(value: "ptk_" + text)
+        TaskToken(value: "ptk_" + RandomToken.make())
     }
 
     public init(value: String) { self.value = value }
@@ -26,9 +23,7 @@ public struct TaskToken: Sendable, Equatable, CustomStringConvertible {
 
     /// True when `presented` is the token whose hash is `stored`, compared in constant time.
     public static func matches(_ presented: String, storedHash: [UInt8]) -> Bool {
-        let candidate = Array(SHA256.hash(data: Data(presented.utf8)))
-        guard candidate.count == storedHash.count else { return false }
-        return zip(candidate, storedHash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        RandomToken.equal(Array(SHA256.hash(data: Data(presented.utf8))), storedHash)
     }
 
     public var description: String { "TaskToken(<redacted>)" }

@@ -27,5 +27,6 @@ extension Migration {
         .v8Retention,
         .v9StatusRefresh,
         .v10RequesterFlyApp,
+        .v11Accounts,
     ]
 }

@@ -31,10 +31,10 @@ public struct PostgresUserSecretStore: UserSecretStore {
         let sealed = try keyring.seal(Data(value.utf8), context: Self.context(userID: userID, name: name))
         try await client.query(
             """
-            INSERT INTO user_secrets (user_id, name, key_id, sealed)
-            VALUES (\(userID), \(name), \(sealed.keyID), \(ByteBuffer(bytes: sealed.combined)))
+            INSERT INTO user_secrets (user_id, name, key_id, sealed, hint)
+            VALUES (\(userID), \(name), \(sealed.keyID), \(ByteBuffer(bytes: sealed.combined)), \(StoredSecret.lastCharacters(of: value)))
             ON CONFLICT (user_id, name) DO UPDATE SET key_id = EXCLUDED.key_id, sealed = EXCLUDED.sealed,
-                updated_at = now()
+                hint = EXCLUDED.hint, updated_at = now()
             """, logger: logger)
     }
 
@@ -53,5 +53,36 @@ public struct PostgresUserSecretStore: UserSecretStore {
         return try keyring.openString(
             SealedValue(keyID: keyID, combined: Array(buffer: sealed)),
             context: Self.context(userID: userID, name: name))
+    }
+}
+
+/// What may be shown of a stored secret: that it exists, its last characters, and when it was set.
+public struct StoredSecret: Sendable, Equatable {
+    public var name: String
+    public var hint: String?
+    public var updatedAt: Date
+
+    /// The last 4 characters of a value long enough that they give nothing useful away.
+    public static func lastCharacters(of value: String) -> String? { value.count >= 16 ? String(value.suffix(4)) : nil }
+}
+
+extension PostgresUserSecretStore {
+    /// The user's secrets as they may be shown, never opened.
+    public func stored(userID: Int64) async throws -> [String: StoredSecret] {
+        let rows = try await client.query(
+            "SELECT name, hint, updated_at FROM user_secrets WHERE user_id = \(userID)", logger: logger)
+        var stored: [String: StoredSecret] = [:]
+        for try await (name, hint, updatedAt) in rows.decode((String, String?, Date).self) {
+            stored[name] = StoredSecret(name: name, hint: hint, updatedAt: updatedAt)
+        }
+        return stored
+    }
+
+    /// Removes one secret; true when there was one.
+    @discardableResult
+    public func remove(userID: Int64, name: String) async throws -> Bool {
+        let rows = try await client.query(
+            "DELETE FROM user_secrets WHERE user_id = \(userID) AND name = \(name) RETURNING 1", logger: logger)
+        return try await rows.collect().count > 0
     }
 }
