@@ -4,6 +4,14 @@ import Hummingbird
 
 extension GitHubEmulator {
     func addAppRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/app") { request, _ in
+            try self.verifyAppJWT(request)
+            return GitHubJSONResponse.make([
+                "id": self.app.id, "slug": self.app.slug, "name": self.app.slug, "client_id": self.app.clientID,
+                "permissions": self.app.permissions, "events": ["issue_comment", "issues", "pull_request"],
+                "html_url": "\(self.baseURL)/apps/\(self.app.slug)",
+            ])
+        }
         router.post("/app/installations/:id/access_tokens") { request, context in
             try self.verifyAppJWT(request)
             let id = try context.parameters.require("id", as: Int.self)

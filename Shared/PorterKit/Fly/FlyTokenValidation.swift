@@ -40,7 +40,8 @@ extension FlyClient {
         }
     }
 
-    func problem(_ error: any Error, app: String?, org: String?) -> FlyTokenProblem {
+    /// What `error` from a call about `app` or `org` means for the person who gave the token.
+    public func problem(_ error: any Error, app: String?, org: String?) -> FlyTokenProblem {
         let target = app.map { "app \($0)" } ?? org.map { "organization \($0)" } ?? "Fly"
         switch (error as? APIError)?.statusCode {
         case 401:

@@ -34,3 +34,18 @@ extension GitHubClient {
             .decode(GitHubInstallationToken.self, api: "github", operation: request.operation)
     }
 }
+
+/// The App as GitHub describes it to itself.
+public struct GitHubAppInfo: Codable, Sendable, Equatable {
+    public var id: Int
+    public var slug: String?
+    public var name: String
+}
+
+extension GitHubClient {
+    /// `GET /app` with the App's JWT: proves the App id and private key are ones GitHub accepts.
+    public func authenticatedApp() async throws -> GitHubAppInfo {
+        let request = APIRequest(.GET, "/app", operation: "get_app")
+        return try await send(request, as: .app).decode(GitHubAppInfo.self, api: "github", operation: request.operation)
+    }
+}

@@ -5,6 +5,9 @@ public struct GitHubUser: Codable, Sendable, Equatable {
     public var id: Int
     public var login: String
     public var type: String?
+    /// The display name, when the user set one (only `GET /user` carries it).
+    public var name: String?
+    public var avatarUrl: String?
 }
 
 /// A repository, with the fields Porter reads.
