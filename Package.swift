@@ -6,10 +6,12 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 func service(_ product: String, target: String) -> [Target] {
-    [
+    // The web app renders its pages from templates shipped as resources.
+    let web = product == "web-api"
+    return [
         .executableTarget(
             name: target,
-            dependencies: [
+            dependencies: (web ? [.product(name: "Mustache", package: "swift-mustache")] : []) + [
                 "PorterKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -19,6 +21,7 @@ func service(_ product: String, target: String) -> [Target] {
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/\(product)",
+            resources: web ? [.copy("Resources")] : [],
             swiftSettings: swiftSettings
         )
     ]
@@ -54,6 +57,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
     ],
     targets: [
         .target(

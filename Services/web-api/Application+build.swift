@@ -1,12 +1,53 @@
+import Foundation
 import Hummingbird
 import PorterKit
 
 func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol
 {
-    let router = buildRouter(config: config, dependencies: dependencies)
+    let router = try await buildRouter(config: config, dependencies: dependencies)
     return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies)
 }
 
-func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) -> Router<BasicRequestContext> {
-    PorterApplication.router(dependencies: dependencies)
+func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> Router<WebContext> {
+    let logger = dependencies.logger
+    let postgres = dependencies.postgres
+    let pages = try await Pages(
+        directory: config.resources + "/Templates", imageOrigins: [Pages.origin(of: config.github.webURL)])
+    let github = GitHubClient(
+        endpoints: config.github, app: config.app, userAgent: "porter-web-api", metrics: dependencies.metrics,
+        logger: logger)
+    let sessions = PostgresSessionStore(client: postgres, settings: config.sessions, logger: logger)
+    let accounts = PostgresAccountStore(client: postgres, keyring: config.encryptionKeys, logger: logger)
+    let queue = PostgresJobQueue(client: postgres, logger: logger)
+    let gitHub = UserGitHub(github: github, accounts: accounts, oauth: config.oauth, appID: config.app.appID)
+    let account = AccountSettings(
+        secrets: PostgresUserSecretStore(client: postgres, keyring: config.encryptionKeys, logger: logger),
+        settings: PostgresUserSettingsStore(client: postgres, logger: logger), queue: queue, fly: config.fly,
+        logger: logger)
+
+    let router = PorterApplication.router(context: WebContext.self, dependencies: dependencies)
+    router.add(middleware: ErrorMiddleware(pages: pages))
+    router.add(
+        middleware: FileMiddleware(
+            config.resources + "/Static", urlBasePath: "/static",
+            cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
+            logger: logger))
+    router.add(middleware: SessionMiddleware(sessions: sessions, settings: config.sessions, origin: config.origin))
+
+    AuthController(
+        pages: pages, sessions: sessions,
+        signIns: PostgresSignInStore(client: postgres, settings: config.sessions, logger: logger),
+        accounts: accounts, queue: queue, settings: config.sessions, github: github, oauth: config.oauth,
+        publicURL: config.publicURL, logger: logger
+    ).add(to: router)
+    SettingsPages(pages: pages, account: account, gitHub: gitHub, installURL: config.installURL, logger: logger)
+        .add(to: router)
+    ConfigAPI(account: account, fly: config.fly).add(to: router)
+    DiagnosticsController(
+        pages: pages, config: config, postgres: postgres, github: github, gitHub: gitHub, installURL: config.installURL,
+        logger: logger
+    ).add(to: router)
+    GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
+    try OpenAPIController(directory: config.resources).add(to: router)
+    return router
 }

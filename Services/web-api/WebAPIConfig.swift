@@ -5,12 +5,16 @@ struct WebAPIConfig: ServiceConfiguration {
     var basics: ServiceBasics
     var publicURL: URL
     var encryptionKeys: EncryptionKeyring
-    /// `PORTER_SESSION_SECRET`: at least 32 bytes.
-    var sessionSecret: Secret<String>
+    var sessions: SessionSettings
     var github: GitHubEndpoints
     var app: GitHubAppCredentials
     var oauth: GitHubOAuthCredentials
     var fly: FlySettings
+    /// `PORTER_WEB_RESOURCES`, or the templates and static files built next to the binary.
+    var resources: String
+
+    /// `PORTER_SESSION_SECRET`: at least 32 bytes.
+    var sessionSecret: Secret<String>
 
     var secretValues: [String] {
         [sessionSecret.value, app.privateKeyPEM.value, oauth.clientSecret.value] + [fly.token?.value].compactMap { $0 }
@@ -22,14 +26,31 @@ struct WebAPIConfig: ServiceConfiguration {
         let publicURL = env.publicURL()
         let keys = env.encryptionKeys()
         let sessionSecret = env.required("PORTER_SESSION_SECRET", Parse.sessionSecret)
+        let idle = env.optional("PORTER_SESSION_IDLE_TIMEOUT", default: .seconds(3 * 86_400), Parse.duration)
+        let lifetime = env.optional("PORTER_SESSION_LIFETIME", default: .seconds(30 * 86_400), Parse.duration)
         let github = GitHubEndpoints.read(from: &env)
         let app = GitHubAppCredentials.read(from: &env)
         let oauth = GitHubOAuthCredentials.read(from: &env)
         let fly = FlySettings.read(from: &env)
         try env.validate()
         return Self(
-            basics: basics!, publicURL: publicURL!, encryptionKeys: keys!, sessionSecret: sessionSecret!,
-            github: github,
-            app: app!, oauth: oauth!, fly: fly)
+            basics: basics!, publicURL: publicURL!, encryptionKeys: keys!,
+            sessions: SessionSettings(
+                secret: sessionSecret!, idleTimeout: idle, lifetime: lifetime,
+                secureCookies: publicURL!.scheme == "https"),
+            github: github, app: app!, oauth: oauth!, fly: fly,
+            resources: Pages.resourceDirectory(environment: environment), sessionSecret: sessionSecret!)
+    }
+
+    /// Where people install the App; nil without `GITHUB_APP_SLUG`.
+    var installURL: String? {
+        app.slug.map { github.webURL.appendingPathComponent("apps/\($0)/installations/new").absoluteString }
+    }
+
+    /// `scheme://host[:port]` of the public URL, as a browser sends it in `Origin`.
+    var origin: String {
+        var text = "\(publicURL.scheme ?? "http")://\(publicURL.host ?? "")"
+        if let port = publicURL.port { text += ":\(port)" }
+        return text
     }
 }

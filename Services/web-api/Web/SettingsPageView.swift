@@ -1,0 +1,113 @@
+import Foundation
+import PorterKit
+
+/// The settings page's view model.
+struct SettingsPageView {
+    var page: Chrome
+    var notice: String?
+    var problem: String?
+    var providers: [ProviderRow]
+    var agents: [Option]
+    var defaultModel: String
+    var fly: Fly
+    var installation: Installation
+
+    struct ProviderRow {
+        var name: String
+        var keys: [KeyRow]
+    }
+
+    struct KeyRow {
+        var key: String
+        var providerName: String
+        var fieldID: String
+        var configured: Bool
+        var hint: String?
+        var updated: String?
+    }
+
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct Fly {
+        var configured: Bool
+        var appName: String
+        var org: String
+        var orgMode: Bool
+        var tokenHint: String?
+        var updated: String?
+    }
+
+    struct Installation {
+        struct Account {
+            var login: String
+            var selection: String
+            var repositories: [String]
+            var more: Int
+        }
+
+        var installed: Bool
+        var accounts: [Account]
+        var problem: String?
+        var installURL: String?
+
+        init(_ found: [(GitHubInstallation, [GitHubRepository])], installURL: String?) {
+            installed = !found.isEmpty
+            accounts = found.map { installation, repositories in
+                Account(
+                    login: installation.account.login,
+                    selection: installation.repositorySelection == "all" ? "all repositories" : "selected repositories",
+                    repositories: repositories.prefix(8).map(\.fullName), more: max(0, repositories.count - 8))
+            }
+            self.installURL = installURL
+        }
+
+        init(problem: String, installURL: String?) {
+            installed = false
+            accounts = []
+            self.problem = problem
+            self.installURL = installURL
+        }
+    }
+
+    init(page: Chrome, notice: String?, problem: String?, snapshot: SettingsSnapshot, installation: Installation) {
+        self.page = page
+        self.notice = notice
+        self.problem = problem
+        self.installation = installation
+        providers = Provider.catalog.map { provider in
+            ProviderRow(
+                name: provider.name,
+                keys: provider.keys.map { key in
+                    let state = snapshot.providers[provider.id]?[key]
+                    return KeyRow(
+                        key: key, providerName: provider.name, fieldID: "key-\(key.lowercased())",
+                        configured: state?.configured ?? false,
+                        hint: state?.hint, updated: state?.updatedAt.map(Self.day))
+                })
+        }
+        agents =
+            [
+                Option(
+                    value: "", label: "Porter's default (\(Agent.fallback.rawValue))",
+                    selected: snapshot.defaultAgent == nil)
+            ]
+            + AccountSettings.agentNames.map { Option(value: $0, label: $0, selected: snapshot.defaultAgent == $0) }
+        defaultModel = snapshot.defaultModel ?? ""
+        fly = Fly(
+            configured: snapshot.fly.configured, appName: snapshot.fly.appName ?? "", org: snapshot.fly.org ?? "",
+            orgMode: snapshot.fly.mode != "deploy", tokenHint: snapshot.fly.tokenHint,
+            updated: snapshot.fly.updatedAt.map(Self.day))
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMM yyyy"
+        return formatter.string(from: date)
+    }
+}
