@@ -137,7 +137,12 @@ struct AuthController {
     func signOut(_ request: Request, context: WebContext) async throws -> Response {
         if let id = context.sessionID { try await sessions.revoke(sessionID: id) }
         if let user = context.user {
-            // Porter stops acting as this person: their GitHub token is forgotten with the session.
+            // Porter stops acting as this person: their GitHub token is forgotten with the session, and
+            // GitHub is asked to revoke it (a failure there changes nothing here).
+            if let token = try? await accounts.token(userID: user.id) {
+                _ = try? await github.revokeOAuthToken(
+                    token.accessToken.value, clientID: oauth.clientID, clientSecret: oauth.clientSecret)
+            }
             try await accounts.forgetToken(userID: user.id)
             logger.info("signed out", metadata: ["user_id": "\(user.id)"])
         }

@@ -13,8 +13,13 @@ struct UserGitHub: Sendable {
     /// longer renews it: the person must sign in again.
     func token(for user: SignedInUser) async throws -> String {
         guard let stored = try await accounts.token(userID: user.id) else { throw WebError.reauthenticate }
-        guard stored.isExpired() else { return stored.accessToken.value }
+        return stored.isExpired() ? try await refresh(user, stored) : stored.accessToken.value
+    }
+
+    /// Trades the stored refresh token for a new pair and stores it; a refusal forgets both.
+    func refresh(_ user: SignedInUser, _ stored: UserToken) async throws -> String {
         guard let refresh = stored.refreshToken, stored.refreshExpiresAt.map({ $0 > Date() }) ?? true else {
+            try await accounts.forgetToken(userID: user.id)
             throw WebError.reauthenticate
         }
         let renewed: GitHubOAuthToken
@@ -29,18 +34,29 @@ struct UserGitHub: Sendable {
         return renewed.accessToken
     }
 
-    /// Calls GitHub with the user's token, mapping its refusals to answers the user can act on.
+    /// Calls GitHub with the user's token. A token GitHub refuses before its time (expired early,
+    /// or revoked) is refreshed once; when that fails too, only a new sign-in helps.
     func call<T>(_ user: SignedInUser, _ body: (String) async throws -> T) async throws -> T {
-        let token = try await token(for: user)
         do {
-            return try await body(token)
+            return try await body(token(for: user))
         } catch let error as APIError where error.statusCode == 401 {
-            // Revoked at GitHub (the person removed the authorization): only a new sign-in helps.
-            try await accounts.forgetToken(userID: user.id)
-            throw WebError.reauthenticate
+            guard let stored = try await accounts.token(userID: user.id) else { throw WebError.reauthenticate }
+            let renewed = try await refresh(user, stored)
+            do {
+                return try await body(renewed)
+            } catch let error as APIError where error.statusCode == 401 {
+                try await accounts.forgetToken(userID: user.id)
+                throw WebError.reauthenticate
+            } catch let error as APIError {
+                throw Self.upstream(error)
+            }
         } catch let error as APIError {
-            throw WebError.upstream("GitHub answered \(error.statusCode.map(String.init) ?? "nothing"); try again.")
+            throw Self.upstream(error)
         }
+    }
+
+    static func upstream(_ error: APIError) -> WebError {
+        .upstream("GitHub answered \(error.statusCode.map(String.init) ?? "nothing"); try again.")
     }
 
     /// The App's installations the user can reach, each with the repositories they can see.

@@ -231,3 +231,47 @@ import Testing
         }
     }
 }
+
+/// The user's GitHub token renewed behind their back, and the sign-in asked for again when it cannot be.
+@Suite(.timeLimit(.minutes(3))) struct WebUserTokenTests {
+    @Test func aTokenGitHubExpiredIsRefreshedOnceAndTheCallGoesThrough() async throws {
+        try await WebWorld.run { world in
+            let browser = try await world.signedIn()
+            world.github.expireUserTokens(of: "octo")
+            let limit = try await browser.get("/api/rate-limit")
+            #expect(limit.status == .ok)
+            #expect(try limit.json()["limit"] as? Int == 5000)
+            #expect(world.github.oauthTokenRefreshes == 1)
+            // The renewed pair was stored: the next call needs no refresh.
+            #expect(try await browser.get("/api/github/installations").status == .ok)
+            #expect(world.github.oauthTokenRefreshes == 1)
+        }
+    }
+
+    @Test func whenGitHubRenewsNothingTheUserIsAskedToSignInAgain() async throws {
+        try await WebWorld.run { world in
+            let browser = try await world.signedIn()
+            world.github.expireUserTokens(of: "octo", includingRefreshTokens: true)
+            let answer = try await browser.get("/api/github/installations")
+            #expect(answer.status == .unauthorized)
+            #expect(try answer.json()["error"] as? String == "github_reauth_required")
+            let diagnostics = try await browser.get("/api/auth/diagnostics").json()
+            #expect(diagnostics["nextAction"] as? String == "sign_in_again")
+            let settings = try await browser.get("/settings")
+            #expect(settings.status == .ok, "settings still open, saying what to do")
+            #expect(settings.body.contains("Sign out and sign in again"))
+        }
+    }
+
+    @Test func signingOutRevokesTheTokenAtGitHub() async throws {
+        try await WebWorld.run { world in
+            let browser = try await world.signedIn()
+            let accounts = PostgresAccountStore(
+                client: world.database, keyring: world.config.encryptionKeys, logger: TestDatabase.logger)
+            let token = try #require(try await accounts.token(userID: Int64(world.github.addUser("octo"))))
+            #expect(world.github.isLiveUserToken(token.accessToken.value))
+            _ = try await browser.send(.post, "/api/auth/logout", json: "{}")
+            #expect(!world.github.isLiveUserToken(token.accessToken.value))
+        }
+    }
+}
