@@ -48,6 +48,10 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         logger: logger
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
+    TasksController(
+        pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
+        logger: logger
+    ).add(to: router)
     try OpenAPIController(directory: config.resources).add(to: router)
     return router
 }

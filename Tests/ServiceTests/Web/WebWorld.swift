@@ -29,6 +29,9 @@ struct WebWorld: Sendable {
     let database: PostgresClient
     let config: WebAPIConfig
     let logs: LogLines
+    /// acme/widgets, private, where octo may write, and the App's installation on acme.
+    let repositoryID: Int
+    let installationID: Int
 
     static func run(
         environment extra: [String: String] = [:], _ body: @escaping @Sendable (WebWorld) async throws -> Void
@@ -38,8 +41,8 @@ struct WebWorld: Sendable {
             app: EmulatedGitHubApp(
                 id: 12345, slug: "porter", publicKeyPEM: publicKey.pemRepresentation, clientID: clientID,
                 clientSecret: clientSecret))
-        _ = try await github.addRepository(owner: "acme", name: "widgets")
-        _ = github.addInstallation(account: "acme")
+        let repositoryID = try await github.addRepository(owner: "acme", name: "widgets")
+        let installationID = github.addInstallation(account: "acme")
         github.setRole(owner: "acme", repo: "widgets", user: "octo", role: "write")
         let fly = FlyEmulator(options: .init(images: [:]))
         fly.addOrganization(flyOrg)
@@ -71,8 +74,9 @@ struct WebWorld: Sendable {
                     let dependencies = ServiceDependencies.make(service: "web-api", database: url, logger: logger)
                     try await WebAPI.buildApplication(config: config, dependencies: dependencies).test(.live) { web in
                         try await body(
-                            WebWorld(github: github, fly: fly, web: web, database: database, config: config, logs: logs)
-                        )
+                            WebWorld(
+                                github: github, fly: fly, web: web, database: database, config: config, logs: logs,
+                                repositoryID: repositoryID, installationID: installationID))
                     }
                 }
             }

@@ -1,0 +1,139 @@
+import Foundation
+import PorterKit
+
+/// A task as `GET /api/tasks/:id` answers it.
+struct TaskJSON: Encodable {
+    struct Attempt: Encodable {
+        var number: Int
+        var runtime: String
+        var machineID: String?
+        var flyApp: String?
+        var state: String
+        var outcome: String?
+        var createdAt: Date
+        var finishedAt: Date?
+    }
+
+    struct Event: Encodable {
+        var id: Int64
+        var attempt: Int?
+        var kind: String
+        var message: String
+        var createdAt: Date
+    }
+
+    var id: String
+    var repository: String
+    var issueNumber: Int
+    var issueTitle: String?
+    var requester: String
+    var agent: String
+    var model: String?
+    var status: String
+    var statusReason: String?
+    var phase: String?
+    var branch: String?
+    var pullRequestURL: String?
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var canControl: Bool
+    var attempts: [Attempt]
+    var events: [Event]
+    var logTail: [String]
+
+    init(_ overview: TaskOverview, canControl: Bool) {
+        let task = overview.task
+        id = task.id.uuidString.lowercased()
+        repository = task.issue.repositoryFullName
+        issueNumber = task.issue.number
+        issueTitle = overview.issueTitle
+        requester = task.requester.login
+        agent = task.request.agent.rawValue
+        model = task.request.model
+        status = task.status.rawValue
+        statusReason = task.statusReason
+        phase = overview.phase
+        branch = overview.branch
+        pullRequestURL = overview.pullRequestURL
+        createdAt = task.createdAt
+        startedAt = overview.startedAt
+        finishedAt = task.finishedAt
+        self.canControl = canControl && overview.latestOnIssue
+        attempts = overview.attempts.map {
+            Attempt(
+                number: $0.number, runtime: $0.runtime, machineID: $0.machineID, flyApp: $0.flyApp, state: $0.state,
+                outcome: $0.outcome, createdAt: $0.createdAt, finishedAt: $0.finishedAt)
+        }
+        events = overview.events.map {
+            Event(id: $0.id, attempt: $0.attempt, kind: $0.kind, message: $0.message, createdAt: $0.createdAt)
+        }
+        logTail = overview.logTail
+    }
+}
+
+/// The task page's view model.
+struct TaskPageView {
+    var page: Chrome
+    var task: TaskJSON
+    var statusClass: String
+    var issueURL: String
+    var duration: String?
+    var created: String
+    var canStop: Bool
+    var canRetry: Bool
+    var hasLog: Bool
+    var events: [Row]
+    var attempts: [TaskJSON.Attempt]
+    var failed: Bool
+    /// Stop or Retry was just asked for from this page.
+    var requested = false
+
+    struct Row {
+        var time: String
+        var kind: String
+        var message: String
+    }
+
+    init(page: Chrome, overview: TaskOverview, canControl: Bool, githubWebURL: URL) {
+        self.page = page
+        let json = TaskJSON(overview, canControl: canControl)
+        task = json
+        let status = overview.task.status
+        statusClass =
+            switch status {
+            case .succeeded: "ok"
+            case .failed, .timedOut: "bad"
+            case .cancelled: ""
+            default: "warn"
+            }
+        failed = status == .failed || status == .timedOut
+        issueURL =
+            githubWebURL.appendingPathComponent(
+                "\(overview.task.issue.repositoryFullName)/issues/\(overview.task.issue.number)"
+            ).absoluteString
+        let end = overview.task.finishedAt ?? Date()
+        duration = overview.startedAt.map { Self.duration(end.timeIntervalSince($0)) }
+        created = Self.time(overview.task.createdAt)
+        canStop = json.canControl && !status.isTerminal
+        canRetry = json.canControl && status.isTerminal
+        hasLog = !overview.logTail.isEmpty
+        events = overview.events.map { Row(time: Self.time($0.createdAt), kind: $0.kind, message: $0.message) }
+        attempts = json.attempts
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMM yyyy HH:mm:ss 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds))
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
+    }
+}
