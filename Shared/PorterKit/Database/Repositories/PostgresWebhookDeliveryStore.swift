@@ -12,7 +12,8 @@ public struct PostgresWebhookDeliveryStore: WebhookDeliveryStore {
     }
 
     public func record(_ delivery: IncomingDelivery, effect: DeliveryEffect) async throws -> DeliveryRecord {
-        try await client.withTransaction(logger: logger) { connection in
+        // GitHub waits 10 s for an answer: a query a closing connection swallowed must fail, not hang.
+        try await client.withGuardedTransaction(logger: logger) { [logger] connection in
             // A concurrent copy of this delivery waits here for our commit, then finds the row and stops.
             let inserted = try await connection.query(
                 """
