@@ -6,7 +6,12 @@ struct SettingsPageView {
     var page: Chrome
     var notice: String?
     var problem: String?
-    var providers: [ProviderRow]
+    /// The providers most agents use, and any other with a key stored.
+    var mainProviders: [ProviderRow]
+    /// The rest, folded away.
+    var moreProviders: [ProviderRow]
+    var hasMoreProviders: Bool
+    var moreProviderNames: String
     var agents: [Option]
     var defaultModel: String
     var fly: Fly
@@ -46,7 +51,8 @@ struct SettingsPageView {
             var login: String
             var selection: String
             var repositories: [String]
-            var more: Int
+            /// How many repositories are not listed; nil when all are.
+            var more: Int?
         }
 
         var installed: Bool
@@ -60,7 +66,8 @@ struct SettingsPageView {
                 Account(
                     login: installation.account.login,
                     selection: installation.repositorySelection == "all" ? "all repositories" : "selected repositories",
-                    repositories: repositories.prefix(8).map(\.fullName), more: max(0, repositories.count - 8))
+                    repositories: repositories.prefix(8).map(\.fullName),
+                    more: repositories.count > 8 ? repositories.count - 8 : nil)
             }
             self.installURL = installURL
         }
@@ -78,7 +85,7 @@ struct SettingsPageView {
         self.notice = notice
         self.problem = problem
         self.installation = installation
-        providers = Provider.catalog.map { provider in
+        let providers = Provider.catalog.map { provider in
             ProviderRow(
                 name: provider.name,
                 keys: provider.keys.map { key in
@@ -89,6 +96,11 @@ struct SettingsPageView {
                         hint: state?.hint, updated: state?.updatedAt.map(Self.day))
                 })
         }
+        let common: Set = ["Anthropic", "OpenAI", "Google"]
+        mainProviders = providers.filter { common.contains($0.name) || $0.keys.contains(where: \.configured) }
+        moreProviders = providers.filter { !common.contains($0.name) && !$0.keys.contains(where: \.configured) }
+        hasMoreProviders = !moreProviders.isEmpty
+        moreProviderNames = moreProviders.map(\.name).joined(separator: ", ")
         agents =
             [
                 Option(
