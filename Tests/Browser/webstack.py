@@ -188,8 +188,10 @@ class WebStack:
             "web-api", [f"{bins}/web-api"],
             {**base, **github, "PORT": str(ports["web"]), "PORTER_SESSION_SECRET": self.session_secret,
              "GITHUB_CLIENT_ID": CLIENT_ID, "GITHUB_CLIENT_SECRET": self.client_secret,
-             # The templates, styles and OpenAPI document of this checkout, not of the binary's build.
-             "PORTER_WEB_RESOURCES": os.path.join(ROOT, "Services", "web-api", "Resources")})
+             # The templates, styles and OpenAPI document of this checkout (unless the caller names
+             # others, for binaries built from another tree).
+             "PORTER_WEB_RESOURCES": os.environ.get("PORTER_WEB_RESOURCES")
+             or os.path.join(ROOT, "Services", "web-api", "Resources")})
 
         deadline = time.monotonic() + float(os.environ.get("PORTER_WEB_STACK_START_TIMEOUT", "120"))
         self._wait("github-emulator", deadline, lambda: http("GET", f"{self.emulator}/oauth")[0] == 200)
