@@ -202,11 +202,23 @@ class Browser:
         self.shots.append(name)
         self._viewport(*viewport, mobile)
 
-    def shot(self, name, widths=("desktop", "phone")):
-        """Full-page screenshots of the current state, desktop and phone width, after checking the page."""
+    def shot(self, name, widths=("desktop", "phone"), dark=False):
+        """Full-page screenshots of the current state, desktop and phone width, after checking the page;
+        `dark` with the system's dark color scheme."""
         self.check_page(name)
         self.shot_count += 1
         stem = f"{self.shot_count:02d}-{name}"
+        if dark:
+            self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            try:
+                self._shots(stem, widths)
+            finally:
+                self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        else:
+            self._shots(stem, widths)
+
+    def _shots(self, stem, widths):
         for kind in widths:
             phone = kind == "phone"
             self._viewport(*(PHONE if phone else DESKTOP), mobile=phone)
@@ -251,6 +263,7 @@ def sign_in_flow(b, stack):
     expect(b.text("#sign-in") == "Sign in with GitHub", f"sign-in link: {b.text('#sign-in')!r}")
     expect(not b.find_all(".banner"), "a fresh /auth shows no banner")
     b.shot("auth")
+    b.shot("auth-dark", dark=True)
 
     # Keyboard: Tab to the sign-in link (past the skip link), and its focus ring shows.
     for _ in range(4):
@@ -309,6 +322,7 @@ def settings_flow(b, stack):
     expect(b.find(".key-form button", row).text == "Replace", "a stored key's button says Replace")
     expect(b.find(f"#{KEY_FIELD}").get_attribute("value") == "", "the key field is empty after saving")
     b.shot("settings-key-saved")
+    b.shot("settings-key-saved-dark", dark=True)
 
     # Replace it.
     second = canary("second")
