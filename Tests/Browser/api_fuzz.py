@@ -67,9 +67,9 @@ def seed_account(stack, cookie, csrf):
 
 def main(extra):
     stop_on_signals()
-    schemathesis = shutil.which("schemathesis") or shutil.which("st")
-    if not schemathesis:
-        raise SystemExit("schemathesis not found: python3 -m pip install schemathesis")
+    # The CLI of the schemathesis this Python imports (a fresh pip install may not be on PATH yet).
+    schemathesis = [sys.executable, "-c", "import sys; from schemathesis.cli import schemathesis; "
+                    "sys.argv[0] = 'schemathesis'; schemathesis()"]
     reports = os.path.join(ARTIFACTS, "api-fuzz")
     shutil.rmtree(reports, ignore_errors=True)
     os.makedirs(reports)
@@ -80,7 +80,7 @@ def main(extra):
         cookie, csrf = sign_in(stack, "fuzzer")
         seed_account(stack, cookie, csrf)
         command = [
-            schemathesis, "run", f"{stack.web_url}/api/openapi.json",
+            *schemathesis, "run", f"{stack.web_url}/api/openapi.json",
             "--checks", CHECKS,
             "--header", f"Cookie: porter_session={cookie}",
             "--header", f"X-CSRF-Token: {csrf}",
@@ -96,8 +96,8 @@ def main(extra):
             *extra,
         ]
         began = time.monotonic()
-        log("running schemathesis (" + " ".join(a if "porter_session=" not in a and "CSRF" not in a
-                                                 else a.split(":")[0] + ": …" for a in command[1:]) + ")")
+        log("running schemathesis " + " ".join(a if "porter_session=" not in a and "CSRF" not in a
+                                               else a.split(":")[0] + ": …" for a in command[len(schemathesis):]))
         result = subprocess.run(command, env={**os.environ, "NO_COLOR": "1"})
         log(f"schemathesis finished in {time.monotonic() - began:.1f}s with status {result.returncode}; "
             f"JUnit report in {os.path.relpath(reports)}/, web-api log in {os.path.relpath(stack.logs)}/web-api.log")
