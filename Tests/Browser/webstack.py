@@ -297,10 +297,22 @@ class WebStack:
         head, _, tail = url.rpartition("/")
         query = "?" + tail.split("?", 1)[1] if "?" in tail else ""
         self.admin_url = f"{head}/postgres{query}"
+        self._drop_stale_databases()
         self.database = f"porter_web_{os.getpid()}_{secrets.token_hex(3)}"
         subprocess.run(["psql", self.admin_url, "-qtAc", f'CREATE DATABASE "{self.database}"'],
                        check=True, capture_output=True, timeout=60)
         self.database_url = f"{head}/{self.database}{query}"
+
+    def _drop_stale_databases(self):
+        """Databases of stacks whose process is gone (killed before it could clean up)."""
+        names = subprocess.run(
+            ["psql", self.admin_url, "-qtAc", "SELECT datname FROM pg_database WHERE datname LIKE 'porter_web_%'"],
+            check=True, capture_output=True, text=True, timeout=60).stdout.split()
+        for name in names:
+            pid = name.split("_")[2] if name.count("_") >= 3 else ""
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                subprocess.run(["psql", self.admin_url, "-qtAc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                               check=False, capture_output=True, timeout=60)
 
     def _log_path(self, name):
         return os.path.join(self.logs, f"{name}.log")
