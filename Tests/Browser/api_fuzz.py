@@ -98,7 +98,10 @@ def main(extra):
         began = time.monotonic()
         log("running schemathesis " + " ".join(a if "porter_session=" not in a and "CSRF" not in a
                                                else a.split(":")[0] + ": …" for a in command[len(schemathesis):]))
-        result = subprocess.run(command, env={**os.environ, "NO_COLOR": "1"})
+        # schemathesis and hypothesis keep their caches in the working directory: not in the checkout.
+        state = os.path.join(ARTIFACTS, "api-fuzz-state")
+        os.makedirs(state, exist_ok=True)
+        result = subprocess.run(command, cwd=state, env={**os.environ, "NO_COLOR": "1"})
         log(f"schemathesis finished in {time.monotonic() - began:.1f}s with status {result.returncode}; "
             f"JUnit report in {os.path.relpath(reports)}/, web-api log in {os.path.relpath(stack.logs)}/web-api.log")
         # The session outlived the run: no operation but sign-out may end it.
