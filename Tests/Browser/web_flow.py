@@ -8,6 +8,7 @@
    sign-out (notice on /auth, /settings sends back to /auth).
 2. The issue's end-to-end case: a task from someone without an account waits; they sign in and
    add a key in the browser; the task starts without another comment.
+3. Settings and Diagnostics for someone the App is not installed for.
 
 Every distinct page or state is screenshotted full-page at 1280 and 390 px wide into
 artifacts/screenshots/. Every page is checked for stored key values (canaries) and the browser
@@ -511,6 +512,24 @@ def waiting_task_starts_after_sign_in(b, stack):
     b.check_page("after-task-start")
 
 
+def without_installation(b, stack):
+    """Someone the App is not installed for: the empty states of Settings and Diagnostics."""
+    b.submit(".sidebar .who button[type=submit]")
+    b.find("#sign-in").click()
+    b.consent("stranger")
+    b.wait_url(lambda url: url.path == "/settings", "stranger signed in, on Settings")
+    github = b.find("#github")
+    expect("Not installed" in github.text, f"the GitHub App section for someone without it: {github.text!r}")
+    install = b.find("#install-app")
+    expect(install.get_attribute("href") == f"{stack.github_url}/apps/porter-web/installations/new",
+           f"the install link: {install.get_attribute('href')}")
+    b.shot("settings-not-installed")
+    b.get("/diagnostics")
+    expect("Install Porter's GitHub App" in b.text("#next-title + .banner"), b.text("#next-title + .banner"))
+    expect(b.find_all("main a.button.primary"), "Diagnostics offers the install link")
+    b.shot("diagnostics-not-installed")
+
+
 def main():
     stop_on_signals()
     os.makedirs(SHOTS, exist_ok=True)
@@ -527,7 +546,8 @@ def main():
         try:
             for step, run in (("sign-in", sign_in_flow), ("settings", settings_flow),
                               ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
-                              ("waiting task", waiting_task_starts_after_sign_in)):
+                              ("waiting task", waiting_task_starts_after_sign_in),
+                              ("no installation", without_installation)):
                 started = time.monotonic()
                 run(b, stack)
                 log(f"ok: {step} ({time.monotonic() - started:.1f}s)")
