@@ -247,8 +247,14 @@ class WebStack:
         return json.loads(text) if text.strip() else None
 
     def fly(self, method, path, token=FLY_ORG_TOKEN):
-        """A call to the Fly emulator with the org token."""
-        return http(method, f"{self.fly_url}{path}", headers={"Authorization": token})
+        """A call to the Fly emulator with the org token. The emulator enforces Fly's per-action rate
+        limits, which web-api's own calls may have used up a moment ago: a 429 is waited out."""
+        deadline = time.monotonic() + 30
+        while True:
+            status, text = http(method, f"{self.fly_url}{path}", headers={"Authorization": token})
+            if status != 429 or time.monotonic() > deadline:
+                return status, text
+            time.sleep(1)
 
     def log_tail(self, name, lines=40):
         try:
