@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+"""Porter's web app in a real browser (headless Chromium over chromedriver), as a person uses it.
+
+1. Sign-in from /auth by keyboard through the GitHub emulator's consent page (after one Cancel),
+   then Settings: a provider key added, replaced and removed (the remove confirm dismissed once,
+   then accepted), defaults saved, a Fly token Fly refuses (error banner, nothing saved), a valid
+   org token with a new app (notice, app created in the Fly emulator), /diagnostics, a 404 page,
+   sign-out (notice on /auth, /settings sends back to /auth).
+2. The issue's end-to-end case: a task from someone without an account waits; they sign in and
+   add a key in the browser; the task starts without another comment.
+3. Settings and Diagnostics for someone the App is not installed for.
+
+Every distinct page or state is screenshotted full-page at 1280 and 390 px wide into
+artifacts/screenshots/. Every page is checked for stored key values (canaries) and the browser
+console for SEVERE entries other than the error statuses a step expects.
+"""
+
+import glob
+import json
+import os
+import re
+import secrets
+import sys
+import time
+import base64
+from urllib.parse import urlparse, parse_qs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webstack import ARTIFACTS, WebStack, http, log, stop_on_signals  # noqa: E402
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+SHOTS = os.path.join(ARTIFACTS, "screenshots")
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+# Generous: CI is a loaded 2-core machine.
+PAGE_WAIT = float(os.environ.get("PORTER_WEB_PAGE_WAIT", "30"))
+TASK_WAIT = float(os.environ.get("PORTER_WEB_TASK_WAIT", "180"))
+KEY_FIELD = "key-anthropic_api_key"
+
+
+class CheckFailed(AssertionError):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def canary(label):
+    # Long enough for a hint (16+ characters); the last four are what the page may show.
+    return f"sk-ant-{label}-CANARY-{secrets.token_hex(8)}"
+
+
+class Browser:
+    def __init__(self, stack):
+        self.stack = stack
+        self.web = stack.web_url
+        self.canaries = []
+        self.expected_errors = []  # (url path, status) the current step expects to be logged
+        self.shot_count = 0
+        self.shots = []
+        options = webdriver.ChromeOptions()
+        options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--hide-scrollbars", f"--window-size={DESKTOP[0]},{DESKTOP[1]}", "--lang=en-US"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                          log_output=os.path.join(stack.logs, "chromedriver.log"))
+        self.driver = webdriver.Chrome(options=options, service=service)
+        self.driver.set_page_load_timeout(PAGE_WAIT)
+        self._viewport(*DESKTOP, mobile=False)
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except Exception:  # noqa: BLE001 - quitting must not hide the real failure
+            pass
+
+    # MARK: pages
+
+    def get(self, path):
+        self.driver.get(path if path.startswith("http") else self.web + path)
+        self.settled()
+
+    def settled(self):
+        WebDriverWait(self.driver, PAGE_WAIT).until(
+            lambda d: d.execute_script("return document.readyState") == "complete")
+
+    @property
+    def path(self):
+        return urlparse(self.driver.current_url).path
+
+    @property
+    def query(self):
+        return parse_qs(urlparse(self.driver.current_url).query)
+
+    def find(self, css, within=None):
+        return (within or self.driver).find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css, within=None):
+        return (within or self.driver).find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css, within=None):
+        return self.find(css, within).text.strip()
+
+    def wait_url(self, predicate, what):
+        try:
+            WebDriverWait(self.driver, PAGE_WAIT).until(lambda d: predicate(urlparse(d.current_url)))
+        except TimeoutException:
+            raise CheckFailed(f"{what}: still at {self.driver.current_url}") from None
+        self.settled()
+
+    def mark_document(self):
+        """Marks the current document, so `wait_new_document` can tell when another replaced it."""
+        self.driver.execute_script("window.__porterOldDocument = true")
+
+    def wait_new_document(self, what):
+        def replaced(driver):
+            try:
+                return driver.execute_script(
+                    "return !window.__porterOldDocument && document.readyState === 'complete'")
+            except WebDriverException:
+                return False  # between two documents
+        try:
+            WebDriverWait(self.driver, PAGE_WAIT).until(replaced)
+        except TimeoutException:
+            raise CheckFailed(f"{what}: no new page within {PAGE_WAIT:.0f}s") from None
+
+    def submit(self, button_css):
+        self.mark_document()
+        self.find(button_css).click()
+        self.wait_new_document(f"submitting {button_css}")
+
+    def key_row(self):
+        return self.find(f"#row-{KEY_FIELD}")
+
+    # MARK: checks on every page
+
+    def check_page(self, step):
+        """No stored secret in the page, and no console error the step did not expect."""
+        source = self.driver.page_source
+        for value in self.canaries:
+            expect(value not in source, f"{step}: the page shows a stored secret ({value[:12]}…)")
+        self.check_console(step)
+
+    def check_console(self, step):
+        unexpected = []
+        for entry in self.driver.get_log("browser"):
+            if entry.get("level") != "SEVERE":
+                continue
+            message = entry.get("message", "")
+            # The GitHub emulator's pages have no icon: the browser's own favicon request there is
+            # the emulator's, not Porter's.
+            if message.startswith(f"{self.stack.github_url}/favicon.ico "):
+                continue
+            # A page that answers with an error status on purpose (a refused form, a 404 page) is
+            # logged by the browser as a failed load; only the one the step expects is allowed.
+            match = re.match(r"(\S+) - Failed to load resource: the server responded with a status of (\d+)",
+                             message)
+            if match and (urlparse(match[1]).path, int(match[2])) in self.expected_errors:
+                continue
+            unexpected.append(message)
+        self.expected_errors = []
+        expect(not unexpected, f"{step}: browser console errors:\n  " + "\n  ".join(unexpected))
+
+    # MARK: screenshots
+
+    def _viewport(self, width, height, mobile):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+    def _frames(self):
+        # Two animation frames, so the layout of a new viewport is painted.
+        self.driver.execute_async_script(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
+
+    def _capture(self, name, viewport=DESKTOP, mobile=False):
+        """A full-page screenshot: the viewport made as tall as the page, so sticky and 100vh parts
+        are drawn as on a screen that tall, then put back."""
+        self.driver.execute_script("window.scrollTo(0, 0)")
+        width, height = viewport
+        for _ in range(3):
+            self._frames()
+            content = self.driver.execute_script(
+                "return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight))")
+            if content <= height:
+                break
+            height = content
+            self._viewport(width, height, mobile)
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+        with open(os.path.join(SHOTS, name), "wb") as file:
+            file.write(base64.b64decode(shot["data"]))
+        self.shots.append(name)
+        self._viewport(*viewport, mobile)
+
+    def shot(self, name, widths=("desktop", "phone"), dark=False):
+        """Full-page screenshots of the current state, desktop and phone width, after checking the page;
+        `dark` with the system's dark color scheme."""
+        self.check_page(name)
+        self.shot_count += 1
+        stem = f"{self.shot_count:02d}-{name}"
+        if dark:
+            self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+            try:
+                self._shots(stem, widths)
+            finally:
+                self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        else:
+            self._shots(stem, widths)
+
+    def _shots(self, stem, widths):
+        for kind in widths:
+            phone = kind == "phone"
+            self._viewport(*(PHONE if phone else DESKTOP), mobile=phone)
+            self._capture(f"{stem}-{kind}.png", PHONE if phone else DESKTOP, phone)
+            if phone:
+                # Nothing may make a phone scroll sideways.
+                overflow = self.driver.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                expect(overflow <= 0, f"{stem} is {overflow}px wider than a 390px screen")
+        self._viewport(*DESKTOP, mobile=False)
+
+    def phone_shot(self, name, action):
+        """A state only a phone shows (the navigation menu): `action` runs at phone width."""
+        self.check_page(name)
+        self.shot_count += 1
+        self._viewport(*PHONE, mobile=True)
+        try:
+            action()
+            self._capture(f"{self.shot_count:02d}-{name}-phone.png", PHONE, True)
+        finally:
+            self._viewport(*DESKTOP, mobile=False)
+
+    # MARK: sign-in
+
+    def consent(self, login):
+        """On the emulator's consent page: types the login when asked, then Authorize."""
+        self.wait_url(lambda url: url.path == "/login/oauth/authorize", "GitHub's consent page")
+        expect(self.driver.title == "Authorize porter-web", f"consent page title: {self.driver.title!r}")
+        fields = self.find_all("#login")
+        if fields:
+            fields[0].send_keys(login)
+        self.find("#authorize").click()
+        self.wait_url(lambda url: url.geturl().startswith(self.web), "back at Porter after Authorize")
+        self.check_page("consent")
+
+
+def sign_in_flow(b, stack):
+    """/auth by keyboard, Cancel once, then Authorize as octo, landing on Settings."""
+    b.get("/auth")
+    expect(b.path == "/auth", f"/auth answered at {b.path}")
+    expect(b.text("h1") == "Sign in to Porter", f"auth heading: {b.text('h1')!r}")
+    expect(b.text("#sign-in") == "Sign in with GitHub", f"sign-in link: {b.text('#sign-in')!r}")
+    expect(not b.find_all(".banner"), "a fresh /auth shows no banner")
+    b.shot("auth")
+    b.shot("auth-dark", dark=True)
+
+    # Keyboard: Tab to the sign-in link (past the skip link), and its focus ring shows.
+    for _ in range(4):
+        ActionChains(b.driver).send_keys(Keys.TAB).perform()
+        if b.driver.execute_script("return document.activeElement.id") == "sign-in":
+            break
+    expect(b.driver.execute_script("return document.activeElement.id") == "sign-in",
+           "Tab never reached the Sign in with GitHub link")
+    ring = b.driver.execute_script(
+        "const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth];")
+    expect(ring[0] != "none" and ring[1] != "0px", f"the focused sign-in link shows no focus ring: {ring}")
+    b.shot("auth-keyboard-focus", widths=("desktop",))
+    ActionChains(b.driver).send_keys(Keys.ENTER).perform()
+    b.wait_url(lambda url: url.path == "/login/oauth/authorize", "Enter on the sign-in link")
+    expect("Authorize porter-web" in b.text("h1"), f"consent heading: {b.text('h1')!r}")
+    expect(b.find_all("#login"), "the consent page asks for a login (no --authorizing-user)")
+    b.shot("github-consent")
+
+    # Cancel at GitHub: back at /auth with the reason.
+    b.find("#cancel").click()
+    b.wait_url(lambda url: url.path == "/auth", "Cancel at GitHub")
+    expect(b.query.get("error") == ["access_denied"], f"cancel came back as {b.driver.current_url}")
+    expect("GitHub sign-in was cancelled" in b.text(".banner.error"), "the cancel banner")
+    b.shot("auth-cancelled")
+
+    b.find("#sign-in").send_keys(Keys.ENTER)
+    b.consent("octo")
+    b.wait_url(lambda url: url.path == "/settings", "signed in, on Settings")
+
+
+def settings_flow(b, stack):
+    expect(b.text("h1") == "Settings", f"settings heading: {b.text('h1')!r}")
+    expect(b.text(".sidebar .who .login") == "octo", "the sidebar names the signed-in user")
+    expect(b.find(".sidebar nav a[href='/settings']").get_attribute("aria-current") == "page",
+           "Settings is the current section")
+    github = b.find("#github")
+    expect("Installed" in github.text and "octo/demo" in github.text,
+           f"the GitHub App section shows the installation: {github.text!r}")
+    row = b.key_row()
+    expect("Not set" in row.text, f"a new account's key row: {row.text!r}")
+    expect(b.find("button", row).text == "Save", "a missing key's button says Save")
+    expect(not b.find_all(".remove-form", row), "no Remove for a key that is not set")
+    expect("Configured" not in b.text("#fly"), "a new account has no Fly app")
+    b.shot("settings-new-account")
+    b.phone_shot("settings-menu-open", lambda: b.find(".topbar .menu summary").click())
+
+    # Add a key.
+    first = canary("first")
+    b.canaries.append(first)
+    b.find(f"#{KEY_FIELD}").send_keys(first)
+    b.submit(f"#row-{KEY_FIELD} .key-form button")
+    expect(b.path == "/settings" and b.query.get("notice") == ["key_saved"], f"after saving: {b.driver.current_url}")
+    expect(b.text(".banner.ok") == "ANTHROPIC_API_KEY saved.", f"saved notice: {b.text('.banner.ok')!r}")
+    row = b.key_row()
+    expect("Configured" in row.text and f"•••• {first[-4:]}" in row.text, f"saved key row: {row.text!r}")
+    expect(b.find(".key-form button", row).text == "Replace", "a stored key's button says Replace")
+    expect(b.find(f"#{KEY_FIELD}").get_attribute("value") == "", "the key field is empty after saving")
+    b.shot("settings-key-saved")
+    b.shot("settings-key-saved-dark", dark=True)
+
+    # Replace it.
+    second = canary("second")
+    b.canaries.append(second)
+    b.find(f"#{KEY_FIELD}").send_keys(second)
+    b.submit(f"#row-{KEY_FIELD} .key-form button")
+    row = b.key_row()
+    expect(f"•••• {second[-4:]}" in row.text and first[-4:] not in row.text, f"replaced key row: {row.text!r}")
+    expect(b.text(".banner.ok") == "ANTHROPIC_API_KEY saved.", "replaced notice")
+    b.shot("settings-key-replaced")
+
+    # Remove it: the confirm first dismissed (nothing happens), then accepted.
+    b.find(".remove-form button", row).click()
+    alert = WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present())
+    expect(alert.text == "Remove ANTHROPIC_API_KEY? Tasks that need it will stop starting.",
+           f"remove confirm: {alert.text!r}")
+    alert.dismiss()
+    row = b.key_row()
+    expect("Configured" in row.text, "dismissing the confirm keeps the key")
+    expect(b.find(".remove-form button", row).is_enabled(), "a dismissed confirm leaves Remove usable")
+    b.mark_document()
+    b.find(".remove-form button", row).click()
+    WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present()).accept()
+    b.wait_new_document("removing the key")
+    expect(b.text(".banner.ok") == "ANTHROPIC_API_KEY removed.", f"removed notice: {b.text('.banner.ok')!r}")
+    row = b.key_row()
+    expect("Not set" in row.text and not b.find_all(".remove-form", row), f"removed key row: {row.text!r}")
+    expect(stack.psql("SELECT count(*) FROM user_secrets s JOIN users u ON u.id = s.user_id "
+                      "WHERE u.login = 'octo' AND s.name = 'ANTHROPIC_API_KEY'") == "0",
+           "the removed key is gone from the database")
+    b.shot("settings-key-removed")
+
+    # Defaults.
+    Select(b.find("#agent")).select_by_value("codex")
+    model = b.find("#model")
+    model.clear()
+    model.send_keys("gpt-5-codex")
+    b.submit("#defaults button[type=submit]")
+    expect(b.text(".banner.ok") == "Defaults saved.", f"defaults notice: {b.text('.banner.ok')!r}")
+    expect(Select(b.find("#agent")).first_selected_option.get_attribute("value") == "codex", "agent kept")
+    expect(b.find("#model").get_attribute("value") == "gpt-5-codex", "model kept")
+    b.shot("settings-defaults-saved")
+
+    # A Fly token Fly refuses: the reason, and nothing saved or created.
+    refused = "FlyV1 fm2_refused_by_fly_" + secrets.token_hex(8)
+    b.canaries.append(refused)
+    fill_fly(b, refused, "octo-refused-workers", stack.fly_org)
+    b.expected_errors.append(("/settings/fly", 422))
+    b.submit("#fly button.primary")
+    expect("Fly rejected the token" in b.text(".banner.error"), f"refused banner: {b.find_all('.banner')}")
+    expect("Configured" not in b.text("#fly"), "a refused token configures nothing")
+    expect(stack.fly("GET", "/v1/apps/octo-refused-workers")[0] == 404, "a refused token creates no app")
+    expect(stack.psql("SELECT count(*) FROM user_secrets WHERE name = 'FLY_API_TOKEN'") == "0",
+           "a refused token is not stored")
+    expect(stack.psql("SELECT count(*) FROM user_settings WHERE fly_app IS NOT NULL") == "0",
+           "a refused token saves no app")
+    b.shot("settings-fly-refused")
+
+    # A valid org token with a new app: checked, the app created, saved.
+    b.canaries.append(stack.fly_token)
+    fill_fly(b, stack.fly_token, "octo-porter-workers", stack.fly_org)
+    b.submit("#fly button.primary")
+    expect(b.text(".banner.ok") == "Fly token checked: an org token. Workers will run in your app.",
+           f"Fly notice: {[e.text for e in b.find_all('.banner')]}")
+    fly = b.text("#fly")
+    expect("Configured" in fly and "octo-porter-workers" in fly and stack.fly_org in fly
+           and f"•••• {stack.fly_token[-4:]}" in fly, f"the Fly section after saving: {fly!r}")
+    status, body = stack.fly("GET", "/v1/apps/octo-porter-workers")
+    expect(status == 200, f"the new app exists in the Fly emulator: {status} {body}")
+    expect(b.find_all("#fly form[action='/settings/fly/remove']"), "a configured Fly app can be removed")
+    b.shot("settings-fly-saved")
+
+    # The same account as JSON: no secret either. A JSON document names no icon, so the browser asks
+    # for /favicon.ico, which Porter does not serve.
+    b.expected_errors.append(("/favicon.ico", 404))
+    b.get("/api/config")
+    config = json.loads(b.find("body").text)
+    expect(config["defaultAgent"] == "codex" and config["fly"]["configured"] is True,
+           f"/api/config: {config}")
+    b.check_page("api-config")
+    b.get("/settings")
+
+
+def fill_fly(b, token, app, org):
+    b.find("#fly input[name=mode][value=org]").click()
+    for field, value in (("#fly-token", token), ("#fly-app", app), ("#fly-org", org)):
+        element = b.find(field)
+        element.clear()
+        element.send_keys(value)
+
+
+def diagnostics_and_errors(b, stack):
+    b.find(".sidebar nav a[href='/diagnostics']").click()
+    b.wait_url(lambda url: url.path == "/diagnostics", "the Diagnostics link")
+    expect(b.text("h1") == "Diagnostics", f"diagnostics heading: {b.text('h1')!r}")
+    checks = {b.text("strong", li): li for li in b.find_all(".checks li")}
+    expect(set(checks) == {"Configuration", "Database", "GitHub App", "Installation", "Rate limit"},
+           f"diagnostics checks: {sorted(checks)}")
+    for name in ("Database", "GitHub App", "Installation", "Rate limit"):
+        expect(b.text(".chip", checks[name]) == "OK", f"{name}: {checks[name].text!r}")
+    expect("Installed on octo." in checks["Installation"].text, checks["Installation"].text)
+    expect("Fix the failing check" not in b.text("#next-title + .banner"), "no failing check")
+    b.shot("diagnostics")
+
+    b.expected_errors.append(("/no-such-page", 404))
+    b.get("/no-such-page")
+    expect(b.text(".eyebrow").lower() == "error 404" and b.text("h1") == "Not Found" and "There is nothing here." in b.text("main"),
+           f"404 page: {b.text('main')!r}")
+    b.shot("error-404")
+    b.get("/settings")
+
+
+def sign_out(b, stack):
+    b.submit(".sidebar .who button[type=submit]")
+    expect(b.path == "/auth" and b.query.get("error") == ["signed_out"], f"after sign-out: {b.driver.current_url}")
+    expect(b.text(".banner.ok") == "You are signed out.", f"signed-out notice: {b.find_all('.banner')}")
+    expect(not b.find_all(".sidebar"), "the signed-out page has no signed-in chrome")
+    b.shot("auth-signed-out")
+    b.get("/settings")
+    expect(b.path == "/auth" and b.query.get("next") == ["/settings"],
+           f"/settings after sign-out: {b.driver.current_url}")
+    expect(b.text("h1") == "Sign in to Porter", "the sign-in page, again")
+    b.check_page("settings-after-sign-out")
+
+
+def waiting_task_starts_after_sign_in(b, stack):
+    """A task from someone without an account waits; they sign in and add a key through the browser,
+    and the task starts without another comment."""
+    stack.seed("PUT", "/roles", {"owner": "octo", "repo": "demo", "user": "newcomer", "role": "write"})
+    stack.seed("POST", "/comments", {"owner": "octo", "repo": "demo", "issue": 1, "author": "newcomer",
+                                     "body": "@porter claude fix the crash"})
+    began = time.monotonic()
+    comments, task = [], None
+    while time.monotonic() - began < TASK_WAIT:
+        comments = stack.seed("GET", "/issues/octo/demo/1/comments")
+        rows = stack.psql("SELECT id || '|' || status || '|' || coalesce(status_reason, '') FROM tasks")
+        task = rows.split("|") if rows and "\n" not in rows else None
+        if (task and task[1:] == ["queued", "waiting for sign-in"]
+                and any("@newcomer" in c and f"Sign in at {stack.web_url}" in c for c in comments)):
+            break
+        time.sleep(1)
+    else:
+        raise CheckFailed(f"the task never waited for sign-in: task {task}, comments {comments}")
+    log(f"task {task[0]} waits for sign-in ({time.monotonic() - began:.1f}s); Porter said: "
+        + " | ".join(c.replace("\n", " ")[:160] for c in comments if not c.startswith("@porter")))
+
+    b.get("/auth")
+    b.find("#sign-in").click()
+    b.consent("newcomer")
+    b.wait_url(lambda url: url.path == "/settings", "newcomer signed in, on Settings")
+    expect(b.text(".sidebar .who .login") == "newcomer", "signed in as newcomer")
+    b.shot("settings-newcomer")
+    key = canary("newcomer")
+    b.canaries.append(key)
+    b.find(f"#{KEY_FIELD}").send_keys(key)
+    b.submit(f"#row-{KEY_FIELD} .key-form button")
+    expect(b.text(".banner.ok") == "ANTHROPIC_API_KEY saved.", "newcomer's key saved")
+    b.shot("settings-newcomer-key-saved")
+
+    began = time.monotonic()
+    status = "queued"
+    while time.monotonic() - began < TASK_WAIT:
+        status, reason = stack.psql(
+            f"SELECT status || '|' || coalesce(status_reason, '') FROM tasks WHERE id = '{task[0]}'").split("|", 1)
+        if status != "queued":
+            break
+        time.sleep(0.5)
+    expect(status != "queued", f"the task is still queued {TASK_WAIT:.0f}s after the key was added")
+    log(f"task {task[0]} left queued {time.monotonic() - began:.1f}s after the key was saved: {status} ({reason})")
+    expect(status in ("dispatching", "running", "succeeded"), f"the task started: {status} ({reason})")
+    # It really got a worker process: the sleeping worker wrote its line.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lines = [line for path in glob.glob(os.path.join(stack.worker_log_dir, "*.log"))
+                 for line in open(path, encoding="utf-8", errors="replace")]
+        if any(f"task {task[0]}" in line for line in lines):
+            break
+        time.sleep(0.5)
+    else:
+        raise CheckFailed(f"no worker process started for task {task[0]} (logs in {stack.worker_log_dir})")
+
+    comments = stack.seed("GET", "/issues/octo/demo/1/comments")
+    asks = [c for c in comments if c.startswith("@porter")]
+    expect(asks == ["@porter claude fix the crash"], f"newcomer commented only once: {asks}")
+    expect(stack.psql("SELECT count(*) FROM tasks") == "1", "one task, the one that waited")
+    b.check_page("after-task-start")
+
+
+def without_installation(b, stack):
+    """Someone the App is not installed for: the empty states of Settings and Diagnostics."""
+    b.submit(".sidebar .who button[type=submit]")
+    b.find("#sign-in").click()
+    b.consent("stranger")
+    b.wait_url(lambda url: url.path == "/settings", "stranger signed in, on Settings")
+    github = b.find("#github")
+    expect("Not installed" in github.text, f"the GitHub App section for someone without it: {github.text!r}")
+    install = b.find("#install-app")
+    expect(install.get_attribute("href") == f"{stack.github_url}/apps/porter-web/installations/new",
+           f"the install link: {install.get_attribute('href')}")
+    b.shot("settings-not-installed")
+    b.get("/diagnostics")
+    expect("Install Porter's GitHub App" in b.text("#next-title + .banner"), b.text("#next-title + .banner"))
+    expect(b.find_all("main a.button.primary"), "Diagnostics offers the install link")
+    b.shot("diagnostics-not-installed")
+
+
+def main():
+    stop_on_signals()
+    os.makedirs(SHOTS, exist_ok=True)
+    for old in glob.glob(os.path.join(SHOTS, "*.png")):
+        os.remove(old)
+    began = time.monotonic()
+    with WebStack("web-stack-browser") as stack:
+        stack.seed("POST", "/repositories", {"owner": "octo", "name": "demo",
+                                             "files": {"AGENTS.md": "Run the tests."}})
+        stack.seed("POST", "/installations", {"account": "octo"})
+        stack.seed("POST", "/issues", {"owner": "octo", "repo": "demo", "title": "Crash on start", "author": "octo"})
+        b = Browser(stack)
+        step = "start"
+        try:
+            for step, run in (("sign-in", sign_in_flow), ("settings", settings_flow),
+                              ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
+                              ("waiting task", waiting_task_starts_after_sign_in),
+                              ("no installation", without_installation)):
+                started = time.monotonic()
+                run(b, stack)
+                log(f"ok: {step} ({time.monotonic() - started:.1f}s)")
+        except Exception:
+            try:
+                b._capture(f"failure-{step.replace(' ', '-')}.png")  # at whatever width it failed
+                log(f"failed in {step} at {b.driver.current_url}; screenshot artifacts/screenshots/"
+                    f"failure-{step.replace(' ', '-')}.png; logs in {os.path.relpath(stack.logs)}/")
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+        finally:
+            b.quit()
+    log(f"web flow passed in {time.monotonic() - began:.1f}s; {len(b.shots)} screenshots in artifacts/screenshots/")
+
+
+if __name__ == "__main__":
+    main()
