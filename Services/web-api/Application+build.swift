@@ -26,7 +26,9 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         logger: logger)
 
     let router = PorterApplication.router(context: WebContext.self, dependencies: dependencies)
-    router.add(middleware: ErrorMiddleware(pages: pages))
+    // Browsers ask for it on every page, API answers included.
+    router.get("/favicon.ico") { _, _ in Response.redirect(to: "/static/porter.svg", type: .permanent) }
+    router.add(middleware: ErrorMiddleware(pages: pages, sessions: sessions, settings: config.sessions))
     router.add(
         middleware: FileMiddleware(
             config.resources + "/Static", urlBasePath: "/static",

@@ -97,8 +97,8 @@ struct ConfigAPI {
             guard current.fly.configured else {
                 throw WebError.invalid("No Fly token is stored.", code: "fly_token_missing")
             }
-            let setup = try await account.saveFly(
-                user, token: nil, app: current.fly.appName, org: current.fly.org,
+            let setup = try await account.verifyStoredFly(
+                user, app: current.fly.appName, org: current.fly.org,
                 mode: current.fly.mode == "deploy" ? .deploy : .org)
             return JSONAnswer.make(FlyAnswer(setup, snapshot: current))
         }

@@ -87,7 +87,9 @@ struct SettingsPages {
             let notice = try await action(user, form)
             return .redirect(to: "/settings?notice=\(notice)#\(anchor)", type: .normal)
         } catch let problem as WebError where problem.status == .unprocessableContent {
-            return try await render(user, notice: nil, problem: problem.message, status: problem.status)
+            // The reason goes in the card of the form, with what was typed there (never a secret).
+            let refused = SettingsPageView.Refusal(section: anchor, message: problem.message, form: form.fields)
+            return try await render(user, notice: nil, refusal: refused, status: problem.status)
         }
     }
 
@@ -96,11 +98,11 @@ struct SettingsPages {
         var query: [String: String] = [:]
         for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
         if query["installed"] == "1" { query["notice"] = "installed" }
-        return try await render(user, notice: Self.notice(query), problem: nil, status: .ok)
+        return try await render(user, notice: Self.notice(query), refusal: nil, status: .ok)
     }
 
     func render(
-        _ user: SignedInUser, notice: String?, problem: String?, status: HTTPResponse.Status
+        _ user: SignedInUser, notice: String?, refusal: SettingsPageView.Refusal?, status: HTTPResponse.Status
     ) async throws
         -> Response
     {
@@ -114,7 +116,7 @@ struct SettingsPages {
         return pages.render(
             "settings",
             SettingsPageView(
-                page: Chrome(title: "Settings", user: user, section: .settings), notice: notice, problem: problem,
+                page: Chrome(title: "Settings", user: user, section: .settings), notice: notice, refusal: refusal,
                 snapshot: snapshot, installation: installation),
             status: status)
     }

@@ -86,6 +86,20 @@ struct AccountSettings: Sendable {
     ) async throws
         -> FlyTokenSetup
     {
+        try await checkFly(user, token: token, app: app, org: org, mode: mode, save: true)
+    }
+
+    /// Checks the stored token and app with Fly, changing nothing anywhere.
+    func verifyStoredFly(_ user: SignedInUser, app: String?, org: String?, mode: FlyMode) async throws -> FlyTokenSetup
+    {
+        try await checkFly(user, token: nil, app: app, org: org, mode: mode, save: false)
+    }
+
+    private func checkFly(
+        _ user: SignedInUser, token: String?, app: String?, org: String?, mode: FlyMode, save: Bool
+    ) async throws
+        -> FlyTokenSetup
+    {
         let newToken = try token.flatMap {
             $0.isEmpty ? nil : try Self.checkedSecret($0, what: "The Fly token", spaces: true)
         }
@@ -105,30 +119,38 @@ struct AccountSettings: Sendable {
         let setup: FlyTokenSetup
         switch await client.validate(app: mode == .deploy ? app : nil, org: mode == .org ? org : nil) {
         case .success(let found): setup = found
-        case .failure(let problem): throw WebError.invalid(problem.message, code: "fly_token_refused")
+        case .failure(let problem): throw WebError.invalid(Self.plain(problem.message), code: "fly_token_refused")
         }
         if case .organization(let slug) = setup {
             do {
                 _ = try await client.app(app)
             } catch let error as APIError where error.statusCode == 404 {
+                guard save else {
+                    throw WebError.invalid("Fly has no app \(app) in \(slug) any more.", code: "fly_app_missing")
+                }
                 do {
                     try await client.createApp(app, org: slug)
                     logger.info("fly app created", metadata: ["user_id": "\(user.id)", "fly_app": "\(app)"])
                 } catch {
                     throw WebError.invalid(
-                        "Fly did not create the app \(app): \(client.problem(error, app: app, org: slug).message)",
+                        "Fly did not create the app \(app): \(Self.plain(client.problem(error, app: app, org: slug).message))",
                         code: "fly_app_create_failed")
                 }
             } catch {
-                throw WebError.invalid(client.problem(error, app: app, org: slug).message, code: "fly_token_refused")
+                throw WebError.invalid(
+                    Self.plain(client.problem(error, app: app, org: slug).message), code: "fly_token_refused")
             }
         }
+        guard save else { return setup }
         if let newToken { try await secrets.put(userID: user.id, name: Self.flyTokenName, value: newToken) }
         try await settings.apply(
             SettingsChange(flyApp: .some(app), flyOrg: .some(mode == .org ? org : nil)), userID: user.id)
         logger.info("fly settings saved", metadata: ["user_id": "\(user.id)", "fly_app": "\(app)", "mode": "\(mode)"])
         return setup
     }
+
+    /// Fly's problem messages are written for GitHub comments; a page shows them without Markdown.
+    static func plain(_ message: String) -> String { message.replacingOccurrences(of: "`", with: "") }
 
     func removeFly(_ user: SignedInUser) async throws {
         try await secrets.remove(userID: user.id, name: Self.flyTokenName)

@@ -11,6 +11,8 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
     let pages: Pages
+    let sessions: PostgresSessionStore
+    let settings: SessionSettings
 
     func handle(
         _ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response
@@ -29,7 +31,12 @@ struct ErrorMiddleware: RouterMiddleware {
                     to: "/auth?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"),
                     type: .found)
             }
-            return pages.error(problem, user: context.user)
+            // This middleware runs outside the session's, so the page looks the session up itself.
+            var user = context.user
+            if user == nil, let id = request.cookies[settings.sessionCookie]?.value, !id.isEmpty {
+                user = try? await sessions.user(sessionID: id)
+            }
+            return pages.error(problem, user: user)
         }
     }
 

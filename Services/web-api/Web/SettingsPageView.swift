@@ -5,7 +5,10 @@ import PorterKit
 struct SettingsPageView {
     var page: Chrome
     var notice: String?
-    var problem: String?
+    /// A refused form's reason, shown in that form's card.
+    var keysProblem: String?
+    var defaultsProblem: String?
+    var flyProblem: String?
     /// The providers most agents use, and any other with a key stored.
     var mainProviders: [ProviderRow]
     /// The rest, folded away.
@@ -80,10 +83,23 @@ struct SettingsPageView {
         }
     }
 
-    init(page: Chrome, notice: String?, problem: String?, snapshot: SettingsSnapshot, installation: Installation) {
+    /// A form the server refused: which card it was in, why, and what was typed.
+    struct Refusal {
+        var section: String
+        var message: String
+        var form: [String: String]
+    }
+
+    init(
+        page: Chrome, notice: String?, refusal: Refusal?, snapshot: SettingsSnapshot, installation: Installation
+    ) {
         self.page = page
         self.notice = notice
-        self.problem = problem
+        switch refusal?.section {
+        case "fly": flyProblem = refusal?.message
+        case "defaults": defaultsProblem = refusal?.message
+        default: keysProblem = refusal?.message
+        }
         self.installation = installation
         let providers = Provider.catalog.map { provider in
             ProviderRow(
@@ -113,6 +129,12 @@ struct SettingsPageView {
             configured: snapshot.fly.configured, appName: snapshot.fly.appName ?? "", org: snapshot.fly.org ?? "",
             orgMode: snapshot.fly.mode != "deploy", tokenHint: snapshot.fly.tokenHint,
             updated: snapshot.fly.updatedAt.map(Self.day))
+        if let refusal, refusal.section == "fly" {
+            // Only the names and the mode come back; the token field stays empty.
+            fly.appName = refusal.form["app"] ?? fly.appName
+            fly.org = refusal.form["org"] ?? fly.org
+            fly.orgMode = refusal.form["mode"] != "deploy"
+        }
     }
 
     static func day(_ date: Date) -> String {

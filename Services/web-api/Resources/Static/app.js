@@ -12,3 +12,12 @@ document.addEventListener("submit", (event) => {
     button.setAttribute("aria-busy", "true");
   }
 });
+
+// A refused form's reason is shown in its card: bring it into view and to screen readers.
+document.addEventListener("DOMContentLoaded", () => {
+  const problem = document.querySelector("[data-focus]");
+  if (problem) {
+    problem.scrollIntoView({ block: "center" });
+    problem.focus({ preventScroll: true });
+  }
+});
