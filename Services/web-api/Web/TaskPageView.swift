@@ -3,17 +3,6 @@ import PorterKit
 
 /// A task as `GET /api/tasks/:id` answers it.
 struct TaskJSON: Encodable {
-    struct Attempt: Encodable {
-        var number: Int
-        var runtime: String
-        var machineID: String?
-        var flyApp: String?
-        var state: String
-        var outcome: String?
-        var createdAt: Date
-        var finishedAt: Date?
-    }
-
     struct Event: Encodable {
         var id: Int64
         var attempt: Int?
@@ -38,7 +27,7 @@ struct TaskJSON: Encodable {
     var startedAt: Date?
     var finishedAt: Date?
     var canControl: Bool
-    var attempts: [Attempt]
+    var attempts: [TaskOverview.Attempt]
     var events: [Event]
     var logTail: [String]
 
@@ -60,11 +49,7 @@ struct TaskJSON: Encodable {
         startedAt = overview.startedAt
         finishedAt = task.finishedAt
         self.canControl = canControl && overview.latestOnIssue
-        attempts = overview.attempts.map {
-            Attempt(
-                number: $0.number, runtime: $0.runtime, machineID: $0.machineID, flyApp: $0.flyApp, state: $0.state,
-                outcome: $0.outcome, createdAt: $0.createdAt, finishedAt: $0.finishedAt)
-        }
+        attempts = overview.attempts
         events = overview.events.map {
             Event(id: $0.id, attempt: $0.attempt, kind: $0.kind, message: $0.message, createdAt: $0.createdAt)
         }
@@ -84,7 +69,7 @@ struct TaskPageView {
     var canRetry: Bool
     var hasLog: Bool
     var events: [Row]
-    var attempts: [TaskJSON.Attempt]
+    var attempts: [TaskOverview.Attempt]
     var failed: Bool
     /// Stop or Retry was just asked for from this page.
     var requested = false

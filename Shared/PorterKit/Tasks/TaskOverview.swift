@@ -5,7 +5,7 @@ import PostgresNIO
 /// Everything the task page shows about one task: the task, its attempts, its timeline and the tail
 /// of its (redacted) output.
 public struct TaskOverview: Sendable {
-    public struct Attempt: Sendable, Equatable {
+    public struct Attempt: Sendable, Equatable, Encodable {
         public var number: Int
         public var runtime: String
         public var machineName: String
