@@ -50,6 +50,9 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         logger: logger
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
+    TaskListAPI(
+        store: PostgresTaskListStore(client: postgres, logger: logger), visibility: TaskVisibility(gitHub: gitHub)
+    ).add(to: router)
     TasksController(
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
         logger: logger

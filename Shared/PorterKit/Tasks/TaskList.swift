@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Which tasks a list shows; every field left nil matches everything.
+public struct TaskFilter: Sendable, Equatable {
+    public var statuses: [TaskStatus] = []
+    public var agent: Agent?
+    public var repository: String?
+    public var branch: String?
+    public var issueNumber: Int?
+    /// Words in the issue title, or an issue number.
+    public var search: String?
+    public var from: Date?
+    public var to: Date?
+
+    public init() {}
+}
+
+/// Where a page of newest-first tasks ends: the next page starts after it. Keyset, never an offset.
+public struct TaskCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: UUID
+
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// Opaque text for URLs: microseconds since 1970 and the id.
+    public var token: String {
+        "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
+    }
+
+    public init?(token: String) {
+        let parts = token.split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
+        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
+    }
+}
+
+/// One line of a task list.
+public struct TaskSummary: Sendable, Equatable, Encodable {
+    /// Lower case, as ids are written everywhere else.
+    public var id: String
+    public var repository: String
+    public var issueNumber: Int
+    public var issueTitle: String?
+    public var requester: String
+    public var agent: String
+    public var model: String?
+    public var status: String
+    public var statusReason: String?
+    public var phase: String?
+    public var branch: String?
+    public var pullRequestURL: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+}
+
+/// Task lists for people: only tasks they asked for or on repositories they can reach, newest first.
+public struct PostgresTaskListStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// A page of at most `limit` tasks after `cursor`, and the cursor of the next page when there is one.
+    public func page(
+        userID: Int64, repositories: [Int64], filter: TaskFilter, after cursor: TaskCursor?, limit: Int
+    ) async throws -> (tasks: [TaskSummary], next: TaskCursor?) {
+        var sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
+        let time = try sql.bind(cursor?.createdAt)
+        let id = try sql.bind(cursor?.id)
+        let count = try sql.bind(limit + 1)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, repository_full_name, issue_number, issue_title, requester_login, agent, model, status,
+                    status_reason, progress_phase, branch, pull_request_url, created_at, started_at, finished_at
+                FROM tasks
+                WHERE \(sql.text)
+                    AND (\(time)::timestamptz IS NULL OR (created_at, id) < (\(time)::timestamptz, \(id)::uuid))
+                ORDER BY created_at DESC, id DESC
+                LIMIT \(count)
+                """, binds: sql.binds)
+        var tasks: [TaskSummary] = []
+        for try await row in try await client.query(query, logger: logger) {
+            let (id, repository, number, title, requester, agent, model, status) = try row.decode(
+                (UUID, String, Int, String?, String, String, String?, String).self)
+            let columns = row.makeRandomAccess()
+            tasks.append(
+                TaskSummary(
+                    id: id.uuidString.lowercased(), repository: repository, issueNumber: number, issueTitle: title,
+                    requester: requester,
+                    agent: agent, model: model, status: status,
+                    statusReason: try columns[8].decode(String?.self), phase: try columns[9].decode(String?.self),
+                    branch: try columns[10].decode(String?.self), pullRequestURL: try columns[11].decode(String?.self),
+                    createdAt: try columns[12].decode(Date.self), startedAt: try columns[13].decode(Date?.self),
+                    finishedAt: try columns[14].decode(Date?.self)))
+        }
+        guard tasks.count > limit else { return (tasks, nil) }
+        tasks.removeLast()
+        return (
+            tasks,
+            tasks.last.flatMap { last in UUID(uuidString: last.id).map { TaskCursor(createdAt: last.createdAt, id: $0) }
+            }
+        )
+    }
+
+    /// How many visible tasks match `filter` in each status, its own status filter aside.
+    public func counts(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> [String: Int] {
+        var unfiltered = filter
+        unfiltered.statuses = []
+        let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT status, count(*)::bigint FROM tasks WHERE \(sql.text) GROUP BY status", binds: sql.binds)
+        var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, 0) })
+        for try await (status, count) in try await client.query(query, logger: logger).decode((String, Int64).self) {
+            counts[status] = Int(count)
+        }
+        return counts
+    }
+
+    /// The visibility rule and the filter as one condition, every value bound as a parameter; a filter
+    /// field left nil matches everything. Shared by the page and the counts so both always agree.
+    struct Conditions {
+        var binds = PostgresBindings()
+        var text = ""
+
+        init(userID: Int64, repositories: [Int64], filter: TaskFilter) throws {
+            let search = filter.search?.trimmingCharacters(in: .whitespaces).nilIfBlank
+            let number = search.flatMap { Int($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
+            let pattern = search.map { "%" + PostgresTaskListStore.likeEscaped($0) + "%" }
+            let user = try bind(userID)
+            let repos = try bind(repositories)
+            let statuses = try bind(filter.statuses.map(\.rawValue))
+            let agent = try bind(filter.agent?.rawValue)
+            let repository = try bind(filter.repository)
+            let branch = try bind(filter.branch)
+            let issue = try bind(filter.issueNumber)
+            let like = try bind(pattern)
+            let searched = try bind(number)
+            let from = try bind(filter.from)
+            let to = try bind(filter.to)
+            text = """
+                (requester_id = \(user) OR repository_id = ANY(\(repos)::bigint[]))
+                AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+                AND (\(agent)::text IS NULL OR agent = \(agent)::text)
+                AND (\(repository)::text IS NULL OR lower(repository_full_name) = lower(\(repository)::text))
+                AND (\(branch)::text IS NULL OR branch = \(branch)::text)
+                AND (\(issue)::integer IS NULL OR issue_number = \(issue)::integer)
+                AND (\(like)::text IS NULL OR issue_title ILIKE \(like)::text ESCAPE '\\'
+                    OR issue_number = \(searched)::integer)
+                AND (\(from)::timestamptz IS NULL OR created_at >= \(from)::timestamptz)
+                AND (\(to)::timestamptz IS NULL OR created_at < \(to)::timestamptz)
+                """
+        }
+
+        /// Binds `value` and returns its placeholder.
+        mutating func bind<Value: PostgresThrowingDynamicTypeEncodable>(_ value: Value?) throws -> String {
+            try binds.append(value)
+            return "$\(binds.count)"
+        }
+    }
+
+    /// `text` matched literally by LIKE: its wildcards and the escape character escaped.
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+}
+
+extension String {
+    fileprivate var nilIfBlank: String? { isEmpty ? nil : self }
+}
