@@ -48,9 +48,5 @@ struct WebAPIConfig: ServiceConfiguration {
     }
 
     /// `scheme://host[:port]` of the public URL, as a browser sends it in `Origin`.
-    var origin: String {
-        var text = "\(publicURL.scheme ?? "http")://\(publicURL.host ?? "")"
-        if let port = publicURL.port { text += ":\(port)" }
-        return text
-    }
+    var origin: String { Pages.origin(of: publicURL) }
 }

@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// The connection closed under a query that postgres-nio will never answer.
 public struct ConnectionClosedWhileQuerying: Error, CustomStringConvertible {
@@ -37,58 +36,16 @@ extension PostgresConnection {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         if isClosed { throw ConnectionClosedWhileQuerying() }
-        let race = GuardRace<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            race.start(continuation)
-            // Unstructured on purpose: a structured child that never returns would hold its parent.
-            Task { [self] in
-                do { race.finish(.success(try await body(self))) } catch { race.finish(.failure(error)) }
+        // The caller's cancellation does not end the wait: `body` holds this pooled connection.
+        return try await firstToFinish(leavesOnCancellation: false, work: { try await body(self) }) { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: poll)
+                if isClosed {
+                    try? await Task.sleep(for: grace)
+                    return ConnectionClosedWhileQuerying()
+                }
             }
-            race.watch(
-                Task { [self] in
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: poll)
-                        if isClosed {
-                            try? await Task.sleep(for: grace)
-                            race.finish(.failure(ConnectionClosedWhileQuerying()))
-                            return
-                        }
-                    }
-                })
+            return nil
         }
-    }
-}
-
-/// The work and its watchdog: whichever ends first resumes the caller, once.
-private final class GuardRace<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var watchdog: Task<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func start(_ continuation: CheckedContinuation<T, any Error>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    func watch(_ watchdog: Task<Void, Never>) {
-        let finished = state.withLock { state in
-            state.watchdog = watchdog
-            return state.continuation == nil
-        }
-        if finished { watchdog.cancel() }
-    }
-
-    func finish(_ result: Result<T, any Error>) {
-        let (continuation, watchdog) = state.withLock { state in
-            defer {
-                state.continuation = nil
-                state.watchdog = nil
-            }
-            return (state.continuation, state.watchdog)
-        }
-        watchdog?.cancel()
-        continuation?.resume(with: result)
     }
 }
