@@ -75,6 +75,9 @@ enum PagesError: Error, CustomStringConvertible {
 struct Chrome {
     var title: String
     var user: UserView?
+    var dashboardActive: Bool
+    var historyActive: Bool
+    var dispatchActive: Bool
     var settingsActive: Bool
     var diagnosticsActive: Bool
 
@@ -86,7 +89,7 @@ struct Chrome {
         var initial: String
     }
 
-    enum Section { case settings, diagnostics }
+    enum Section { case dashboard, history, dispatch, settings, diagnostics }
 
     init(title: String, user: SignedInUser?, section: Section?) {
         self.title = title
@@ -95,6 +98,9 @@ struct Chrome {
                 login: $0.login, name: $0.name, avatarURL: $0.avatarURL, csrfToken: $0.csrfToken,
                 initial: String($0.login.prefix(1)).uppercased())
         }
+        dashboardActive = section == .dashboard
+        historyActive = section == .history
+        dispatchActive = section == .dispatch
         settingsActive = section == .settings
         diagnosticsActive = section == .diagnostics
     }

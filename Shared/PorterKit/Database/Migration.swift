@@ -28,5 +28,6 @@ extension Migration {
         .v9StatusRefresh,
         .v10RequesterFlyApp,
         .v11Accounts,
+        .v12TaskChanges,
     ]
 }
