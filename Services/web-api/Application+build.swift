@@ -4,11 +4,14 @@ import PorterKit
 
 func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol
 {
-    let router = try await buildRouter(config: config, dependencies: dependencies)
-    return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies)
+    let feed = TaskChangeFeed(client: dependencies.postgres, metrics: dependencies.metrics, logger: dependencies.logger)
+    let router = try await buildRouter(config: config, dependencies: dependencies, feed: feed)
+    return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies, workers: [feed])
 }
 
-func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> Router<WebContext> {
+func buildRouter(
+    config: WebAPIConfig, dependencies: ServiceDependencies, feed: TaskChangeFeed
+) async throws -> Router<WebContext> {
     let logger = dependencies.logger
     let postgres = dependencies.postgres
     let pages = try await Pages(
@@ -50,13 +53,16 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         logger: logger
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
-    TaskListAPI(
-        store: PostgresTaskListStore(client: postgres, logger: logger), visibility: TaskVisibility(gitHub: gitHub)
-    ).add(to: router)
-    TasksController(
-        pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
-        logger: logger
-    ).add(to: router)
+    let visibility = TaskVisibility(gitHub: gitHub)
+    let lists = PostgresTaskListStore(client: postgres, logger: logger)
+    let changes = TaskChangeStore(client: postgres, logger: logger)
+    TaskListAPI(store: lists, visibility: visibility).add(to: router)
+    let tasks = TasksController(
+        pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), changes: changes,
+        github: github, queue: queue, logger: logger)
+    tasks.add(to: router)
+    TaskStreams(feed: feed, changes: changes, visibility: visibility, tasks: tasks).add(to: router)
+    DashboardPages(pages: pages, lists: lists, changes: changes, visibility: visibility).add(to: router)
     try OpenAPIController(directory: config.resources).add(to: router)
     return router
 }

@@ -13,9 +13,6 @@ struct SettingsPages {
     let logger: Logger
 
     func add(to router: Router<WebContext>) {
-        router.get("/") { _, context in
-            Response.redirect(to: context.user == nil ? "/auth" : "/settings", type: .found)
-        }
         router.get("/settings", use: page)
         router.post("/settings/keys") { request, context in
             try await form(request, context, anchor: "keys") { user, form in

@@ -8,6 +8,7 @@ import PorterKit
 struct TasksController {
     let pages: Pages
     let store: PostgresTaskOverviewStore
+    let changes: TaskChangeStore
     let github: GitHubClient
     let queue: PostgresJobQueue
     let logger: Logger
@@ -15,6 +16,7 @@ struct TasksController {
     func add(to router: Router<WebContext>) {
         router.get("/tasks/:id") { request, context in
             let user = try context.requireUser()
+            let since = try await position(context)
             let (overview, permission) = try await visible(context, user: user)
             var view = TaskPageView(
                 page: Chrome(
@@ -22,6 +24,7 @@ struct TasksController {
                     user: user, section: nil),
                 overview: overview, canControl: permission.canWrite, githubWebURL: github.endpoints.webURL)
             view.requested = request.uri.queryParameters.get("requested") != nil
+            view.since = since
             return pages.render("task", view)
         }
         router.get("/api/tasks/:id") { _, context in
@@ -40,6 +43,14 @@ struct TasksController {
                     to: "/tasks/\(id.uuidString.lowercased())?requested=\(verb.rawValue)", type: .normal)
             }
         }
+    }
+
+    /// Where the page's live stream starts, read before the page so nothing falls between the two.
+    func position(_ context: WebContext) async throws -> String? {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text),
+            let seq = try await changes.task(id)?.seq
+        else { return nil }
+        return TaskStreams.TaskPosition(seq: seq, event: try await changes.latestEvent(of: id)).id
     }
 
     /// The task when the user may see its repository, with their permission there.

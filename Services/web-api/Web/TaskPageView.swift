@@ -62,6 +62,7 @@ struct TaskPageView {
     var page: Chrome
     var task: TaskJSON
     var statusClass: String
+    var statusLabel: String
     var issueURL: String
     var duration: String?
     var created: String
@@ -73,6 +74,10 @@ struct TaskPageView {
     var failed: Bool
     /// Stop or Retry was just asked for from this page.
     var requested = false
+    /// Where the page's live stream starts (`seq-event`).
+    var since: String?
+    /// Whether the page listens for changes: until the task has finished.
+    var live: Bool
 
     struct Row {
         var time: String
@@ -85,13 +90,8 @@ struct TaskPageView {
         let json = TaskJSON(overview, canControl: canControl)
         task = json
         let status = overview.task.status
-        statusClass =
-            switch status {
-            case .succeeded: "ok"
-            case .failed, .timedOut: "bad"
-            case .cancelled: ""
-            default: "warn"
-            }
+        statusClass = TaskRow.style(status)
+        statusLabel = TaskRow.label(status)
         failed = status == .failed || status == .timedOut
         issueURL =
             githubWebURL.appendingPathComponent(
@@ -105,6 +105,7 @@ struct TaskPageView {
         hasLog = !overview.logTail.isEmpty
         events = overview.events.map { Row(time: Self.time($0.createdAt), kind: $0.kind, message: $0.message) }
         attempts = json.attempts
+        live = !status.isTerminal
     }
 
     static func time(_ date: Date) -> String {

@@ -81,29 +81,14 @@ public struct PostgresTaskListStore: Sendable {
         let count = try sql.bind(limit + 1)
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT id, repository_full_name, issue_number, issue_title, requester_login, agent, model, status,
-                    status_reason, progress_phase, branch, pull_request_url, created_at, started_at, finished_at
-                FROM tasks
+                SELECT \(Self.summaryColumns) FROM tasks
                 WHERE \(sql.text)
                     AND (\(time)::timestamptz IS NULL OR (created_at, id) < (\(time)::timestamptz, \(id)::uuid))
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(count)
                 """, binds: sql.binds)
         var tasks: [TaskSummary] = []
-        for try await row in try await client.query(query, logger: logger) {
-            let (id, repository, number, title, requester, agent, model, status) = try row.decode(
-                (UUID, String, Int, String?, String, String, String?, String).self)
-            let columns = row.makeRandomAccess()
-            tasks.append(
-                TaskSummary(
-                    id: id.uuidString.lowercased(), repository: repository, issueNumber: number, issueTitle: title,
-                    requester: requester,
-                    agent: agent, model: model, status: status,
-                    statusReason: try columns[8].decode(String?.self), phase: try columns[9].decode(String?.self),
-                    branch: try columns[10].decode(String?.self), pullRequestURL: try columns[11].decode(String?.self),
-                    createdAt: try columns[12].decode(Date.self), startedAt: try columns[13].decode(Date?.self),
-                    finishedAt: try columns[14].decode(Date?.self)))
-        }
+        for try await row in try await client.query(query, logger: logger) { tasks.append(try Self.summary(from: row)) }
         guard tasks.count > limit else { return (tasks, nil) }
         tasks.removeLast()
         return (
@@ -111,6 +96,26 @@ public struct PostgresTaskListStore: Sendable {
             tasks.last.flatMap { last in UUID(uuidString: last.id).map { TaskCursor(createdAt: last.createdAt, id: $0) }
             }
         )
+    }
+
+    /// The columns `summary(from:)` reads, in its order.
+    static let summaryColumns = """
+        id, repository_full_name, issue_number, issue_title, requester_login, agent, model, status, status_reason,
+        progress_phase, branch, pull_request_url, created_at, started_at, finished_at
+        """
+    static let summaryColumnCount = 15
+
+    static func summary(from row: PostgresRow) throws -> TaskSummary {
+        let (id, repository, number, title, requester, agent, model, status) = try row.decode(
+            (UUID, String, Int, String?, String, String, String?, String).self)
+        let columns = row.makeRandomAccess()
+        return TaskSummary(
+            id: id.uuidString.lowercased(), repository: repository, issueNumber: number, issueTitle: title,
+            requester: requester, agent: agent, model: model, status: status,
+            statusReason: try columns[8].decode(String?.self), phase: try columns[9].decode(String?.self),
+            branch: try columns[10].decode(String?.self), pullRequestURL: try columns[11].decode(String?.self),
+            createdAt: try columns[12].decode(Date.self), startedAt: try columns[13].decode(Date?.self),
+            finishedAt: try columns[14].decode(Date?.self))
     }
 
     /// How many visible tasks match `filter` in each status, its own status filter aside.

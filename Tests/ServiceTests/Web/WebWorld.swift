@@ -34,7 +34,8 @@ struct WebWorld: Sendable {
     let installationID: Int
 
     static func run(
-        environment extra: [String: String] = [:], _ body: @escaping @Sendable (WebWorld) async throws -> Void
+        environment extra: [String: String] = [:], logLevel: Logger.Level = .trace,
+        _ body: @escaping @Sendable (WebWorld) async throws -> Void
     ) async throws {
         let publicKey = try _RSA.Signing.PrivateKey(pemRepresentation: ServiceEnvironment.appPrivateKeyPEM).publicKey
         let github = try GitHubEmulator(
@@ -67,7 +68,7 @@ struct WebWorld: Sendable {
                     let logs = LogLines()
                     let logger = Logger(label: "web-api") { label in
                         PorterLogHandler(
-                            label: label, level: .trace, format: .text,
+                            label: label, level: logLevel, format: .text,
                             redactor: Redactor(knownSecrets: config.secretValues)
                         ) { logs.append($0) }
                     }

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import PorterKit
+
+/// `/`: the signed-in person's live task feed, newest first, filtered by status with a count for each
+/// filter. The page is whole without JavaScript; with it, `live.js` follows `/api/tasks/stream`.
+struct DashboardPages {
+    let pages: Pages
+    let lists: PostgresTaskListStore
+    let changes: TaskChangeStore
+    let visibility: TaskVisibility
+    static let pageSize = 25
+
+    func add(to router: Router<WebContext>) {
+        router.get("/") { request, context in
+            guard let user = context.user else { return Response.redirect(to: "/auth", type: .found) }
+            let query = request.uri.queryParameters
+            let filterName = DashboardView.Filter.named(query.get("status"))
+            let cursor = try TaskListAPI.cursor(query.get("cursor"))
+            // Read before the list, so a change made while the page renders reaches it live.
+            let since = try await changes.latest()
+            let repositories = try await visibility.repositories(of: user)
+            var filter = TaskFilter()
+            filter.statuses = try TaskListAPI.statuses(filterName.rawValue)
+            let page = try await lists.page(
+                userID: user.id, repositories: repositories, filter: filter, after: cursor, limit: Self.pageSize)
+            let counts = try await lists.counts(userID: user.id, repositories: repositories, filter: filter)
+            return pages.render(
+                "dashboard",
+                DashboardView(
+                    page: Chrome(title: "Dashboard", user: user, section: .dashboard), filter: filterName,
+                    counts: counts, tasks: page.tasks, next: page.next, isFirstPage: cursor == nil, since: since,
+                    now: Date()))
+        }
+    }
+}
