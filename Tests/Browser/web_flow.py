@@ -8,7 +8,10 @@
    sign-out (notice on /auth, /settings sends back to /auth).
 2. The issue's end-to-end case: a task from someone without an account waits; they sign in and
    add a key in the browser; the task starts without another comment.
-3. Settings and Diagnostics for someone the App is not installed for.
+3. The live views: the dashboard follows a commented task to its pull request without a reload (the
+   real worker entrypoint with a stand-in agent), a task page streams the agent's output, and Stop
+   and Retry work from the page.
+4. Settings and Diagnostics for someone the App is not installed for.
 
 Every distinct page or state is screenshotted full-page at 1280 and 390 px wide into
 artifacts/screenshots/. Every page is checked for stored key values (canaries) and the browser
@@ -512,6 +515,105 @@ def waiting_task_starts_after_sign_in(b, stack):
     b.check_page("after-task-start")
 
 
+def task_state(stack, task_id):
+    return stack.psql(f"SELECT status || '|' || coalesce(status_reason, '') || '|' || coalesce(pull_request_url, '') "
+                      f"FROM tasks WHERE id = '{task_id}'").split("|", 2)
+
+
+def wait_task(stack, where, what, done):
+    """Waits for the newest task matching `where` (SQL) to satisfy `done(status, reason, pr)`."""
+    began, state = time.monotonic(), None
+    while time.monotonic() - began < TASK_WAIT:
+        task_id = stack.psql(f"SELECT id FROM tasks WHERE {where} ORDER BY created_at DESC LIMIT 1")
+        if task_id:
+            state = task_state(stack, task_id)
+            if done(*state):
+                return task_id, state
+        time.sleep(0.5)
+    raise CheckFailed(f"{what}: the task is {state} after {TASK_WAIT:.0f}s")
+
+
+def row_chip(b, title):
+    """The status shown on the dashboard for the task titled `title`, or None while it is not there."""
+    return b.driver.execute_script(
+        "const row = [...document.querySelectorAll('.task-row')]"
+        ".find(r => r.querySelector('.title')?.textContent === arguments[0]);"
+        "return row ? [row.querySelector('[data-field=status]').textContent,"
+        " row.querySelector('[data-field=pr] a')?.href ?? null] : null;", title)
+
+
+def live_task_views(b, stack):
+    """The dashboard follows a commented task through its states without a reload, to its pull
+    request; a task page shows the agent's output live; Stop and Retry from the page."""
+    if not stack.real_worker:
+        raise CheckFailed("the live task checks need the real worker entrypoint, which needs root")
+    first, state = wait_task(stack, "issue_number = 1", "the waiting task",
+                             lambda status, reason, pr: (status == "succeeded" and pr)
+                             or status in ("failed", "timed_out", "cancelled"))
+    expect(state[0] == "succeeded" and state[2], f"the task that waited for sign-in opened a pull request: {state}")
+    log(f"the task that waited for sign-in ended with {state[2]}")
+
+    b.get("/")
+    expect(b.text("h1") == "Dashboard", "the dashboard is the home page")
+    b.find("#live-state[data-state=live]")
+    expect(row_chip(b, "Crash on start") is not None, "the finished task is on the dashboard")
+    b.mark_document()
+
+    # Issues and pull requests share numbers: the first task's pull request took one.
+    notes = stack.seed("POST", "/issues", {"owner": "octo", "repo": "demo", "title": "Add notes", "author": "octo"})
+    stack.seed("POST", "/comments", {"owner": "octo", "repo": "demo", "issue": notes["number"], "author": "newcomer",
+                                     "body": "@porter claude add notes about the crash"})
+    began, seen, chip, shot_live = time.monotonic(), [], None, False
+    while time.monotonic() - began < TASK_WAIT:
+        chip = row_chip(b, "Add notes")
+        if chip and (not seen or seen[-1] != chip[0]):
+            seen.append(chip[0])
+            if chip[0] == "Running" and not shot_live:
+                b.shot("dashboard-live", widths=("desktop",))
+                shot_live = True
+        if chip and chip[0] in ("Succeeded", "Failed", "Timed out") and chip[1]:
+            break
+        time.sleep(0.2)
+    expect(chip and chip[0] == "Succeeded" and chip[1], f"the task reached its pull request live: {seen}, {chip}")
+    expect(len(seen) >= 2, f"the row moved through its states on the open page: {seen}")
+    expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the dashboard never reloaded")
+    log(f"dashboard, without a reload: {' -> '.join(seen)}; pull request {chip[1]}")
+    WebDriverWait(b.driver, PAGE_WAIT).until(
+        lambda d: b.text('[data-count-for="succeeded"]') == "2")
+    b.shot("dashboard")
+    b.get("/?status=succeeded")
+    expect(len(b.find_all(".task-row")) == 2, "the succeeded filter shows the two tasks")
+    b.get("/?status=failed")
+    expect("No failed tasks" in b.text("#feed"), "an empty filter says so")
+    b.shot("dashboard-empty-filter", widths=("desktop",))
+
+    # A slow task: its page shows the output as it comes, then Stop and Retry.
+    number = stack.seed("POST", "/issues", {"owner": "octo", "repo": "demo", "title": "Slow one",
+                                            "author": "octo"})["number"]
+    stack.seed("POST", "/comments", {"owner": "octo", "repo": "demo", "issue": number, "author": "newcomer",
+                                     "body": "@porter claude take your time"})
+    on_issue = f"issue_number = {number}"
+    slow, _ = wait_task(stack, on_issue, "the slow task", lambda status, reason, pr: status == "running")
+    b.get(f"/tasks/{slow}")
+    b.find("#live-state[data-state=live]")
+    b.mark_document()
+    WebDriverWait(b.driver, TASK_WAIT).until(lambda d: "step 3 of 60" in b.text("#task-log"))
+    expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the output arrived without a reload")
+    b.shot("task-live")
+    b.find("#stop-task").click()
+    WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present()).accept()
+    b.wait_new_document("stopping the task")
+    expect(b.text(".banner.ok").startswith("Asked."), "the page says the stop was asked for")
+    wait_task(stack, on_issue, "stopping", lambda status, reason, pr: status == "cancelled")
+    WebDriverWait(b.driver, TASK_WAIT).until(lambda d: b.text("#task-status") == "Stopped")
+    b.shot("task-stopped")
+    b.submit("#retry-task")
+    wait_task(stack, f"{on_issue} AND id <> '{slow}'", "the retry",
+              lambda status, reason, pr: status in ("queued", "dispatching", "running"))
+    expect(stack.psql(f"SELECT count(*) FROM tasks WHERE {on_issue}") == "2", "Retry made one new task")
+    b.check_page("live task views")
+
+
 def without_installation(b, stack):
     """Someone the App is not installed for: the empty states of Settings and Diagnostics."""
     b.submit(".sidebar .who button[type=submit]")
@@ -547,6 +649,7 @@ def main():
             for step, run in (("sign-in", sign_in_flow), ("settings", settings_flow),
                               ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
                               ("waiting task", waiting_task_starts_after_sign_in),
+                              ("live task views", live_task_views),
                               ("no installation", without_installation)):
                 started = time.monotonic()
                 run(b, stack)

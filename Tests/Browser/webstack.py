@@ -179,11 +179,21 @@ class WebStack:
             {**base, "PORT": str(ports["gateway"]), "GITHUB_WEBHOOK_SECRET": self.webhook_secret,
              "GITHUB_APP_SLUG": APP_SLUG})
         # No PORTER_DEFAULT_* keys: a task from someone without an account must wait for their sign-in.
+        # As root, the real worker entrypoint runs the stand-in agent and a comment ends in a pull
+        # request; otherwise the entrypoint cannot drop to the agent's user, and a sleeping stand-in
+        # only shows that a worker starts.
+        self.real_worker = os.geteuid() == 0
+        worker = "browser-worker" if self.real_worker else "sleeping-worker"
+        if not self.real_worker:
+            log("not root: workers are the sleeping stand-in; the checks that need a pull request say so")
         self._spawn(
             "dispatcher", [f"{bins}/dispatcher"],
             {**base, **github, "PORT": str(ports["dispatcher"]), "PORTER_RUNTIME": "local",
-             "PORTER_WORKER_COMMAND": os.path.join(ROOT, "Tests", "Browser", "sleeping-worker"),
+             "PORTER_WORKER_COMMAND": os.path.join(ROOT, "Tests", "Browser", worker),
              "PORTER_CALLBACK_URL": f"http://127.0.0.1:{ports['callback']}"})
+        self._spawn(
+            "callback-receiver", [f"{bins}/callback-receiver"],
+            {**base, **github, "PORT": str(ports["callback"])})
         self._spawn(
             "web-api", [f"{bins}/web-api"],
             {**base, **github, "PORT": str(ports["web"]), "PORTER_SESSION_SECRET": self.session_secret,
@@ -196,8 +206,9 @@ class WebStack:
         deadline = time.monotonic() + float(os.environ.get("PORTER_WEB_STACK_START_TIMEOUT", "120"))
         self._wait("github-emulator", deadline, lambda: http("GET", f"{self.emulator}/oauth")[0] == 200)
         self._wait("fly-emulator", deadline, lambda: self.fly("GET", f"/v1/apps/{FLY_EXISTING_APP}")[0] == 200)
+        self.callback_url = f"http://127.0.0.1:{ports['callback']}"
         for name, url in (("webhook-gateway", self.gateway_url), ("dispatcher", self.dispatcher_url),
-                          ("web-api", self.web_url)):
+                          ("callback-receiver", self.callback_url), ("web-api", self.web_url)):
             self._wait(name, deadline, lambda url=url: http("GET", f"{url}/readyz")[0] == 200)
         self.started = True
         log(f"ready in {time.monotonic() - began:.1f}s: web {self.web_url}, GitHub {self.github_url}, "

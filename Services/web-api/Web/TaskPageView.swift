@@ -78,6 +78,7 @@ struct TaskPageView {
     var since: String?
     /// Whether the page listens for changes: until the task has finished.
     var live: Bool
+    var startedISO: String?
 
     struct Row {
         var time: String
@@ -106,6 +107,7 @@ struct TaskPageView {
         events = overview.events.map { Row(time: Self.time($0.createdAt), kind: $0.kind, message: $0.message) }
         attempts = json.attempts
         live = !status.isTerminal
+        startedISO = overview.startedAt.map(TaskRow.iso)
     }
 
     static func time(_ date: Date) -> String {

@@ -47,6 +47,15 @@
     });
   }
 
+  // As the server writes times: 29 Nov 11:50 UTC in lists, 29 Nov 2026 11:50:07 UTC on a task's timeline.
+  function shortTime(iso, seconds) {
+    const date = new Date(iso);
+    const month = date.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
+    const pad = (n) => String(n).padStart(2, "0");
+    const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}` + (seconds ? `:${pad(date.getUTCSeconds())}` : "");
+    return `${date.getUTCDate()} ${month}${seconds ? ` ${date.getUTCFullYear()}` : ""} ${time} UTC`;
+  }
+
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -77,7 +86,7 @@
     timingNode.dataset.field = "timing";
     const phase = element("span", "muted small phase");
     phase.dataset.field = "phase";
-    const created = element("time", "muted small", new Date(task.createdAt).toUTCString().slice(5, 22) + " UTC");
+    const created = element("time", "muted small", shortTime(task.createdAt, false));
     created.dateTime = task.createdAt;
     when.append(timingNode, phase, created);
     const pr = element("div", "pr");
@@ -165,6 +174,10 @@
     const timeline = document.getElementById("task-timeline");
     let seq = -1;
     let shown = 0;
+    const ran = document.getElementById("task-duration");
+    if (ran?.dataset.started) {
+      setInterval(() => { ran.textContent = duration(Date.now() - Date.parse(ran.dataset.started)); }, 1000);
+    }
 
     const source = new EventSource(`${page.dataset.stream}?since=${encodeURIComponent(page.dataset.since)}`);
     liveState(source);
@@ -182,7 +195,7 @@
       const entry = JSON.parse(event.data);
       if (timeline) {
         const item = element("li");
-        item.append(element("time", "", new Date(entry.createdAt).toUTCString().slice(5, 25) + " UTC"), " ",
+        item.append(element("time", "", shortTime(entry.createdAt, true)), " ",
           element("span", "kind", entry.kind), ` ${entry.message}`);
         timeline.append(item);
       }
