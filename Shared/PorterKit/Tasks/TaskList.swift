@@ -122,9 +122,25 @@ public struct PostgresTaskListStore: Sendable {
     public func counts(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> [String: Int] {
         var unfiltered = filter
         unfiltered.statuses = []
-        let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
-        let query = PostgresQuery(
-            unsafeSQL: "SELECT status, count(*)::bigint FROM tasks WHERE \(sql.text) GROUP BY status", binds: sql.binds)
+        let query: PostgresQuery
+        if unfiltered == TaskFilter() {
+            // Everything visible: the counts the database keeps per repository, and the person's own
+            // tasks on repositories they do not reach.
+            query = """
+                SELECT status, sum(tasks)::bigint FROM (
+                    SELECT status, tasks FROM task_counts WHERE repository_id = ANY(\(repositories)::bigint[])
+                    UNION ALL
+                    SELECT status, count(*) FROM tasks
+                    WHERE requester_id = \(userID) AND NOT repository_id = ANY(\(repositories)::bigint[])
+                    GROUP BY status) AS visible
+                GROUP BY status
+                """
+        } else {
+            let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
+            query = PostgresQuery(
+                unsafeSQL: "SELECT status, count(*)::bigint FROM tasks WHERE \(sql.text) GROUP BY status",
+                binds: sql.binds)
+        }
         var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, 0) })
         for try await (status, count) in try await client.query(query, logger: logger).decode((String, Int64).self) {
             counts[status] = Int(count)

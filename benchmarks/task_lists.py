@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Task lists at 100,000 tasks: web-api's list answers against the same SQL run by pgbench.
+
+Starts the web stack (Tests/Browser/webstack.py: web-api and the GitHub emulator, with the binaries
+of PORTER_BIN_DIR), signs in a user who can reach 20 of 40 repositories, seeds 100,000 finished and
+active tasks over 180 days (200 requesters, five agents), then for each list runs wrk with 4
+connections for a few seconds and prints requests/s and p50/p95/p99. As a reference measured in the
+same run on the same PostgreSQL, pgbench runs the feed's own SQL (the page and the counts) with the
+same concurrency; the ratio says what web-api adds over its queries.
+
+    benchmarks/task-lists [--tasks N] [--seconds S] [--connections C]
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Browser"))
+from webstack import WebStack, log, stop_on_signals  # noqa: E402
+from api_fuzz import sign_in  # noqa: E402
+
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %.3f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+AGENTS = [("claude", "sonnet"), ("codex", "gpt-5-codex"), ("opencode", None), ("amp", None), ("gemini", "2.5-pro")]
+WORDS = ["flaky", "login", "test", "crash", "parser", "cache", "docs", "refactor", "timeout", "upload", "search"]
+
+
+def seed(stack, tasks, user_id, visible, hidden):
+    """`tasks` tasks in one statement, written as the services leave them (triggers off while seeding)."""
+    repos = [(rid, name) for rid, name in visible] + [(rid, name) for rid, name in hidden]
+    repo_ids = "ARRAY[" + ",".join(str(r) for r, _ in repos) + "]::bigint[]"
+    repo_names = "ARRAY[" + ",".join(f"'{n}'" for _, n in repos) + "]::text[]"
+    agents = "ARRAY[" + ",".join(f"'{a}'" for a, _ in AGENTS) + "]"
+    models = "ARRAY[" + ",".join(f"'{m}'" if m else "NULL" for _, m in AGENTS) + "]::text[]"
+    words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
+    stack.psql(f"""
+        SET session_replication_role = replica;
+        INSERT INTO tasks (id, installation_id, repository_id, repository_full_name, issue_number, requester_id,
+            requester_login, agent, model, status, status_reason, issue_title, branch, pull_request_number,
+            pull_request_url, created_at, started_at, finished_at)
+        SELECT gen_random_uuid(), 1, ({repo_ids})[1 + g % {len(repos)}], ({repo_names})[1 + g % {len(repos)}],
+            g, CASE WHEN g % 50 = 0 THEN {user_id} ELSE 7000000 + g % 200 END,
+            CASE WHEN g % 50 = 0 THEN 'bench' ELSE 'user' || (g % 200) END,
+            ({agents})[1 + g % 5], ({models})[1 + g % 5],
+            s.status, CASE WHEN s.status = 'failed' THEN 'the agent gave up' END,
+            initcap(({words})[1 + g % 11]) || ' ' || ({words})[1 + (g / 11) % 11] || ' in module ' || (g % 997),
+            'porter/issue-' || g,
+            CASE WHEN s.status = 'succeeded' THEN g END,
+            CASE WHEN s.status = 'succeeded' THEN 'https://github.com/o/r/pull/' || g END,
+            c.created, c.created + interval '12 seconds',
+            CASE WHEN s.status IN ('succeeded', 'failed', 'timed_out', 'cancelled')
+                THEN c.created + interval '12 seconds' + make_interval(secs => 30 + (g * 7919) % 1800) END
+        FROM generate_series(1, {tasks}) AS g,
+            LATERAL (SELECT CASE WHEN g > {tasks} - 60 THEN (CASE WHEN g % 2 = 0 THEN 'running' ELSE 'queued' END)
+                WHEN g % 20 < 14 THEN 'succeeded' WHEN g % 20 < 17 THEN 'failed' WHEN g % 20 < 18 THEN 'timed_out'
+                ELSE 'cancelled' END AS status) AS s,
+            LATERAL (SELECT now() - make_interval(secs => ({tasks} - g) * (180 * 86400.0 / {tasks})) AS created) AS c;
+        SET session_replication_role = origin;
+        ANALYZE tasks;
+    """)
+
+
+def wrk(url, cookie, seconds, connections):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA)
+    out = subprocess.run(
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", script.name,
+         "-H", f"Cookie: porter_session={cookie}", url],
+        capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
+    requests, micros, p50, p95, p99, worst, errors = match.groups()
+    return {"rps": int(requests) / (int(micros) / 1e6), "p50": float(p50), "p95": float(p95), "p99": float(p99),
+            "errors": int(errors)}
+
+
+def pgbench(database_url, sql, seconds, connections):
+    """Latency percentiles of `sql` run back to back by pgbench, from its per-transaction log."""
+    with tempfile.TemporaryDirectory() as logs:
+        script = os.path.join(logs, "query.sql")
+        with open(script, "w") as handle:
+            handle.write(sql + ";\n")
+        subprocess.run(
+            ["pgbench", "-n", "-c", str(connections), "-j", str(min(connections, 2)), "-T", str(seconds), "-f", script,
+             "-l", "--log-prefix", os.path.join(logs, "tx"), database_url],
+            capture_output=True, text=True, check=True, cwd=logs)
+        latencies = sorted(int(line.split()[2]) / 1000 for name in os.listdir(logs) if name.startswith("tx")
+                           for line in open(os.path.join(logs, name)))
+    def at(q):
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    return {"rps": len(latencies) / seconds, "p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "errors": 0}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    stop_on_signals()
+    with WebStack("bench-task-lists") as stack:
+        visible = []
+        for n in range(20):
+            answer = stack.seed("POST", "/repositories", {"owner": "bench", "name": f"repo-{n}"})
+            visible.append((answer["id"], f"bench/repo-{n}"))
+        stack.seed("POST", "/installations", {"account": "bench"})
+        hidden = [(8_000_000 + n, f"elsewhere/repo-{n}") for n in range(20)]
+        cookie, _ = sign_in(stack, "bench")
+        user_id = int(stack.psql("SELECT id FROM users WHERE login = 'bench'"))
+        began = time.monotonic()
+        seed(stack, args.tasks, user_id, visible, hidden)
+        count = stack.psql("SELECT count(*) FROM tasks")
+        log(f"seeded {count} tasks in {time.monotonic() - began:.1f}s")
+
+        old = stack.psql("SELECT (extract(epoch FROM created_at) * 1000000)::bigint || '_' || id FROM tasks "
+                         "ORDER BY created_at DESC OFFSET 50000 LIMIT 1")
+        lists = [
+            ("feed, first page", "/api/tasks?limit=25"),
+            ("feed, running", "/api/tasks?status=running&limit=25"),
+            ("feed, page at 50,000", f"/api/tasks?limit=25&cursor={old}"),
+            ("history", "/api/tasks/history?limit=50"),
+            ("history, agent+status", "/api/tasks/history?agent=codex&status=failed&limit=50"),
+            ("history, search", "/api/tasks/history?search=flaky&limit=50"),
+            ("history, repo+dates", "/api/tasks/history?repo=bench/repo-3&from=2026-09-01&to=2026-10-01&limit=50"),
+            ("dashboard page", "/"),
+        ]
+        for name, path in (("history stats", "/api/tasks/stats"), ("agent stats, 30 days", "/api/agents/stats?window=30d"),
+                           ("history page", "/history")):
+            if subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                               f"Cookie: porter_session={cookie}", stack.web_url + path],
+                              capture_output=True, text=True).stdout == "200":
+                lists.append((name, path))
+        # Warm the visibility cache and the pages once.
+        for _, path in lists:
+            wrk(stack.web_url + path, cookie, 1, 1)
+
+        repos = "{" + ",".join(str(r) for r, _ in visible) + "}"
+        visible_sql = f"(requester_id = {user_id} OR repository_id = ANY('{repos}'::bigint[]))"
+        reference = {
+            "SQL: feed page": f"SELECT id, repository_full_name, issue_number, issue_title, requester_login, agent, "
+                              f"model, status, status_reason, progress_phase, branch, pull_request_url, created_at, "
+                              f"started_at, finished_at FROM tasks WHERE {visible_sql} "
+                              f"ORDER BY created_at DESC, id DESC LIMIT 26",
+            "SQL: feed counts": f"SELECT status, count(*) FROM tasks WHERE {visible_sql} GROUP BY status",
+        }
+        rows = []
+        for name, sql in reference.items():
+            rows.append((name, pgbench(stack.database_url, sql, args.seconds, args.connections)))
+        for name, path in lists:
+            rows.append((name, wrk(stack.web_url + path, cookie, args.seconds, args.connections)))
+
+        floor = sum(r["p95"] for n, r in rows if n.startswith("SQL:"))
+        print(f"\n{count} tasks, {args.connections} connections, {args.seconds}s each; "
+              f"reference: the feed's two queries by pgbench, p95 {floor:.1f} ms together\n")
+        print(f"{'list':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p95/ref':>8} {'errors':>7}")
+        for name, r in rows:
+            ratio = "" if name.startswith("SQL:") else f"{r['p95'] / floor:.2f}"
+            print(f"{name:<26} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {ratio:>8} "
+                  f"{r['errors']:>7}")
+        worst = max((r["p95"], n) for n, r in rows if not n.startswith("SQL:"))
+        print(f"\nslowest list p95: {worst[0]:.1f} ms ({worst[1]}); target < 50 ms")
+
+
+if __name__ == "__main__":
+    main()
