@@ -115,7 +115,8 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                 """,
             record: effect.taskID.map {
                 """
-                UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url)
+                UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url),
+                    pull_request_state = 'open', pull_request_draft = \(pull.draft)
                 WHERE id = \($0)
                 """
             })
