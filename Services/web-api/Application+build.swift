@@ -53,6 +53,9 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
     TaskListAPI(
         store: PostgresTaskListStore(client: postgres, logger: logger), visibility: TaskVisibility(gitHub: gitHub)
     ).add(to: router)
+    AgentStatsAPI(
+        store: PostgresAgentStatsStore(client: postgres, logger: logger), visibility: TaskVisibility(gitHub: gitHub)
+    ).add(to: router)
     TasksController(
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
         logger: logger

@@ -19,5 +19,10 @@ extension Migration {
             CREATE INDEX tasks_pull_request ON tasks (repository_id, pull_request_number)
                 WHERE pull_request_number IS NOT NULL
             """,
+            // What a person may see is their own tasks or those on repositories they reach: with these,
+            // agent figures and task counts over a window read only those tasks (a bitmap of both),
+            // rather than every task in the window or the whole table.
+            "CREATE INDEX tasks_requester_created ON tasks (requester_id, created_at)",
+            "CREATE INDEX tasks_repository_created ON tasks (repository_id, created_at)",
         ])
 }
