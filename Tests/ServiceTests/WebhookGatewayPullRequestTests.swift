@@ -227,6 +227,34 @@ struct WebhookGatewayPullRequestTests {
         }
     }
 
+    /// Closed and reopened five times, every event delivered at once: whatever order they are applied
+    /// in, the task ends as the newest one says.
+    @Test func concurrentDeliveriesEndAtTheNewestEvent() async throws {
+        try await GatewayHarness.run { gateway in
+            let task = try await Self.porterPullRequest(gateway, issue: 1, number: 7)
+            var events: [JSONObject] = []
+            for hour in 10..<20 {
+                let time = "2024-05-01T\(hour):00:00Z"
+                events.append(
+                    hour % 2 == 0
+                        ? try Self.event("closed", number: 7, state: "closed", updatedAt: time, closedAt: time)
+                        : try Self.event("reopened", number: 7, draft: hour == 19, updatedAt: time))
+            }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for event in events.shuffled() {
+                    group.addTask { try await gateway.send("pull_request", event).status.code }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 10))
+            #expect(try await Self.outcome(gateway, task) == Outcome(state: "open", draft: true))
+            let recorded = try await gateway.database.query(
+                "SELECT pull_request_updated_at FROM tasks WHERE id = \(task)"
+            ).collect().first?.decode(Date?.self)
+            #expect(recorded == Self.time("2024-05-01T19:00:00Z"))
+        }
+    }
+
     @Test func pullRequestsNoTaskOpenedAreRecordedAndIgnored() async throws {
         try await GatewayHarness.run { gateway in
             let task = try await Self.porterPullRequest(gateway, issue: 1, number: 7)
