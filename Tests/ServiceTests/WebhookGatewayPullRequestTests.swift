@@ -1,4 +1,6 @@
 import Foundation
+import HummingbirdTesting
+import NIOCore
 import PorterKit
 import PorterTestSupport
 import PostgresNIO
@@ -131,6 +133,11 @@ struct WebhookGatewayPullRequestTests {
             ).collect().map { try $0.decode(String.self) }
             #expect(timeline == ["#7 marked ready for review", "#7 merged"])
             #expect(try await gateway.count("webhook_deliveries", where: "event = 'pull_request'") == 2)
+            try await gateway.client.execute(uri: "/metrics", method: .get) { response in
+                #expect(
+                    String(buffer: response.body).contains(
+                        #"porter_webhook_gateway_deliveries_total{event="pull_request",outcome="pull_request"} 2"#))
+            }
         }
     }
 
@@ -337,6 +344,11 @@ struct WebhookGatewayPullRequestTests {
             #expect(refused.body["status"] as? String == "rejected")
             #expect(refused.body["reason"] as? String == reason)
             #expect(try await gateway.rowsWritten() == rows, "a refused delivery writes nothing")
+            try await gateway.client.execute(uri: "/metrics", method: .get) { response in
+                #expect(
+                    String(buffer: response.body).contains(
+                        #"porter_webhook_gateway_deliveries_total{event="pull_request",outcome="malformed"} 1"#))
+            }
             #expect(try await Self.outcome(gateway, task) == Outcome(state: "open", draft: true))
 
             // Not recorded, so the same delivery, readable this time, is not a duplicate.
