@@ -56,7 +56,9 @@ func buildRouter(
     let visibility = TaskVisibility(gitHub: gitHub)
     let lists = PostgresTaskListStore(client: postgres, logger: logger)
     let changes = TaskChangeStore(client: postgres, logger: logger)
+    let agentStats = PostgresAgentStatsStore(client: postgres, logger: logger)
     TaskListAPI(store: lists, visibility: visibility).add(to: router)
+    AgentStatsAPI(store: agentStats, visibility: visibility).add(to: router)
     let tasks = TasksController(
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), changes: changes,
         github: github, queue: queue, logger: logger)

@@ -80,10 +80,23 @@ struct WebhookController: Sendable {
                 "malformed"
             )
         }
-        let envelope = try? JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data)
-        let effect =
-            envelope.map { interpreter.interpret(event: event, payload: $0) }
-            ?? .ignore(reason: "payload does not have the shape of a \(event) event")
+        let envelope: WebhookPayload.Envelope?
+        let effect: DeliveryEffect
+        do {
+            let decoded = try JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data)
+            envelope = decoded
+            effect = interpreter.interpret(event: event, payload: decoded)
+        } catch {
+            envelope = nil
+            effect = interpreter.unreadable(event: event, problem: WebhookPayload.problem(error))
+        }
+        if case .reject(let reason) = effect {
+            // Nothing is written: GitHub keeps the delivery as failed, and it can come again.
+            logger.warning(
+                "delivery refused",
+                metadata: ["delivery_id": "\(deliveryID)", "event": "\(event)", "reason": "\(reason)"])
+            return (Self.reply(.badRequest, Answer(status: "rejected", reason: reason)), event, "malformed")
+        }
         let delivery = IncomingDelivery(
             id: deliveryID, event: event, action: envelope?.action, installationID: envelope?.installation?.id)
         do {
@@ -113,7 +126,9 @@ struct WebhookController: Sendable {
 
     /// A bounded label for the metrics from the recorded outcome.
     static func label(_ outcome: String) -> String {
-        for prefix in ["task_created", "control", "replied", "ignored", "pong", "issue closed", "installation"]
+        for prefix in [
+            "task_created", "control", "replied", "ignored", "pong", "issue closed", "installation", "pull request",
+        ]
         where outcome.hasPrefix(prefix) {
             return prefix.replacingOccurrences(of: " ", with: "_")
         }

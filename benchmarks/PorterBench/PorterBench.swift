@@ -8,7 +8,7 @@ import PostgresNIO
 import ServiceLifecycle
 import _CryptoExtras
 
-/// `porter-bench claims|dispatch|callbacks|retention`: measurements behind the README's performance section, against
+/// `porter-bench claims|dispatch|callbacks|retention|agent-stats`: measurements behind the README's performance section, against
 /// the PostgreSQL named by `DATABASE_URL` (a database the benchmark may wipe).
 @main
 struct PorterBench {
@@ -50,9 +50,12 @@ struct PorterBench {
                 pauseMilliseconds: option("pause", Int(RetentionSettings().batchPause / .milliseconds(1))),
                 logger: logger
             ).run(database)
+        case "agent-stats":
+            try await AgentStatsBenchmark(tasks: option("tasks", 100_000), runs: option("runs", 40), logger: logger)
+                .run(database)
         default:
             print(
-                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N] | callbacks [--tasks N] [--workers N] [--copies N] | retention [--rows N] [--seconds N] [--rate N] [--connections N] [--batch N] [--pause MS]"
+                "usage: porter-bench claims [--jobs N] [--claimers N] [--batch N] | dispatch [--users N] [--tasks-per-user N] [--rate N] | callbacks [--tasks N] [--workers N] [--copies N] | retention [--rows N] [--seconds N] [--rate N] [--connections N] [--batch N] [--pause MS] | agent-stats [--tasks N] [--runs N]"
             )
             exit(2)
         }

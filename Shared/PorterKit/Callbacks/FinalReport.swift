@@ -5,11 +5,22 @@ public struct OpenedPullRequest: Codable, Sendable, Equatable {
     public var number: Int
     public var url: String
     public var draft: Bool
+    /// Where it stood when Porter recorded it: a pull request an earlier try opened, whose answer was
+    /// lost, may have been closed or merged before it was found. Nil is open.
+    public var state: PullRequestState?
+    public var closedAt: Date?
+    public var mergedAt: Date?
 
-    public init(number: Int, url: String, draft: Bool) {
+    public init(
+        number: Int, url: String, draft: Bool, state: PullRequestState? = nil, closedAt: Date? = nil,
+        mergedAt: Date? = nil
+    ) {
         self.number = number
         self.url = url
         self.draft = draft
+        self.state = state
+        self.closedAt = closedAt
+        self.mergedAt = mergedAt
     }
 }
 

@@ -29,6 +29,7 @@ extension Migration {
         .v10RequesterFlyApp,
         .v11Accounts,
         .v12TaskChanges,
+        .v13PullRequestOutcomes,
         .v15TaskCounts,
     ]
 }

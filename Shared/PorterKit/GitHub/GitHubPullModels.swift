@@ -16,6 +16,7 @@ public struct GitHubPullRequest: Codable, Sendable, Equatable {
     public var draft: Bool?
     public var merged: Bool?
     public var mergedAt: Date?
+    public var closedAt: Date?
     public var mergeCommitSha: String?
     public var htmlUrl: String
     public var head: Ref

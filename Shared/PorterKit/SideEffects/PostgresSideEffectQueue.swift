@@ -115,7 +115,9 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
                 """,
             record: effect.taskID.map {
                 """
-                UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url)
+                UPDATE tasks SET pull_request_number = \(pull.number), pull_request_url = \(pull.url),
+                    pull_request_state = \((pull.state ?? .open).rawValue), pull_request_draft = \(pull.draft),
+                    pull_request_closed_at = \(pull.closedAt), pull_request_merged_at = \(pull.mergedAt)
                 WHERE id = \($0)
                 """
             })

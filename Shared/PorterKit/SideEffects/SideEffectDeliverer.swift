@@ -239,7 +239,11 @@ public struct SideEffectDeliverer: Service {
                     metadata: ["pull_request": "\(pull.number)", "error": "\(String(reflecting: error))"])
             }
         }
-        return OpenedPullRequest(number: pull.number, url: pull.htmlUrl, draft: pull.draft ?? order.pull.draft)
+        let merged = pull.merged == true || pull.mergedAt != nil
+        return OpenedPullRequest(
+            number: pull.number, url: pull.htmlUrl, draft: pull.draft ?? order.pull.draft,
+            state: merged ? .merged : pull.state == "closed" ? .closed : .open, closedAt: pull.closedAt,
+            mergedAt: pull.mergedAt)
     }
 
     /// GitHub's refusal in a sentence fit for an issue comment.

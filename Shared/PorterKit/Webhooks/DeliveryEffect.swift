@@ -16,6 +16,11 @@ public enum DeliveryEffect: Sendable, Equatable {
     /// The issue's queued tasks end cancelled; its active ones are marked for cancellation.
     case issueClosed(IssueContext)
     case installationChanged(InstallationChange)
+    /// A pull request changed: recorded on the task that opened it, if a task did.
+    case pullRequestChanged(PullRequestChange)
+    /// The payload lacks what its event needs. Nothing is recorded and GitHub is answered 400, so the
+    /// delivery stays failed in the App's log and can be delivered again once it can be read.
+    case reject(reason: String)
 }
 
 /// Where a command came from: the issue, the commenter and their comment.
@@ -51,5 +56,40 @@ public struct InstallationChange: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.installationID == rhs.installationID && lhs.kind == rhs.kind && lhs.account?.id == rhs.account?.id
             && lhs.added.map(\.id) == rhs.added.map(\.id) && lhs.removed == rhs.removed
+    }
+}
+
+/// Where a pull request stands, as Porter records it on the task that opened it.
+public enum PullRequestState: String, Sendable, Codable, CaseIterable {
+    case open, closed, merged
+}
+
+/// A pull request as a `pull_request` event shows it after the change. Events carry the whole pull
+/// request, so the newest one (by `updatedAt`) tells where it stands whatever order they arrive in.
+public struct PullRequestChange: Sendable, Equatable {
+    /// The event's action: `closed`, `reopened`, `ready_for_review` or `converted_to_draft`.
+    public var action: String
+    public var repositoryID: Int64
+    public var number: Int
+    public var state: PullRequestState
+    /// Nil when the payload does not say; the recorded value is kept.
+    public var draft: Bool?
+    public var closedAt: Date?
+    public var mergedAt: Date?
+    /// When GitHub last changed the pull request: orders events that arrive late.
+    public var updatedAt: Date
+
+    public init(
+        action: String, repositoryID: Int64, number: Int, state: PullRequestState, draft: Bool?, closedAt: Date?,
+        mergedAt: Date?, updatedAt: Date
+    ) {
+        self.action = action
+        self.repositoryID = repositoryID
+        self.number = number
+        self.state = state
+        self.draft = draft
+        self.closedAt = closedAt
+        self.mergedAt = mergedAt
+        self.updatedAt = updatedAt
     }
 }

@@ -17,8 +17,17 @@ public struct WebhookInterpreter: Sendable {
         case ("issue_comment", let action): .ignore(reason: "issue_comment.\(action ?? "unknown") is not a command")
         case ("issues", "closed"): issueClosed(payload)
         case ("installation", _), ("installation_repositories", _): installation(event: event, payload)
+        case ("pull_request", let action?) where Self.pullRequestActions.contains(action): pullRequest(action, payload)
         default: .ignore(reason: "event \(event).\(payload.action ?? "-") is not handled")
         }
+    }
+
+    /// What a payload that could not be decoded means: a `pull_request` event is refused, so it is not
+    /// lost; for other events nothing Porter acts on could be read, and that is recorded.
+    public func unreadable(event: String, problem: String) -> DeliveryEffect {
+        event == "pull_request"
+            ? .reject(reason: "pull_request payload: \(problem)")
+            : .ignore(reason: "payload does not have the shape of a \(event) event")
     }
 
     private func comment(_ payload: WebhookPayload.Envelope) -> DeliveryEffect {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of GitHub webhook payloads Porter reads. Every field GitHub may omit is optional, so a
 /// payload with an unexpected shape is ignored with a reason instead of failing the delivery.
 public enum WebhookPayload {
@@ -44,6 +46,26 @@ public enum WebhookPayload {
         public var url: String?
     }
 
+    /// A `pull_request` event's pull request: what Porter records of its outcome.
+    public struct PullRequest: Decodable, Sendable {
+        public struct Side: Decodable, Sendable {
+            public var ref: String?
+            /// Null when the fork it came from was deleted.
+            public var repo: Repository?
+        }
+
+        public var number: Int?
+        /// `open` or `closed`; a merged pull request is closed with `merged` true.
+        public var state: String?
+        public var draft: Bool?
+        public var merged: Bool?
+        /// ISO 8601 times, read as text so that one GitHub wrote differently is named in the refusal.
+        public var updatedAt: String?
+        public var closedAt: String?
+        public var mergedAt: String?
+        public var head: Side?
+    }
+
     /// The envelope every event shares.
     public struct Envelope: Decodable, Sendable {
         public var action: String?
@@ -55,5 +77,42 @@ public enum WebhookPayload {
         public var repositories: [Repository]?
         public var repositoriesAdded: [Repository]?
         public var repositoriesRemoved: [Repository]?
+        /// The number of the pull request a `pull_request` event is about.
+        public var number: Int?
+        public var pullRequest: PullRequest?
+    }
+
+    /// Where and why a payload could not be read, in terms of its JSON keys, for the answer to GitHub.
+    public static func problem(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "the body could not be read" }
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let found), .valueNotFound(_, let found), .dataCorrupted(let found): context = found
+        case .keyNotFound(let key, let found):
+            return "\(path(found.codingPath + [key])) is missing"
+        @unknown default: return "the body could not be read"
+        }
+        let detail =
+            context.debugDescription.hasSuffix(".")
+            ? String(context.debugDescription.dropLast()) : context.debugDescription
+        return context.codingPath.isEmpty ? detail : "\(path(context.codingPath)): \(detail)"
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? snakeCased($0.stringValue) }.joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+    }
+
+    /// The JSON spelling of a key the decoder converted from snake case.
+    static func snakeCased(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 }

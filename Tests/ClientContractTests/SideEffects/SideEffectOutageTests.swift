@@ -196,6 +196,42 @@ import Testing
         }
     }
 
+    /// Someone merged the pull request while Porter, its answer lost, had not recorded it: found on
+    /// the next try, it is recorded as merged, not as open (no later event would correct it).
+    @Test func aPullRequestMergedBeforeItsLostAnswerWasFoundIsRecordedMerged() async throws {
+        try await CallbackWorld.run { world in
+            let (id, branch) = try await Self.succeeded(world)
+            let faults = world.emulator.faults
+            faults.add(
+                .init(
+                    method: "POST", pathPrefix: "/repos/acme/widgets/pulls", status: 502, remaining: 1,
+                    afterHandling: true))
+            faults.add(.init(method: "GET", pathPrefix: "/repos/acme/widgets/pulls", status: 503, remaining: 4))
+            let deliverer = SideEffectDeliveryTests.deliverer(world.database, world.dispatch.client)
+            // One try: GitHub opens it, the answer and the look-ups are lost, and the effect waits.
+            try await deliverer.deliverReady()
+            let pull = try #require(world.emulator.pullRequests(owner: "acme", repo: "widgets").first)
+            let waiting = try await Self.row(world.database, kind: "open_pull_request")
+            #expect(waiting.state == "pending")
+            #expect(waiting.attempts == 1)
+            _ = try await world.dispatch.client.mergePullRequest(
+                installationID: world.dispatch.github.installationID, owner: "acme", repo: "widgets",
+                number: pull.number)
+
+            try await world.deliver()
+            try await Self.expectOnePullRequest(world, task: id, branch: branch)
+            let recorded = try await world.database.query(
+                """
+                SELECT pull_request_state, pull_request_merged_at IS NOT NULL, pull_request_closed_at IS NOT NULL
+                FROM tasks WHERE id = \(id)
+                """
+            ).collect().first?.decode((String?, Bool, Bool).self)
+            #expect(recorded?.0 == "merged")
+            #expect(recorded?.1 == true)
+            #expect(recorded?.2 == true)
+        }
+    }
+
     @Test func aPullRequestIsNeverGivenUpForAnOutageHoweverLong() async throws {
         try await CallbackWorld.run { world in
             let (id, branch) = try await Self.succeeded(world)

@@ -168,11 +168,16 @@ import Testing
             #expect(status.contains("Draft pull request: #\(pull.number)"))
             #expect(world.dispatch.labels == ["porter:succeeded"])
             let task = try await world.database.query(
-                "SELECT status, pull_request_number, head_sha FROM tasks WHERE id = \(id)"
-            ).collect().first!.decode((String, Int?, String?).self)
+                """
+                SELECT status, pull_request_number, head_sha, pull_request_state, pull_request_draft
+                FROM tasks WHERE id = \(id)
+                """
+            ).collect().first!.decode((String, Int?, String?, String?, Bool?).self)
             #expect(task.0 == "succeeded")
             #expect(task.1 == pull.number)
             #expect(task.2 == sha)
+            #expect(task.3 == "open")
+            #expect(task.4 == true)
         }
     }
 

@@ -30,6 +30,12 @@ struct DeliveryEffectApplier {
             return ("issue closed: \(outcome.cancelled.count) cancelled, \(outcome.stopping.count) stopping", nil)
         case .installationChanged(let change):
             return (try await changeInstallation(change), nil)
+        case .pullRequestChanged(let change):
+            return (try await changePullRequest(change), nil)
+        case .reject(let reason):
+            // The gateway answers a refused delivery without recording it; should one get here, the
+            // transaction rolls back and nothing of it is kept.
+            throw DeliveryRefused(reason: reason)
         }
     }
 

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The period agent statistics cover: the tasks created in the last 7, 30 or 90 days, or all of them.
+public enum AgentStatsWindow: String, Sendable, CaseIterable {
+    case week = "7d"
+    case month = "30d"
+    case quarter = "90d"
+    case all
+
+    /// The earliest creation time the window takes in, counted back from `now`; nil for all time.
+    public func start(before now: Date) -> Date? {
+        let days: Double
+        switch self {
+        case .week: days = 7
+        case .month: days = 30
+        case .quarter: days = 90
+        case .all: return nil
+        }
+        return now.addingTimeInterval(-days * 86_400)
+    }
+}
+
+/// How one agent with one model did over a window: one line of a dashboard's table.
+public struct AgentStats: Sendable, Equatable, Encodable {
+    public var agent: String
+    /// Nil for the tasks that named no model (the agent's default).
+    public var model: String?
+    /// Every task, whatever its state, finished or not.
+    public var runs: Int
+    public var succeeded: Int
+    /// Failed or timed out.
+    public var failed: Int
+    public var cancelled: Int
+    /// Tasks that reached an end: succeeded, failed, timed out or cancelled.
+    public var finished: Int
+    /// `succeeded / finished`, from 0 to 1; nil while none finished.
+    public var successRate: Double?
+    /// Of finished tasks, from start (or creation, for one that never started) to finish.
+    public var medianDurationSeconds: Double?
+    public var p90DurationSeconds: Double?
+    /// Tasks that opened a pull request, and those whose pull request was merged.
+    public var pullRequestsOpened: Int
+    public var pullRequestsMerged: Int
+
+    public init(
+        agent: String, model: String?, runs: Int, succeeded: Int, failed: Int, cancelled: Int, finished: Int,
+        successRate: Double?, medianDurationSeconds: Double?, p90DurationSeconds: Double?, pullRequestsOpened: Int,
+        pullRequestsMerged: Int
+    ) {
+        self.agent = agent
+        self.model = model
+        self.runs = runs
+        self.succeeded = succeeded
+        self.failed = failed
+        self.cancelled = cancelled
+        self.finished = finished
+        self.successRate = successRate
+        self.medianDurationSeconds = medianDurationSeconds
+        self.p90DurationSeconds = p90DurationSeconds
+        self.pullRequestsOpened = pullRequestsOpened
+        self.pullRequestsMerged = pullRequestsMerged
+    }
+}
+
+/// Per agent and model figures over the tasks a person may see: the same visibility rule as the task
+/// lists (`PostgresTaskListStore.Conditions`), so a figure never counts a task its lists would hide.
+public struct PostgresAgentStatsStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// One line per agent and model with a task created in `window` before `now` that the person with
+    /// `userID` asked for or can reach through `repositories`; the most used first.
+    public func stats(
+        userID: Int64, repositories: [Int64], window: AgentStatsWindow, now: Date = Date()
+    ) async throws -> [AgentStats] {
+        var filter = TaskFilter()
+        filter.from = window.start(before: now)
+        let sql = try PostgresTaskListStore.Conditions(userID: userID, repositories: repositories, filter: filter)
+        // Grouped by hashing, with each group's durations gathered for percentile_cont on its own: a
+        // sort of every visible task by agent and model, which the ordered-set aggregate would need
+        // in the grouping itself, costs more than the rest of the query. date_part gives float8;
+        // extract gives numeric, far slower to compute for every task.
+        let ended = "status IN ('succeeded', 'failed', 'timed_out', 'cancelled')"
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH lines AS (
+                    SELECT agent, model, count(*) AS runs,
+                        count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+                        count(*) FILTER (WHERE status IN ('failed', 'timed_out')) AS failed,
+                        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                        count(*) FILTER (WHERE \(ended)) AS finished,
+                        array_agg(date_part('epoch', finished_at - coalesce(started_at, created_at)))
+                            FILTER (WHERE \(ended) AND finished_at IS NOT NULL) AS durations,
+                        count(*) FILTER (WHERE pull_request_number IS NOT NULL) AS opened,
+                        count(*) FILTER (WHERE pull_request_state = 'merged') AS merged
+                    FROM tasks
+                    WHERE \(sql.text)
+                    GROUP BY agent, model
+                )
+                SELECT agent, model, runs, succeeded, failed, cancelled, finished,
+                    (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d) FROM unnest(durations) AS d),
+                    opened, merged
+                FROM lines
+                ORDER BY runs DESC, agent, model NULLS FIRST
+                """, binds: sql.binds)
+        var lines: [AgentStats] = []
+        for try await row in try await client.query(query, logger: logger) {
+            let (agent, model, runs, succeeded, failed, cancelled, finished) = try row.decode(
+                (String, String?, Int64, Int64, Int64, Int64, Int64).self)
+            let columns = row.makeRandomAccess()
+            let percentiles = try columns[7].decode([Double]?.self)
+            lines.append(
+                AgentStats(
+                    agent: agent, model: model, runs: Int(runs), succeeded: Int(succeeded), failed: Int(failed),
+                    cancelled: Int(cancelled), finished: Int(finished),
+                    successRate: finished == 0 ? nil : Double(succeeded) / Double(finished),
+                    medianDurationSeconds: percentiles?.first, p90DurationSeconds: percentiles?.last,
+                    pullRequestsOpened: Int(try columns[8].decode(Int64.self)),
+                    pullRequestsMerged: Int(try columns[9].decode(Int64.self))))
+        }
+        return lines
+    }
+}
