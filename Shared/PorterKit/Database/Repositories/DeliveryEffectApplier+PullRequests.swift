@@ -46,7 +46,7 @@ extension DeliveryEffectApplier {
         if recorded == PullRequestState.merged.rawValue {
             return "pull request #\(change.number): already merged, \(change.action) changes nothing"
         }
-        return "pull request #\(change.number): \(change.action) is older than what is recorded (\(recorded ?? "open"))"
+        return "pull request #\(change.number): \(change.action) is older than what is recorded (\(recorded))"
     }
 
     /// `#12 merged`, `#12 closed without merging`, …: the outcome and the task's timeline entry.
