@@ -50,9 +50,11 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         logger: logger
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
-    TaskListAPI(
-        store: PostgresTaskListStore(client: postgres, logger: logger), visibility: TaskVisibility(gitHub: gitHub)
-    ).add(to: router)
+    let taskLists = PostgresTaskListStore(client: postgres, logger: logger)
+    let visibility = TaskVisibility(gitHub: gitHub)
+    TaskListAPI(store: taskLists, visibility: visibility).add(to: router)
+    HistoryPages(pages: pages, store: taskLists, visibility: visibility).add(to: router)
+    HistoryAPI(store: taskLists, visibility: visibility, logger: logger).add(to: router)
     TasksController(
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
         logger: logger
