@@ -22,7 +22,7 @@ public struct TaskSuggestion: Sendable, Equatable, Encodable {
 extension PostgresTaskListStore {
     /// How many of the newest matching tasks suggestions are drawn from: typing narrows the match, so
     /// an old value still turns up once enough of it is typed, and a keystroke never reads the whole table.
-    static let suggestionWindow = 5_000
+    static let suggestionWindow = 1_000
 
     /// Up to `limit` distinct values of `facet` among the visible tasks matching `filter`, most recently
     /// used first, containing `text` (case-insensitive; for issues, a number starting with it or a title

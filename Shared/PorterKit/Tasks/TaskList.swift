@@ -95,9 +95,6 @@ public struct PostgresTaskListStore: Sendable {
                 FROM tasks
                 WHERE \(sql.text)
                     AND (\(micros)::bigint IS NULL OR (created_at, id) < (\(time), \(id)::uuid))
-                    -- Implied by the line above, but usable by an index on created_at alone: a later page
-                    -- starts where the last one ended instead of reading every newer row again.
-                    AND (\(micros)::bigint IS NULL OR created_at <= \(time))
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(count)
                 """, binds: sql.binds)
