@@ -115,7 +115,8 @@ struct HistoryPageView {
         var agent: String
         var model: String?
         var requester: String
-        var created: String
+        var createdDay: String
+        var createdClock: String
         var createdISO: String
         var duration: String?
         var pullRequestURL: String?
@@ -146,16 +147,36 @@ struct HistoryPageView {
         clearURL = filters.isEmpty ? nil : "/history"
     }
 
-    /// The page refusing the filters: the form as typed, the fields at fault marked, and the reason.
+    /// The page refusing the filters: the form as typed, the fields at fault marked, and the reason in
+    /// the form's words.
     mutating func refuse(_ problem: WebError) {
-        self.problem = problem.message
+        func unreadable(_ value: String, _ read: (String) throws -> Any?) -> Bool {
+            guard !value.isEmpty else { return false }
+            do {
+                _ = try read(value)
+                return false
+            } catch {
+                return true
+            }
+        }
+        let reversed = problem.message.hasPrefix("from must")
         invalid = Invalid(
             issueNumber: !form.issueNumber.isEmpty
                 && (Int(form.issueNumber).map { $0 < 1 || $0 > Int(Int32.max) } ?? true),
             agent: !form.agent.isEmpty && Agent(commandWord: form.agent) == nil,
-            status: (try? TaskListAPI.statuses(form.status)) == nil,
-            from: (try? TaskListAPI.date(form.from, "from")) == nil || problem.message.hasPrefix("from must"),
-            to: (try? TaskListAPI.date(form.to, "to")) == nil)
+            status: unreadable(form.status) { try TaskListAPI.statuses($0) },
+            from: reversed || unreadable(form.from) { try TaskListAPI.date($0, "from") },
+            to: reversed || unreadable(form.to) { try TaskListAPI.date($0, "to") })
+        self.problem =
+            if invalid.issueNumber {
+                "Issue is a number, such as 42."
+            } else if reversed {
+                "From must come before To."
+            } else if invalid.from || invalid.to {
+                "\(invalid.from ? "From" : "To") is a date such as 2026-11-29."
+            } else {
+                problem.message
+            }
         csvURL = nil
     }
 
@@ -201,8 +222,8 @@ extension HistoryPageView.StatCards {
         successDetail =
             stats.finished == 0
             ? "nothing finished yet" : "\(Self.count(stats.succeeded)) of \(Self.count(stats.finished)) finished"
-        median = stats.medianDurationSeconds.map { TaskPageView.duration($0) } ?? "–"
-        p90 = stats.p90DurationSeconds.map { TaskPageView.duration($0) } ?? "–"
+        median = stats.medianDurationSeconds.map { HistoryPageView.duration($0) } ?? "–"
+        p90 = stats.p90DurationSeconds.map { HistoryPageView.duration($0) } ?? "–"
         durationDetail = stats.finished == 0 ? "of finished tasks" : "of \(Self.count(stats.finished)) finished"
         pullRequests = Self.count(stats.pullRequestsOpened)
     }
@@ -236,20 +257,34 @@ extension HistoryPageView.Row {
         agent = task.agent
         model = task.model
         requester = task.requester
-        created = Self.time(task.createdAt)
+        createdDay = Self.format(task.createdAt, "d MMM yyyy")
+        createdClock = Self.format(task.createdAt, "HH:mm 'UTC'")
         createdISO = task.createdAt.formatted(Date.ISO8601FormatStyle())
-        duration = task.finishedAt.map { TaskPageView.duration($0.timeIntervalSince(task.startedAt ?? task.createdAt)) }
+        duration = task.finishedAt.map {
+            HistoryPageView.duration($0.timeIntervalSince(task.startedAt ?? task.createdAt))
+        }
         pullRequestURL = task.pullRequestURL
         pullRequestLabel = task.pullRequestURL.map { url in
             url.split(separator: "/").last.flatMap { Int($0) }.map { "PR #\($0)" } ?? "Pull request"
         }
     }
 
-    static func time(_ date: Date) -> String {
+    static func format(_ date: Date, _ pattern: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM yyyy, HH:mm 'UTC'"
+        formatter.dateFormat = pattern
         return formatter.string(from: date)
+    }
+}
+
+extension HistoryPageView {
+    /// A duration short enough for a table cell or a stat card: 45s, 2m 47s, 1h 05m.
+    static func duration(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds.rounded()))
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m \(total % 60)s" }
+        let minutes = total % 3600 / 60
+        return "\(total / 3600)h \(minutes < 10 ? "0" : "")\(minutes)m"
     }
 }

@@ -340,7 +340,7 @@ import Testing
 
             let page = try await browser.get("/history")
             for (card, value) in [
-                ("stat-tasks", "8"), ("stat-success", "50%"), ("stat-median", "3 min 30 s"), ("stat-p90", "7 min 30 s"),
+                ("stat-tasks", "8"), ("stat-success", "50%"), ("stat-median", "3m 30s"), ("stat-p90", "7m 30s"),
                 ("stat-prs", "2"),
             ] {
                 let pattern =
@@ -357,13 +357,13 @@ import Testing
         try await WebWorld.run { world in
             try await task(world, on: widgets(world), number: 1)
             let browser = try await world.signedIn("octo")
-            let cases: [(query: String, code: String, field: String?, words: String)] = [
-                ("status=done", "invalid_status", "status", "done is not a task status."),
-                ("agent=hal", "invalid_agent", "agent", "hal is not an agent."),
-                ("issueNumber=-1", "invalid_issue_number", "issueNumber", "issueNumber is a positive number."),
-                ("from=yesterday", "invalid_date", "from", "from is a date such as"),
-                ("to=2026-13-45", "invalid_date", "to", "to is a date such as"),
-                ("from=2026-03-01&to=2026-02-01", "invalid_date", "from", "from must come before to."),
+            let cases: [(query: String, code: String, fields: [String], words: String)] = [
+                ("status=done", "invalid_status", ["status"], "done is not a task status."),
+                ("agent=hal", "invalid_agent", ["agent"], "hal is not an agent."),
+                ("issueNumber=-1", "invalid_issue_number", ["issueNumber"], "Issue is a number, such as 42."),
+                ("from=yesterday", "invalid_date", ["from"], "From is a date such as 2026-11-29."),
+                ("to=2026-13-45", "invalid_date", ["to"], "To is a date such as 2026-11-29."),
+                ("from=2026-03-01&to=2026-02-01", "invalid_date", ["from", "to"], "From must come before To."),
             ]
             for bad in cases {
                 for path in ["/api/tasks/history", "/api/tasks/stats", "/api/tasks/history.csv", "/api/tasks/facets"] {
@@ -380,10 +380,13 @@ import Testing
                 #expect(page.body.contains(bad.words), "\(bad.query)")
                 #expect(page.body.contains(#"id="history-filters""#), "the form stays, to fix the value")
                 #expect(!page.body.contains("history-table") && !page.body.contains("download-csv"), "\(bad.query)")
-                if let field = bad.field {
+                for field in bad.fields {
                     let pattern = #"name="\#(field)"[^>]*aria-invalid="true""#
                     #expect(page.body.range(of: pattern, options: .regularExpression) != nil, "\(bad.query)")
                 }
+                #expect(
+                    page.body.components(separatedBy: #"aria-invalid="true""#).count - 1 == bad.fields.count,
+                    "only the fields at fault are marked: \(bad.query)")
             }
             let echoed = try await browser.get("/history?agent=%3Cb%3Ehal")
             #expect(echoed.body.contains("&lt;b&gt;hal is not an agent."))
