@@ -40,7 +40,7 @@ public enum TaskCSV {
     static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
     static let mustQuote: Set<Unicode.Scalar> = [",", "\"", "\r", "\n"]
 
-    static func time(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
-    }
+    static func time(_ date: Date) -> String { date.formatted(utc) }
+
+    static let utc = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
 }
