@@ -58,6 +58,8 @@ func buildRouter(
     let changes = TaskChangeStore(client: postgres, logger: logger)
     let agentStats = PostgresAgentStatsStore(client: postgres, logger: logger)
     TaskListAPI(store: lists, visibility: visibility).add(to: router)
+    HistoryPages(pages: pages, store: lists, visibility: visibility).add(to: router)
+    HistoryAPI(store: lists, visibility: visibility, logger: logger).add(to: router)
     AgentStatsAPI(store: agentStats, visibility: visibility).add(to: router)
     let tasks = TasksController(
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), changes: changes,

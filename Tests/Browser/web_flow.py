@@ -26,6 +26,8 @@ import secrets
 import sys
 import time
 import base64
+import csv
+import io
 from urllib.parse import urlparse, parse_qs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -612,6 +614,129 @@ def live_task_views(b, stack):
               lambda status, reason, pr: status in ("queued", "dispatching", "running"))
     expect(stack.psql(f"SELECT count(*) FROM tasks WHERE {on_issue}") == "2", "Retry made one new task")
     b.check_page("live task views")
+HISTORY_TASKS = [
+    # issue, agent, model, status, title, branch, pull request, minutes ago, seconds it ran
+    (101, "claude", "opus", "succeeded", "Fix the flaky login test", "porter/101-flaky-login", 11, 50, 95),
+    (102, "codex", "gpt-5-codex", "succeeded", "Speed up, the \"cold\" start", "porter/102-cold-start", 12, 45, 240),
+    (103, "claude", None, "failed", "=SUM(A1:A9) <script>alert(1)</script>", "porter/103-formula", None, 40, 30),
+    (104, "opencode", None, "cancelled", "Rename the settings module", None, None, 35, 12),
+    (105, "gemini", None, "timed_out", "Migrate the build to a newer toolchain", "porter/105-toolchain", None, 30, 1800),
+    (106, "claude", "sonnet", "succeeded", "Document the API's error codes", "porter/106-error-codes", 13, 25, 420),
+]
+
+
+def history_flow(b, stack):
+    """/history: the table and stat cards, a filter applied from the form by keyboard (the URL carries
+    it), type-ahead from the person's own tasks, the CSV of the filtered set, paging, a bad filter."""
+    template = stack.psql("SELECT id FROM tasks ORDER BY created_at LIMIT 1")
+    values = ", ".join(
+        "({}, '{}', {}, '{}', {}, {}, {}, {})".format(
+            issue, agent, f"'{model}'" if model else "NULL", title.replace("'", "''"),
+            f"'{branch}'" if branch else "NULL",
+            f"'https://github.com/octo/demo/pull/{pull}'" if pull else "NULL", ago, ran)
+        for issue, agent, model, status, title, branch, pull, ago, ran in HISTORY_TASKS)
+    # A task starts queued and moves only along the allowed transitions, as the services move it.
+    steps = []
+    for issue, _, _, status, *_ in HISTORY_TASKS:
+        path = ["cancelled"] if status == "cancelled" else ["dispatching", "running", status]
+        steps += [f"UPDATE tasks SET status = '{next_status}' WHERE repository_full_name = 'octo/demo' "
+                  f"AND issue_number = {issue}" for next_status in path]
+    stack.psql(f"""
+        INSERT INTO tasks (id, installation_id, repository_id, repository_full_name, issue_number, requester_id,
+            requester_login, agent, model, issue_title, branch, pull_request_url, created_at)
+        SELECT gen_random_uuid(), t.installation_id, t.repository_id, t.repository_full_name, v.issue,
+            t.requester_id, t.requester_login, v.agent, v.model, v.title, v.branch, v.pull,
+            now() - make_interval(mins => v.ago)
+        FROM tasks t, (VALUES {values}) AS v(issue, agent, model, title, branch, pull, ago, ran)
+        WHERE t.id = '{template}';
+        {"; ".join(steps)};
+        UPDATE tasks SET started_at = created_at + interval '5 seconds',
+            finished_at = created_at + interval '5 seconds' + make_interval(secs => v.ran)
+        FROM (VALUES {values}) AS v(issue, agent, model, title, branch, pull, ago, ran)
+        WHERE tasks.repository_full_name = 'octo/demo' AND tasks.issue_number = v.issue""")
+    total = len(HISTORY_TASKS) + 1
+
+    b.find(".sidebar nav a[href='/history']").click()
+    b.wait_url(lambda url: url.path == "/history", "the History link")
+    expect(b.text("h1") == "History", f"history heading: {b.text('h1')!r}")
+    expect(b.find(".sidebar nav a[href='/history']").get_attribute("aria-current") == "page",
+           "History is the current section")
+    rows = b.find_all("#history-table tbody tr")
+    expect(len(rows) == total, f"history rows: {len(rows)} of {total}")
+    expect(b.text("#stat-tasks .stat-value") == str(total), f"tasks card: {b.text('#stat-tasks')!r}")
+    # The newcomer's task may finish (its worker only sleeps) while this runs: the exact rates are
+    # checked on the filtered set below.
+    expect(b.text("#stat-prs .stat-value") == "3", f"PRs card: {b.text('#stat-prs')!r}")
+    expect("<script>alert(1)</script>" in b.text("#history-table"), "a title with markup shows as text")
+    b.shot("history")
+
+    # Type-ahead: typing narrows the branch suggestions to the person's matching branches.
+    branch = b.find("#f-branch")
+    expect(len(b.find_all("#branch-options option")) >= 5, "every branch is suggested before typing")
+    branch.send_keys("cold")
+    try:
+        WebDriverWait(b.driver, PAGE_WAIT).until(lambda d: [
+            o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, "#branch-options option")
+        ] == ["porter/102-cold-start"])
+    except TimeoutException:
+        raise CheckFailed("typing in Branch never narrowed its suggestions to porter/102-cold-start") from None
+    branch.clear()
+
+    # A filter applied by keyboard: status chosen, then Enter in the search field.
+    Select(b.find("#f-status")).select_by_value("succeeded")
+    b.mark_document()
+    b.find("#f-search").send_keys(Keys.ENTER)
+    b.wait_new_document("applying the status filter")
+    expect(b.path == "/history" and b.query == {"status": ["succeeded"]},
+           f"the URL carries the filter and nothing else: {b.driver.current_url}")
+    chips = [b.text(".chip", row) for row in b.find_all("#history-table tbody tr")]
+    expect(chips == ["succeeded"] * 3, f"succeeded rows only: {chips}")
+    # Of the succeeded: 95 s, 240 s and 420 s.
+    for card, value in (("tasks", "3"), ("success", "100%"), ("median", "4m 0s"), ("prs", "3")):
+        expect(b.text(f"#stat-{card} .stat-value") == value, f"{card} card: {b.text(f'#stat-{card}')!r}")
+    b.shot("history-filtered")
+
+    # The CSV of the filtered set, fetched by the browser with its session as the link would download it.
+    csv_link = b.find("#download-csv").get_attribute("href")
+    expect(urlparse(csv_link).path == "/api/tasks/history.csv" and parse_qs(urlparse(csv_link).query)
+           == {"status": ["succeeded"]}, f"the CSV link carries the filter: {csv_link}")
+    answer = b.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(async (r) => done({status: r.status, type: r.headers.get('content-type'),
+            disposition: r.headers.get('content-disposition'), text: await r.text()}));""", csv_link)
+    expect(answer["status"] == 200 and answer["type"] == "text/csv; charset=utf-8",
+           f"CSV answer: {answer['status']} {answer['type']}")
+    expect(re.fullmatch(r'attachment; filename="porter-history-\d{4}-\d\d-\d\d\.csv"', answer["disposition"] or ""),
+           f"CSV disposition: {answer['disposition']}")
+    table = list(csv.reader(io.StringIO(answer["text"], newline="")))
+    expect(table[0][:3] == ["id", "repository", "issue_number"], f"CSV header: {table[0]}")
+    titles = sorted(row[3] for row in table[1:])
+    expect(titles == sorted(t[4] for t in HISTORY_TASKS if t[3] == "succeeded"), f"CSV titles: {titles}")
+    log(f"history CSV: {len(table) - 1} rows, {len(answer['text'])} bytes")
+
+    # Paging: three at a time, Older then Newest.
+    b.get("/history?limit=3")
+    first = [row.text for row in b.find_all("#history-table tbody tr")]
+    b.submit("#older-page")
+    expect("cursor" in b.query and b.query.get("limit") == ["3"], f"Older carries a cursor: {b.driver.current_url}")
+    second = [row.text for row in b.find_all("#history-table tbody tr")]
+    expect(len(second) == 3 and not set(first) & set(second), "the older page shows other tasks")
+    b.shot("history-older-page", widths=("phone",))
+    b.submit("#newest-page")
+    expect([row.text for row in b.find_all("#history-table tbody tr")] == first, "Newest is the first page again")
+
+    # A filter that matches nothing, and one that cannot be read.
+    b.get("/history?search=nothing+like+this")
+    expect(b.text("#history-empty strong") == "No task matches these filters.", "the no-match state")
+    expect(b.find("#f-search").get_attribute("value") == "nothing like this", "the search is kept in the form")
+    b.shot("history-no-match", widths=("phone",))
+    b.expected_errors.append(("/history", 400))
+    b.get("/history?issueNumber=abc")
+    expect(b.text("#filter-problem") == "Issue is a number, such as 42.", f"bad filter: {b.text('main')!r}")
+    expect(len(b.find_all("[aria-invalid=true]")) == 1, "only the issue field is marked invalid")
+    expect(b.find("#f-issue").get_attribute("aria-invalid") == "true", "the issue field is marked invalid")
+    expect(not b.find_all("#history-table"), "no results for a filter that cannot be read")
+    b.shot("history-bad-filter", widths=("desktop",))
 
 
 def without_installation(b, stack):
@@ -649,7 +774,7 @@ def main():
             for step, run in (("sign-in", sign_in_flow), ("settings", settings_flow),
                               ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
                               ("waiting task", waiting_task_starts_after_sign_in),
-                              ("live task views", live_task_views),
+                              ("live task views", live_task_views), ("history", history_flow),
                               ("no installation", without_installation)):
                 started = time.monotonic()
                 run(b, stack)

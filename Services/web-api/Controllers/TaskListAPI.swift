@@ -40,7 +40,7 @@ struct TaskListAPI {
         }
         router.get("/api/tasks/history") { request, context in
             let user = try context.requireUser()
-            let query = request.uri.queryParameters
+            let query = request.formQuery
             let filter = try Self.filter(query)
             let limit = try Self.limit(query.get("limit"), default: 50)
             let repositories = try await visibility.repositories(of: user)
@@ -109,18 +109,24 @@ struct TaskListAPI {
         }
         filter.search = query.get("search").map { String($0.prefix(200)) }
         filter.from = try date(query.get("from"), "from")
-        filter.to = try date(query.get("to"), "to")
+        filter.to = try date(query.get("to"), "to", throughTheDay: true)
+        if let from = filter.from, let to = filter.to, from >= to {
+            throw .badRequest("from must come before to.", code: "invalid_date")
+        }
         return filter
     }
 
-    /// `YYYY-MM-DD` (UTC midnight) or a full ISO 8601 time.
-    static func date(_ value: String?, _ name: String) throws(WebError) -> Date? {
+    /// `YYYY-MM-DD` (UTC midnight) or a full ISO 8601 time. `throughTheDay` makes a bare day an end that
+    /// includes it, as a person picking "to 29 Nov" means: the next midnight.
+    static func date(_ value: String?, _ name: String, throughTheDay: Bool = false) throws(WebError) -> Date? {
         guard let value, !value.isEmpty else { return nil }
         let full = ISO8601DateFormatter()
         if let date = full.date(from: value) { return date }
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
-        if let date = day.date(from: value) { return date }
+        if let date = day.date(from: value), value.count == 10 {
+            return throughTheDay ? date.addingTimeInterval(86_400) : date
+        }
         throw .badRequest("\(name) is a date such as 2026-11-29.", code: "invalid_date")
     }
 }

@@ -19,25 +19,32 @@ public struct TaskFilter: Sendable, Equatable {
 
 /// Where a page of newest-first tasks ends: the next page starts after it. Keyset, never an offset.
 public struct TaskCursor: Sendable, Equatable {
-    public var createdAt: Date
+    /// `created_at` in microseconds since 1970, exactly as PostgreSQL holds it: a `Date` carried through
+    /// a Double can come back a microsecond short, and a page would then skip tasks created in that
+    /// same microsecond.
+    public var microseconds: Int64
     public var id: UUID
 
+    public var createdAt: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
     public init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
+        self.init(microseconds: Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()), id: id)
+    }
+
+    public init(microseconds: Int64, id: UUID) {
+        self.microseconds = microseconds
         self.id = id
     }
 
     /// Opaque text for URLs: microseconds since 1970 and the id.
-    public var token: String {
-        "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())"
-    }
+    public var token: String { "\(microseconds)_\(id.uuidString.lowercased())" }
 
     public init?(token: String) {
         let parts = token.split(separator: "_", maxSplits: 1)
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
             return nil
         }
-        self.init(createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
+        self.init(microseconds: micros, id: id)
     }
 }
 
@@ -76,26 +83,31 @@ public struct PostgresTaskListStore: Sendable {
         userID: Int64, repositories: [Int64], filter: TaskFilter, after cursor: TaskCursor?, limit: Int
     ) async throws -> (tasks: [TaskSummary], next: TaskCursor?) {
         var sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
-        let time = try sql.bind(cursor?.createdAt)
+        let micros = try sql.bind(cursor?.microseconds)
+        let time = "(timestamptz 'epoch' + \(micros)::bigint * interval '1 microsecond')"
         let id = try sql.bind(cursor?.id)
         let count = try sql.bind(limit + 1)
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT \(Self.summaryColumns) FROM tasks
+                SELECT \(Self.summaryColumns), (extract(epoch FROM created_at) * 1000000)::bigint FROM tasks
                 WHERE \(sql.text)
-                    AND (\(time)::timestamptz IS NULL OR (created_at, id) < (\(time)::timestamptz, \(id)::uuid))
+                    AND (\(micros)::bigint IS NULL OR (created_at, id) < (\(time), \(id)::uuid))
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(count)
                 """, binds: sql.binds)
         var tasks: [TaskSummary] = []
-        for try await row in try await client.query(query, logger: logger) { tasks.append(try Self.summary(from: row)) }
+        var last: TaskCursor?
+        for try await row in try await client.query(query, logger: logger) {
+            let task = try Self.summary(from: row)
+            tasks.append(task)
+            if tasks.count == limit, let id = UUID(uuidString: task.id) {
+                last = TaskCursor(
+                    microseconds: try row.makeRandomAccess()[Self.summaryColumnCount].decode(Int64.self), id: id)
+            }
+        }
         guard tasks.count > limit else { return (tasks, nil) }
         tasks.removeLast()
-        return (
-            tasks,
-            tasks.last.flatMap { last in UUID(uuidString: last.id).map { TaskCursor(createdAt: last.createdAt, id: $0) }
-            }
-        )
+        return (tasks, last)
     }
 
     /// The columns `summary(from:)` reads, in its order.

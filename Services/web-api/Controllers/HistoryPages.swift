@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import PorterKit
+
+/// `/history`: every task a person may see, filtered by a GET form whose state is the URL (the same
+/// parameters as `GET /api/tasks/history`), with stat cards for the filtered set, a page at a time by
+/// cursor. A filter that cannot be read shows the form again with the reason, never a bare error.
+struct HistoryPages {
+    let pages: Pages
+    let store: PostgresTaskListStore
+    let visibility: TaskVisibility
+
+    static let pageSize = 50
+    static let suggestionCount = 20
+
+    func add(to router: Router<WebContext>) {
+        router.get("/history") { request, context in
+            let user = try context.requireUser()
+            let query = request.formQuery
+            var view = HistoryPageView(
+                page: Chrome(title: "History", user: user, section: .history), form: .init(query))
+            let filter: TaskFilter
+            let cursor: TaskCursor?
+            let limit: Int
+            do throws(WebError) {
+                filter = try TaskListAPI.filter(query)
+                cursor = try TaskListAPI.cursor(query.get("cursor"))
+                limit = try TaskListAPI.limit(query.get("limit"), default: Self.pageSize)
+            } catch {
+                view.refuse(error)
+                return pages.render("history", view, status: error.status)
+            }
+            let repositories = try await visibility.repositories(of: user)
+            async let page = store.page(
+                userID: user.id, repositories: repositories, filter: filter, after: cursor, limit: limit)
+            async let stats = store.stats(userID: user.id, repositories: repositories, filter: filter)
+            async let offered = self.suggestions(user: user, repositories: repositories, filter: filter)
+            let (tasks, next) = try await page
+            view.show(tasks: tasks, next: next, stats: try await stats, suggestions: try await offered)
+            return pages.render("history", view)
+        }
+    }
+
+    /// What the form's type-ahead offers before anything is typed: each field's values among the tasks
+    /// the other filters match.
+    func suggestions(
+        user: SignedInUser, repositories: [Int64], filter: TaskFilter
+    ) async throws
+        -> HistoryPageView.Suggestions
+    {
+        func values(_ facet: TaskFacet) async throws -> [TaskSuggestion] {
+            try await store.suggestions(
+                facet, containing: "", userID: user.id, repositories: repositories, filter: filter.without(facet),
+                limit: Self.suggestionCount)
+        }
+        async let repo = values(.repo)
+        async let branch = values(.branch)
+        async let issue = values(.issue)
+        return .init(repo: try await repo, branch: try await branch, issue: try await issue)
+    }
+}
+
+extension TaskFilter {
+    /// This filter with `facet`'s own field cleared: suggestions for a field never narrow themselves.
+    func without(_ facet: TaskFacet) -> TaskFilter {
+        var filter = self
+        switch facet {
+        case .repo: filter.repository = nil
+        case .branch: filter.branch = nil
+        case .issue: filter.issueNumber = nil
+        }
+        return filter
+    }
+}

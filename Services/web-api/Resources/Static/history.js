@@ -1,0 +1,61 @@
+// The history's filter form, enhanced; it works the same without this script.
+// - Repository, branch and issue suggest values from the person's own tasks as they type
+//   (GET /api/tasks/facets), within the filters already applied.
+// - Applying filters leaves empty fields out, so the URL carries only the filters that are set.
+(() => {
+  const form = document.getElementById("history-filters");
+  if (!form) return;
+  // The filters the page was drawn with, unless the server refused them.
+  const applied = document.getElementById("filter-problem") ? new URLSearchParams() : new URLSearchParams(location.search);
+  const waiting = new Map();
+
+  async function suggest(input) {
+    const list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    const query = new URLSearchParams();
+    for (const [name, value] of applied) {
+      if (value && name !== input.name && name !== "cursor" && name !== "limit") query.set(name, value);
+    }
+    query.set("field", input.dataset.facet);
+    query.set("q", input.value.trim());
+    waiting.get(input)?.abort();
+    const request = new AbortController();
+    waiting.set(input, request);
+    try {
+      const answer = await fetch("/api/tasks/facets?" + query, {
+        signal: request.signal, headers: { Accept: "application/json" },
+      });
+      if (!answer.ok) return;
+      const { suggestions } = await answer.json();
+      list.replaceChildren(...suggestions.map(({ value, label }) => {
+        const option = document.createElement("option");
+        option.value = value;
+        if (label) option.textContent = label;
+        return option;
+      }));
+    } catch {
+      // A stale request was cancelled, or the network is gone: the suggestions already shown stay.
+    }
+  }
+
+  const timers = new Map();
+  for (const input of form.querySelectorAll("input[data-facet]")) {
+    input.addEventListener("input", () => {
+      clearTimeout(timers.get(input));
+      timers.set(input, setTimeout(() => suggest(input), 150));
+    });
+  }
+
+  form.addEventListener("submit", () => {
+    for (const field of form.elements) {
+      if (field.name && field.value === "") field.disabled = true;
+    }
+  });
+  // Coming back to the page from the back-forward cache: every field usable again.
+  window.addEventListener("pageshow", () => {
+    for (const field of form.elements) {
+      field.disabled = false;
+      field.removeAttribute("aria-busy");
+    }
+  });
+})();

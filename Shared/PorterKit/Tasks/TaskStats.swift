@@ -1,0 +1,63 @@
+import Foundation
+import PostgresNIO
+
+/// Figures for a filtered set of tasks, as the history's stat cards show them.
+public struct TaskStats: Sendable, Equatable, Encodable {
+    /// Every task in the set.
+    public var tasks: Int
+    /// Tasks in a terminal state: succeeded, failed, timed out or cancelled.
+    public var finished: Int
+    public var succeeded: Int
+    /// `succeeded / finished`, nil while nothing has finished.
+    public var successRate: Double?
+    /// Of finished tasks, from `started_at` (or `created_at` for one that never started) to `finished_at`.
+    public var medianDurationSeconds: Double?
+    public var p90DurationSeconds: Double?
+    /// Tasks that opened a pull request.
+    public var pullRequestsOpened: Int
+
+    public init(
+        tasks: Int, finished: Int, succeeded: Int, medianDurationSeconds: Double?, p90DurationSeconds: Double?,
+        pullRequestsOpened: Int
+    ) {
+        self.tasks = tasks
+        self.finished = finished
+        self.succeeded = succeeded
+        self.successRate = finished > 0 ? Double(succeeded) / Double(finished) : nil
+        self.medianDurationSeconds = medianDurationSeconds
+        self.p90DurationSeconds = p90DurationSeconds
+        self.pullRequestsOpened = pullRequestsOpened
+    }
+}
+
+extension PostgresTaskListStore {
+    /// The stat cards' figures for the visible tasks matching `filter`, in one pass over the same
+    /// condition the list pages through, so the cards and the list can never disagree.
+    public func stats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
+        let sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
+        let terminal = TaskStatus.terminal.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT count(*)::bigint,
+                    count(*) FILTER (WHERE status IN (\(terminal)))::bigint,
+                    count(*) FILTER (WHERE status = 'succeeded')::bigint,
+                    percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (
+                        ORDER BY extract(epoch FROM finished_at - coalesce(started_at, created_at))::float8
+                    ) FILTER (WHERE status IN (\(terminal)) AND finished_at IS NOT NULL),
+                    count(*) FILTER (WHERE pull_request_url IS NOT NULL)::bigint
+                FROM tasks
+                WHERE \(sql.text)
+                """, binds: sql.binds)
+        for try await (total, finished, succeeded, percentiles, pullRequests) in try await client.query(
+            query, logger: logger
+        ).decode((Int64, Int64, Int64, [Double]?, Int64).self) {
+            return TaskStats(
+                tasks: Int(total), finished: Int(finished), succeeded: Int(succeeded),
+                medianDurationSeconds: percentiles?.first, p90DurationSeconds: percentiles?.last,
+                pullRequestsOpened: Int(pullRequests))
+        }
+        return TaskStats(
+            tasks: 0, finished: 0, succeeded: 0, medianDurationSeconds: nil, p90DurationSeconds: nil,
+            pullRequestsOpened: 0)
+    }
+}
