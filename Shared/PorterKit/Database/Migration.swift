@@ -29,5 +29,6 @@ extension Migration {
         .v10RequesterFlyApp,
         .v11Accounts,
         .v12TaskChanges,
+        .v14RecentCommands,
     ]
 }
