@@ -57,6 +57,14 @@ func buildRouter(config: WebAPIConfig, dependencies: ServiceDependencies) async 
         pages: pages, store: PostgresTaskOverviewStore(client: postgres, logger: logger), github: github, queue: queue,
         logger: logger
     ).add(to: router)
+    let dispatch = TaskDispatch(
+        gitHub: gitHub, intake: PostgresTaskIntake(client: postgres, logger: logger), logger: logger)
+    let recent = PostgresRecentCommandStore(client: postgres, logger: logger)
+    DispatchController(
+        pages: pages, dispatch: dispatch, recent: recent, account: account, installURL: config.installURL,
+        logger: logger
+    ).add(to: router)
+    DispatchAPI(dispatch: dispatch, recent: recent, publicURL: config.publicURL).add(to: router)
     try OpenAPIController(directory: config.resources).add(to: router)
     return router
 }

@@ -8,7 +8,7 @@ import PorterKit
 /// model per page. `{{…}}` escapes everything it prints.
 struct Pages: Sendable {
     /// Every template a route renders; a missing one stops the service at startup, not at first use.
-    static let templates = ["layout", "auth", "settings", "diagnostics", "error", "task"]
+    static let templates = ["layout", "auth", "settings", "diagnostics", "error", "task", "dispatch"]
 
     let library: MustacheLibrary
     /// The Content-Security-Policy every page is served with: nothing inline, nothing from elsewhere
