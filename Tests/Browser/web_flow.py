@@ -8,7 +8,10 @@
    sign-out (notice on /auth, /settings sends back to /auth).
 2. The issue's end-to-end case: a task from someone without an account waits; they sign in and
    add a key in the browser; the task starts without another comment.
-3. Settings and Diagnostics for someone the App is not installed for.
+3. The command bar: Ctrl+K, a template, the seeded issue previewed, Start task, the task page; the
+   task waits behind the one running on the issue and its status comment says so; /dispatch with
+   the command among the recent ones.
+4. Settings and Diagnostics for someone the App is not installed for.
 
 Every distinct page or state is screenshotted full-page at 1280 and 390 px wide into
 artifacts/screenshots/. Every page is checked for stored key values (canaries) and the browser
@@ -512,6 +515,85 @@ def waiting_task_starts_after_sign_in(b, stack):
     b.check_page("after-task-start")
 
 
+def dispatch_from_the_command_bar(b, stack):
+    """Ctrl+K on a signed-in page opens the command bar with the dispatch form; a template fills the
+    instructions, the seeded issue is previewed, and Start task lands on the new task's page. It waits
+    behind the task already running on that issue, and its status comment says so."""
+    b.get("/settings")
+    shortcut = b.find(".sidebar nav a[href='/dispatch'] kbd.shortcut")
+    expect(shortcut.text in ("Ctrl K", "⌘K"), f"the New task link names its shortcut: {shortcut.text!r}")
+    ActionChains(b.driver).key_down(Keys.CONTROL).send_keys("k").key_up(Keys.CONTROL).perform()
+    try:
+        WebDriverWait(b.driver, PAGE_WAIT).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "dialog.command-bar[open] #dispatch-issue"))
+    except TimeoutException:
+        raise CheckFailed("Ctrl+K did not open the command bar with the dispatch form") from None
+    dialog = b.find("dialog.command-bar")
+    expect(b.driver.execute_script("return document.activeElement.id") == "dispatch-issue",
+           "the command bar puts the focus on the issue")
+    expect(Select(b.find("#dispatch-repository", dialog)).first_selected_option.text == "octo/demo",
+           "the repository the App reaches for newcomer")
+    expect(not b.find("[data-refresh]", dialog).is_displayed(), "Show issues is for pages without JavaScript")
+    b.shot("command-bar-open")
+
+    Select(b.find("#dispatch-issue", dialog)).select_by_value("1")
+    preview = b.find("#dispatch-preview", dialog)
+    try:
+        WebDriverWait(b.driver, PAGE_WAIT).until(lambda d: "Crash on start" in preview.text)
+    except TimeoutException:
+        raise CheckFailed(f"no preview of issue #1: {preview.text!r}") from None
+    expect("<b>" in preview.text and not preview.find_elements(By.TAG_NAME, "b"),
+           f"the issue's text is shown as text, not HTML: {preview.text!r}")
+    template = next(t for t in b.find_all("[data-template]", dialog) if t.text == "Fix a bug")
+    template.click()
+    instructions = b.find("#dispatch-instructions", dialog)
+    expect(instructions.get_attribute("value").startswith("Find the cause of the bug"),
+           f"the template filled the instructions: {instructions.get_attribute('value')!r}")
+    expect(Select(b.find("#dispatch-priority", dialog)).first_selected_option.get_attribute("value") == "high",
+           "Fix a bug asks for high priority")
+    expect(b.driver.execute_script("return document.activeElement.id") == "dispatch-instructions",
+           "the focus moves to the instructions")
+    Select(b.find("#dispatch-agent", dialog)).select_by_value("claude")
+    expect(b.text("#dispatch-agent-hint", dialog).endswith("Runs with your ANTHROPIC_API_KEY."),
+           f"the agent's key: {b.text('#dispatch-agent-hint', dialog)!r}")
+    b.shot("command-bar-filled")
+    b.shot("command-bar-filled-dark", widths=("phone",), dark=True)
+
+    b.submit("dialog #dispatch-submit")
+    expect(b.path.startswith("/tasks/") and b.query.get("requested") == ["dispatch"],
+           f"after Start task: {b.driver.current_url}")
+    task = b.path.rsplit("/", 1)[1]
+    expect(b.text(".eyebrow").lower() == "octo/demo#1", f"the task page names the issue: {b.text('.eyebrow')!r}")
+    expect("Asked." in b.text(".banner.ok"), "the task page says it was asked for")
+    row = stack.psql(f"SELECT requester_login || '|' || agent || '|' || priority || '|' || left(instructions, 25) "
+                     f"|| '|' || (delivery_id LIKE 'web-dispatch:%') FROM tasks WHERE id = '{task}'")
+    expect(row == "newcomer|claude|2|Find the cause of the bug|true", f"the task row: {row!r}")
+    began = time.monotonic()
+    while time.monotonic() - began < TASK_WAIT:
+        comments = stack.seed("GET", "/issues/octo/demo/1/comments")
+        waiting = [c for c in comments if f"/tasks/{task}" in c]
+        if waiting and "⏸️ waiting" in waiting[0]:
+            break
+        time.sleep(0.5)
+    else:
+        raise CheckFailed(f"no status comment for task {task} saying it waits: {comments}")
+    log(f"task {task} dispatched from the command bar; its status comment: {waiting[0].splitlines()[0]}")
+    b.get(b.path)
+    b.shot("task-dispatched-from-command-bar")
+
+    # The New task page itself, with the command just run among the recent ones.
+    b.find(".sidebar nav a[href='/dispatch']").click()
+    b.wait_url(lambda url: url.path == "/dispatch", "the New task link")
+    recent = b.find_all(".recent a")
+    expect(recent and "octo/demo#1" in recent[0].text and "Find the cause of the bug" in recent[0].text,
+           f"the recent commands: {[r.text for r in recent]}")
+    recent[0].click()
+    expect(b.path == "/dispatch", "a recent command fills the form in place")
+    expect(b.find("#dispatch-instructions").get_attribute("value").startswith("Find the cause of the bug"),
+           "the recent command refilled the instructions")
+    b.shot("dispatch-page")
+
+
 def without_installation(b, stack):
     """Someone the App is not installed for: the empty states of Settings and Diagnostics."""
     b.submit(".sidebar .who button[type=submit]")
@@ -540,13 +622,15 @@ def main():
         stack.seed("POST", "/repositories", {"owner": "octo", "name": "demo",
                                              "files": {"AGENTS.md": "Run the tests."}})
         stack.seed("POST", "/installations", {"account": "octo"})
-        stack.seed("POST", "/issues", {"owner": "octo", "repo": "demo", "title": "Crash on start", "author": "octo"})
+        stack.seed("POST", "/issues", {"owner": "octo", "repo": "demo", "title": "Crash on start", "author": "octo",
+                                       "body": "It crashes at launch with <b>no</b> message."})
         b = Browser(stack)
         step = "start"
         try:
             for step, run in (("sign-in", sign_in_flow), ("settings", settings_flow),
                               ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
                               ("waiting task", waiting_task_starts_after_sign_in),
+                              ("command bar", dispatch_from_the_command_bar),
                               ("no installation", without_installation)):
                 started = time.monotonic()
                 run(b, stack)
