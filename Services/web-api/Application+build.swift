@@ -67,6 +67,14 @@ func buildRouter(
     tasks.add(to: router)
     TaskStreams(feed: feed, changes: changes, visibility: visibility, tasks: tasks).add(to: router)
     DashboardPages(pages: pages, lists: lists, changes: changes, visibility: visibility).add(to: router)
+    let dispatch = TaskDispatch(
+        gitHub: gitHub, intake: PostgresTaskIntake(client: postgres, logger: logger), logger: logger)
+    let recent = PostgresRecentCommandStore(client: postgres, logger: logger)
+    DispatchController(
+        pages: pages, dispatch: dispatch, recent: recent, account: account, installURL: config.installURL,
+        logger: logger
+    ).add(to: router)
+    DispatchAPI(dispatch: dispatch, recent: recent, publicURL: config.publicURL).add(to: router)
     try OpenAPIController(directory: config.resources).add(to: router)
     return router
 }

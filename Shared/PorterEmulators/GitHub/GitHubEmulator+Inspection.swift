@@ -12,7 +12,31 @@ public struct EmulatedPullSummary: Sendable, Equatable {
     public var draft: Bool
 }
 
+/// An issue as tests see it.
+public struct EmulatedIssueSummary: Sendable, Equatable {
+    public var number: Int
+    public var title: String
+    public var body: String?
+    public var author: String
+    public var state: String
+    /// Opened through the App with a user's token.
+    public var viaApp: Bool
+}
+
 extension GitHubEmulator {
+    /// The repository's issues (pull requests left out), by number.
+    public func issues(owner: String, repo: String) -> [EmulatedIssueSummary] {
+        state.withLock { state in
+            guard let repository = state.repository(owner: owner, name: repo) else { return [] }
+            return (state.issues[repository.id] ?? [:]).values.filter { !$0.isPull }.sorted { $0.number < $1.number }
+                .map {
+                    EmulatedIssueSummary(
+                        number: $0.number, title: $0.title, body: $0.body, author: $0.author, state: $0.state,
+                        viaApp: $0.viaApp)
+                }
+        }
+    }
+
     /// Makes a token answer 401 "Bad credentials" from now on.
     public func revoke(token: String) { state.withLock { $0.grants[token]?.revoked = true } }
 

@@ -6,7 +6,7 @@ extension GitHubEmulator {
     func addIssueRoutes(to router: Router<BasicRequestContext>) {
         let repo = router.group("/repos/:owner/:repo")
         repo.get("/issues/:number") { request, context in
-            let (repository, _) = try self.authorize(request, context, ("issues", "read"))
+            let (repository, _) = try self.authorizeCaller(request, context, ("issues", "read"))
             let number = try context.parameters.require("number", as: Int.self)
             return GitHubJSONResponse.make(try self.issueJSON(repository, number))
         }

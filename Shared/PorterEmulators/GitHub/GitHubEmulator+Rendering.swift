@@ -17,16 +17,37 @@ extension GitHubEmulator {
         return json.repository(repository, owner: user(repository.owner), openIssues: open)
     }
 
-    func issueJSON(_ repository: EmulatedRepository, _ number: Int) throws(GitHubAPIError) -> [String: Any] {
+    /// An issue as the REST API answers it; `webhook` leaves out what GitHub's webhook payloads of
+    /// issues do not carry (`performed_via_github_app`, `state_reason`).
+    func issueJSON(
+        _ repository: EmulatedRepository, _ number: Int, webhook: Bool = false
+    ) throws(GitHubAPIError)
+        -> [String: Any]
+    {
         let found = state.withLock { state in
             state.issues[repository.id]?[number].map { issue in
                 (issue, state.comments.values.count { $0.repositoryID == repository.id && $0.issueNumber == number })
             }
         }
         guard let (issue, comments) = found else { throw .notFound }
-        return json.issue(
-            issue, repository: repository, author: user(issue.author), comments: comments,
+        var object = json.issue(
+            issue, repository: repository, author: user(issue.author), comments: comments, app: appJSON,
             labelIDs: { name in self.state.withLock { $0.labelID(name) } })
+        if webhook {
+            object["performed_via_github_app"] = nil
+            object["state_reason"] = nil
+        }
+        return object
+    }
+
+    /// The App as GitHub embeds it in what it did (`performed_via_github_app`).
+    var appJSON: [String: Any] {
+        [
+            "id": app.id, "slug": app.slug, "node_id": GitHubJSON.nodeID("03:Integration", app.id), "name": app.slug,
+            "client_id": app.clientID, "description": "", "external_url": baseURL,
+            "html_url": "\(baseURL)/apps/\(app.slug)", "owner": NSNull(), "permissions": app.permissions,
+            "events": ["issue_comment", "issues", "pull_request"],
+        ]
     }
 
     func commentJSON(_ id: Int) throws(GitHubAPIError) -> [String: Any] {

@@ -65,6 +65,22 @@ extension GitHubEmulator {
         }
     }
 
+    /// A person closes an issue; the `issues` webhook (`closed`) goes out before this returns.
+    public func closeIssue(owner: String, repo: String, number: Int, by login: String) async throws {
+        addUser(login)
+        let repository = try state.withLock { state throws(GitHubAPIError) in
+            guard let repository = state.repository(owner: owner, name: repo),
+                state.issues[repository.id]?[number] != nil
+            else { throw .notFound }
+            let now = Date()
+            state.issues[repository.id]![number]!.state = "closed"
+            state.issues[repository.id]![number]!.closedAt = now
+            state.issues[repository.id]![number]!.updatedAt = now
+            return repository
+        }
+        await deliverIssueEvent("closed", repository: repository, number: number, sender: login)
+    }
+
     /// A person comments on an issue; the `issue_comment` webhook goes out before this returns.
     @discardableResult
     public func comment(owner: String, repo: String, issue: Int, author: String, body: String) async throws -> Int {

@@ -6,27 +6,42 @@ import NIOCore
 extension GitHubEmulator {
     /// Sends `issue_comment` (`created`) for a comment, as GitHub does for every new comment.
     func deliverIssueComment(_ commentID: Int) async {
-        guard webhookTarget.withLock({ $0 }) != nil,
+        guard
             let (comment, repository) = state.withLock({ state in
                 state.comments[commentID].flatMap { comment in
                     state.repositories[comment.repositoryID].map { (comment, $0) }
                 }
             }),
-            let issue = try? issueJSON(repository, comment.issueNumber), let commentObject = try? commentJSON(commentID)
+            let issue = try? issueJSON(repository, comment.issueNumber, webhook: true),
+            let commentObject = try? commentJSON(commentID)
         else { return }
+        await deliver(
+            "issue_comment", action: "created", repository: repository, sender: comment.author,
+            fields: ["issue": issue, "comment": commentObject])
+    }
+
+    /// Sends `issues` with `action` (`opened`, `closed`) for an issue.
+    func deliverIssueEvent(_ action: String, repository: EmulatedRepository, number: Int, sender: String) async {
+        guard let issue = try? issueJSON(repository, number, webhook: true) else { return }
+        await deliver("issues", action: action, repository: repository, sender: sender, fields: ["issue": issue])
+    }
+
+    /// Sends a repository event to the webhook target, with the envelope every such event carries.
+    func deliver(
+        _ event: String, action: String, repository: EmulatedRepository, sender: String, fields: [String: Any]
+    ) async {
+        guard webhookTarget.withLock({ $0 }) != nil else { return }
         let owner = user(repository.owner)
         var payload: [String: Any] = [
-            "action": "created", "issue": issue, "comment": commentObject, "repository": repositoryJSON(repository),
-            "sender": json.user(user(comment.author)),
+            "action": action, "repository": repositoryJSON(repository), "sender": json.user(user(sender)),
         ]
+        payload.merge(fields) { $1 }
         if owner.type == "Organization" { payload["organization"] = json.organization(owner) }
-        if let installation = installation(covering: repository) {
-            payload["installation"] = json.installationStub(installation)
-        }
+        let installationID = self.installation(covering: repository)
+        if let installationID { payload["installation"] = json.installationStub(installationID) }
         guard let body = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]) else { return }
         let delivery = EmulatedDelivery(
-            id: 0, guid: UUID().uuidString.lowercased(), event: "issue_comment", action: "created",
-            installationID: payload["installation"] == nil ? nil : installation(covering: repository),
+            id: 0, guid: UUID().uuidString.lowercased(), event: event, action: action, installationID: installationID,
             repositoryID: repository.id, deliveredAt: Date(), redelivery: false, statusCode: 0, durationSeconds: 0,
             payload: body, signature: "")
         await send(delivery)

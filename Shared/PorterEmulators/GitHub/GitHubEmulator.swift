@@ -59,6 +59,7 @@ public final class GitHubEmulator: Sendable {
         addAppRoutes(to: router)
         addHookDeliveryRoutes(to: router)
         addIssueRoutes(to: router)
+        addRepositoryIssueRoutes(to: router)
         addRepositoryRoutes(to: router)
         addPullRoutes(to: router)
         addUserRoutes(to: router)

@@ -53,8 +53,11 @@ struct EmulatedIssue: Sendable {
     var state = "open"
     var labels: [String] = []
     var isPull = false
+    /// Opened through the App with a user's token: GitHub names the App in `performed_via_github_app`.
+    var viaApp = false
     var createdAt: Date
     var updatedAt: Date
+    var closedAt: Date?
 }
 
 struct EmulatedComment: Sendable {

@@ -40,7 +40,8 @@ extension GitHubJSON {
 
     func issue(
         _ issue: EmulatedIssue, repository: EmulatedRepository, author: EmulatedUser, comments: Int,
-        reactions list: [(id: Int, content: String, user: String)] = [], labelIDs: (String) -> Int
+        reactions list: [(id: Int, content: String, user: String)] = [], app: [String: Any]? = nil,
+        labelIDs: (String) -> Int
     ) -> [String: Any] {
         let url = "\(api)/repos/\(repository.fullName)/issues/\(issue.number)"
         var object: [String: Any] = [
@@ -52,8 +53,12 @@ extension GitHubJSON {
             "labels": issue.labels.map { label($0, id: labelIDs($0), repository: repository) }, "state": issue.state,
             "locked": false, "assignee": NSNull(), "assignees": [Any](), "milestone": NSNull(), "comments": comments,
             "created_at": Self.timestamp(issue.createdAt), "updated_at": Self.timestamp(issue.updatedAt),
-            "closed_at": NSNull(), "author_association": "CONTRIBUTOR", "active_lock_reason": NSNull(),
-            "body": issue.body ?? NSNull(), "reactions": reactions("\(url)/reactions", list), "draft": false,
+            "closed_at": issue.closedAt.map { Self.timestamp($0) as Any } ?? NSNull(),
+            "author_association": "CONTRIBUTOR",
+            "active_lock_reason": NSNull(), "body": issue.body ?? NSNull(),
+            "reactions": reactions("\(url)/reactions", list), "draft": false,
+            "state_reason": issue.closedAt == nil ? NSNull() as Any : "completed",
+            "performed_via_github_app": issue.viaApp ? app.map { $0 as Any } ?? NSNull() : NSNull(),
         ]
         if issue.isPull {
             let pullURL = "\(api)/repos/\(repository.fullName)/pulls/\(issue.number)"

@@ -12,7 +12,7 @@ enum Flag: String, CaseIterable {
             options.draft = self == .draft
         case .model:
             guard let value, !value.isEmpty else { return .missingValue(flag: rawValue) }
-            guard value.count <= 100, value.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "`" }) else {
+            guard RunOptions.isModelID(value) else {
                 return .invalidValue(
                     flag: rawValue, value: String(value.prefix(40)), expected: "a model id such as `opus`")
             }
@@ -26,16 +26,26 @@ enum Flag: String, CaseIterable {
             options.priority = priority
         case .base:
             guard let value, !value.isEmpty else { return .missingValue(flag: rawValue) }
-            guard Self.isBranchName(value) else {
+            guard RunOptions.isBranchName(value) else {
                 return .invalidValue(flag: rawValue, value: String(value.prefix(40)), expected: "a branch name")
             }
             options.baseBranch = value
         }
         return nil
     }
+}
+
+extension RunOptions {
+    /// What `--model` takes: one word of printable ASCII, at most 100 characters, no backtick.
+    public static func isModelID(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 100
+            && value.allSatisfy { character in
+                character.asciiValue.map { $0 > 0x20 && $0 < 0x7F } == true && character != "`"
+            }
+    }
 
     /// The subset of git's ref-name rules that matter for a branch handed to `git clone --branch`.
-    static func isBranchName(_ name: String) -> Bool {
+    public static func isBranchName(_ name: String) -> Bool {
         guard name.count <= 200, !name.hasPrefix("-"), !name.hasPrefix("/"), !name.hasSuffix("/"),
             !name.hasSuffix(".lock"), !name.contains(".."), !name.contains("//"), !name.contains("@{")
         else { return false }

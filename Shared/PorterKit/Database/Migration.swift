@@ -30,6 +30,7 @@ extension Migration {
         .v11Accounts,
         .v12TaskChanges,
         .v13PullRequestOutcomes,
+        .v14RecentCommands,
         .v15TaskCounts,
     ]
 }

@@ -88,9 +88,14 @@ extension GitHubClient {
     }
 
     public func issue(installationID: Int, owner: String, repo: String, number: Int) async throws -> GitHubIssue {
+        try await issue(as: .installation(installationID), owner: owner, repo: repo, number: number)
+    }
+
+    /// An issue (or pull request) as `credential` sees it.
+    public func issue(as credential: Credential, owner: String, repo: String, number: Int) async throws -> GitHubIssue {
         let request = APIRequest(
             .GET, Self.path("repos", owner, repo, "issues", String(number)), operation: "get_issue")
-        return try await send(request, as: .installation(installationID))
+        return try await send(request, as: credential)
             .decode(GitHubIssue.self, api: "github", operation: request.operation)
     }
 }

@@ -40,6 +40,11 @@ public struct IssueContext: Sendable, Equatable, Codable {
 public struct TaskOrder: Sendable, Equatable {
     public var context: IssueContext
     public var options: RunOptions
+
+    public init(context: IssueContext, options: RunOptions) {
+        self.context = context
+        self.options = options
+    }
 }
 
 /// A change to an installation or its repositories.

@@ -27,6 +27,8 @@ struct WebWorld: Sendable {
     let fly: FlyEmulator
     let web: any TestClientProtocol
     let database: PostgresClient
+    /// The database web-api uses, for other services a test starts beside it.
+    let databaseURL: DatabaseURL
     let config: WebAPIConfig
     let logs: LogLines
     /// acme/widgets, private, where octo may write, and the App's installation on acme.
@@ -76,7 +78,8 @@ struct WebWorld: Sendable {
                     try await WebAPI.buildApplication(config: config, dependencies: dependencies).test(.live) { web in
                         try await body(
                             WebWorld(
-                                github: github, fly: fly, web: web, database: database, config: config, logs: logs,
+                                github: github, fly: fly, web: web, database: database, databaseURL: url,
+                                config: config, logs: logs,
                                 repositoryID: repositoryID, installationID: installationID))
                     }
                 }

@@ -40,24 +40,7 @@ struct DeliveryEffectApplier {
     }
 
     private func startTask(_ order: TaskOrder) async throws -> UUID {
-        let settings = try await connection.query(
-            "SELECT default_agent, default_model FROM user_settings WHERE user_id = \(order.context.requester.id)",
-            logger: logger
-        ).collect().first?.decode((String?, String?).self)
-        let preferred = settings?.0.flatMap(Agent.init(rawValue:))
-        let agent = order.options.agent ?? preferred ?? .fallback
-        let model = order.options.model ?? (agent == preferred ? settings?.1 : nil)
-        let task = NewTask(
-            issue: order.context.issue, requester: order.context.requester,
-            request: TaskRequest(
-                agent: agent, model: model, priority: order.options.priority ?? .normal,
-                draft: order.options.draft ?? true, baseBranch: order.options.baseBranch,
-                instructions: order.options.instructions),
-            triggerCommentID: order.context.commentID, deliveryID: delivery.id)
-        _ = try await PostgresTaskRepository.insert(task, on: connection, logger: logger)
-        try await PostgresJobQueue.enqueue(
-            .dispatch(task.id, priority: task.request.priority), on: connection, logger: logger)
-        return task.id
+        try await TaskIntake.insert(order, deliveryID: delivery.id, on: connection, logger: logger).id
     }
 
     private func enqueueControl(_ verb: ControlVerb, _ context: IssueContext) async throws {
