@@ -66,7 +66,9 @@ func buildRouter(
         github: github, queue: queue, logger: logger)
     tasks.add(to: router)
     TaskStreams(feed: feed, changes: changes, visibility: visibility, tasks: tasks).add(to: router)
-    DashboardPages(pages: pages, lists: lists, changes: changes, visibility: visibility).add(to: router)
+    DashboardPages(
+        pages: pages, lists: lists, changes: changes, visibility: visibility, agentStats: agentStats
+    ).add(to: router)
     let dispatch = TaskDispatch(
         gitHub: gitHub, intake: PostgresTaskIntake(client: postgres, logger: logger), logger: logger)
     let recent = PostgresRecentCommandStore(client: postgres, logger: logger)

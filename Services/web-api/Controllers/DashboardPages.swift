@@ -9,6 +9,7 @@ struct DashboardPages {
     let lists: PostgresTaskListStore
     let changes: TaskChangeStore
     let visibility: TaskVisibility
+    let agentStats: PostgresAgentStatsStore
     static let pageSize = 25
 
     func add(to router: Router<WebContext>) {
@@ -22,15 +23,19 @@ struct DashboardPages {
             let repositories = try await visibility.repositories(of: user)
             var filter = TaskFilter()
             filter.statuses = try TaskListAPI.statuses(filterName.rawValue)
-            let page = try await lists.page(
+            let window = query.get("window").flatMap(AgentStatsWindow.init(rawValue:)) ?? .month
+            async let listed = lists.page(
                 userID: user.id, repositories: repositories, filter: filter, after: cursor, limit: Self.pageSize)
-            let counts = try await lists.counts(userID: user.id, repositories: repositories, filter: filter)
-            return pages.render(
-                "dashboard",
-                DashboardView(
-                    page: Chrome(title: "Dashboard", user: user, section: .dashboard), filter: filterName,
-                    counts: counts, tasks: page.tasks, next: page.next, isFirstPage: cursor == nil, since: since,
-                    now: Date()))
+            async let counted = lists.counts(userID: user.id, repositories: repositories, filter: filter)
+            async let figures = agentStats.stats(
+                userID: user.id, repositories: repositories, window: window, now: Date())
+            let (page, counts, agents) = try await (listed, counted, figures)
+            var view = DashboardView(
+                page: Chrome(title: "Dashboard", user: user, section: .dashboard), filter: filterName,
+                counts: counts, tasks: page.tasks, next: page.next, isFirstPage: cursor == nil, since: since,
+                now: Date())
+            view.showAgents(agents, window: window, filter: filterName)
+            return pages.render("dashboard", view)
         }
     }
 }

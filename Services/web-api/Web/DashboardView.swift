@@ -42,6 +42,51 @@ struct DashboardView {
     var olderHref: String?
     var newestHref: String?
     var since: String
+    var agents: [AgentLine] = []
+    var hasAgents = false
+    var windows: [Tab] = []
+    var windowLabel = ""
+
+    struct AgentLine {
+        var agent: String
+        var model: String?
+        var runs: Int
+        var successRate: String
+        var finished: Int
+        var median: String
+        var p90: String
+        var opened: Int
+        var merged: Int
+    }
+
+    /// The per-agent figures over `window`, with links to the other windows that keep the status filter.
+    mutating func showAgents(_ stats: [AgentStats], window: AgentStatsWindow, filter: Filter) {
+        agents = stats.map { line in
+            AgentLine(
+                agent: line.agent, model: line.model, runs: line.runs,
+                successRate: line.successRate.map { "\(Int(($0 * 100).rounded())) %" } ?? "–",
+                finished: line.finished, median: line.medianDurationSeconds.map(TaskPageView.duration) ?? "–",
+                p90: line.p90DurationSeconds.map(TaskPageView.duration) ?? "–", opened: line.pullRequestsOpened,
+                merged: line.pullRequestsMerged)
+        }
+        hasAgents = !agents.isEmpty
+        let status = filter == .all ? "" : "status=\(filter.rawValue)&"
+        windows = AgentStatsWindow.allCases.map { option in
+            Tab(
+                name: option.rawValue, label: Self.label(option), href: "/?\(status)window=\(option.rawValue)#agents",
+                count: 0, current: option == window)
+        }
+        windowLabel = Self.label(window).lowercased()
+    }
+
+    static func label(_ window: AgentStatsWindow) -> String {
+        switch window {
+        case .week: "7 days"
+        case .month: "30 days"
+        case .quarter: "90 days"
+        case .all: "All time"
+        }
+    }
 
     init(
         page: Chrome, filter: Filter, counts: [String: Int], tasks: [TaskSummary], next: TaskCursor?,

@@ -75,6 +75,13 @@ import Testing
             #expect(page.body.contains(#"data-count-for="queued">1<"#))
             #expect(page.body.contains(#"data-count-for="failed">0<"#))
             #expect(page.body.contains("claude · sonnet"))
+            // The agents' figures: both visible tasks (the other user's private one is not counted).
+            #expect(
+                page.body.contains(
+                    #"<th scope="row"><code>claude</code> <span class="muted small">sonnet</span></th><td>2</td>"#))
+            #expect(page.body.contains(#"href="/?window=7d#agents""#))
+            let week = try await browser.get("/?status=running&window=7d")
+            #expect(week.body.contains(#"href="/?status=running&amp;window=all#agents""#))
 
             let runningOnly = try await browser.get("/?status=running")
             #expect(runningOnly.body.contains("Fix the &lt;b&gt;login"))
