@@ -695,7 +695,7 @@ def history_flow(b, stack):
     expect(b.path == "/history" and b.query == {"status": ["succeeded"], "search": ["the"]},
            f"the URL carries the filters and nothing else: {b.driver.current_url}")
     chips = [b.text(".chip", row) for row in b.find_all("#history-table tbody tr")]
-    expect(chips == ["succeeded"] * 3, f"succeeded rows only: {chips}")
+    expect(chips == ["Succeeded"] * 3, f"succeeded rows only: {chips}")
     # Of the succeeded: 95 s, 240 s and 420 s.
     for card, value in (("tasks", "3"), ("success", "100%"), ("median", "4m 0s"), ("prs", "3")):
         expect(b.text(f"#stat-{card} .stat-value") == value, f"{card} card: {b.text(f'#stat-{card}')!r}")

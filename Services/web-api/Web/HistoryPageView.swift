@@ -222,8 +222,8 @@ extension HistoryPageView.StatCards {
         successDetail =
             stats.finished == 0
             ? "nothing finished yet" : "\(Self.count(stats.succeeded)) of \(Self.count(stats.finished)) finished"
-        median = stats.medianDurationSeconds.map { HistoryPageView.duration($0) } ?? "–"
-        p90 = stats.p90DurationSeconds.map { HistoryPageView.duration($0) } ?? "–"
+        median = stats.medianDurationSeconds.map { TaskPageView.duration($0) } ?? "–"
+        p90 = stats.p90DurationSeconds.map { TaskPageView.duration($0) } ?? "–"
         durationDetail = stats.finished == 0 ? "of finished tasks" : "of \(Self.count(stats.finished)) finished"
         pullRequests = Self.count(stats.pullRequestsOpened)
     }
@@ -243,14 +243,9 @@ extension HistoryPageView.StatCards {
 extension HistoryPageView.Row {
     init(_ task: TaskSummary) {
         id = task.id
-        status = task.status.replacingOccurrences(of: "_", with: " ")
-        statusClass =
-            switch TaskStatus(rawValue: task.status) {
-            case .succeeded: "ok"
-            case .failed, .timedOut: "bad"
-            case .cancelled, nil: ""
-            default: "warn"
-            }
+        let known = TaskStatus(rawValue: task.status)
+        status = known.map(TaskRow.label) ?? task.status
+        statusClass = known.map(TaskRow.style) ?? ""
         repository = task.repository
         issueNumber = task.issueNumber
         title = task.issueTitle ?? "Task on #\(task.issueNumber)"
@@ -261,7 +256,7 @@ extension HistoryPageView.Row {
         createdClock = Self.format(task.createdAt, "HH:mm 'UTC'")
         createdISO = task.createdAt.formatted(Date.ISO8601FormatStyle())
         duration = task.finishedAt.map {
-            HistoryPageView.duration($0.timeIntervalSince(task.startedAt ?? task.createdAt))
+            TaskPageView.duration($0.timeIntervalSince(task.startedAt ?? task.createdAt))
         }
         pullRequestURL = task.pullRequestURL
         pullRequestLabel = task.pullRequestURL.map { url in
@@ -275,16 +270,5 @@ extension HistoryPageView.Row {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = pattern
         return formatter.string(from: date)
-    }
-}
-
-extension HistoryPageView {
-    /// A duration short enough for a table cell or a stat card: 45s, 2m 47s, 1h 05m.
-    static func duration(_ seconds: TimeInterval) -> String {
-        let total = max(0, Int(seconds.rounded()))
-        if total < 60 { return "\(total)s" }
-        if total < 3600 { return "\(total / 60)m \(total % 60)s" }
-        let minutes = total % 3600 / 60
-        return "\(total / 3600)h \(minutes < 10 ? "0" : "")\(minutes)m"
     }
 }

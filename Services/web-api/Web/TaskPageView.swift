@@ -118,10 +118,12 @@ struct TaskPageView {
         return formatter.string(from: date)
     }
 
+    /// A duration short enough for a table cell or a stat card: 45s, 2m 47s, 1h 05m.
     static func duration(_ seconds: TimeInterval) -> String {
-        let total = max(0, Int(seconds))
-        if total < 60 { return "\(total) s" }
-        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
-        return "\(total / 3600) h \(total % 3600 / 60) min"
+        let total = max(0, Int(seconds.rounded()))
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m \(total % 60)s" }
+        let minutes = total % 3600 / 60
+        return "\(total / 3600)h \(minutes < 10 ? "0" : "")\(minutes)m"
     }
 }

@@ -12,11 +12,13 @@
     failed: ["failed", "timed_out"],
   };
 
+  // As the server writes durations: 45s, 2m 47s, 1h 05m.
   function duration(ms) {
-    const total = Math.max(0, Math.floor(ms / 1000));
-    if (total < 60) return `${total} s`;
-    if (total < 3600) return `${Math.floor(total / 60)} min ${total % 60} s`;
-    return `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
+    const total = Math.max(0, Math.round(ms / 1000));
+    if (total < 60) return `${total}s`;
+    if (total < 3600) return `${Math.floor(total / 60)}m ${total % 60}s`;
+    const minutes = Math.floor((total % 3600) / 60);
+    return `${Math.floor(total / 3600)}h ${String(minutes).padStart(2, "0")}m`;
   }
 
   function timing(row) {
