@@ -247,7 +247,10 @@ import Testing
         }
     }
 
-    @Test func aThousandPagesShareOneListeningConnection() async throws {
+    /// Two hundred here: the test process also spawns git for other suites, and Foundation's `Process`
+    /// crashes when a process holds more than 1,024 descriptors. A thousand pages against the real
+    /// binary are `Tests/Browser/live_load.py`, run by `scripts/web-check`.
+    @Test func manyPagesShareOneListeningConnection() async throws {
         try await WebWorld.run(logLevel: .info) { world in
             let octo = try await world.signedIn("octo")
             let id = try await create(world, number: 1, requester: "octo", title: "Watched by many")
@@ -256,9 +259,9 @@ import Testing
             let received = Tally()
             let open = Tally()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<1000 {
-                    // Pages open a hundred at a time, as a loaded machine can take them.
-                    if index > 0, index % 100 == 0 {
+                for index in 0..<Self.pages {
+                    // Pages open fifty at a time, as a loaded machine can take them.
+                    if index > 0, index % 50 == 0 {
                         try await Self.until("\(index) pages open", seconds: 120) { open.value == index }
                     }
                     group.addTask {
@@ -273,8 +276,10 @@ import Testing
                         }
                     }
                 }
-                try await Self.until("every page is open", seconds: 180) { open.value == 1000 }
-                try await Self.until("every page watches", seconds: 60) { try await liveStreams(world, octo) == 1000 }
+                try await Self.until("every page is open", seconds: 180) { open.value == Self.pages }
+                try await Self.until("every page watches", seconds: 60) {
+                    try await liveStreams(world, octo) == Self.pages
+                }
                 let listeners = try await world.database.query(
                     """
                     SELECT count(*)::int FROM pg_stat_activity
@@ -285,7 +290,7 @@ import Testing
                 try await world.database.query("UPDATE tasks SET issue_title = 'seen by all' WHERE id = \(id)")
                 try await group.waitForAll()
             }
-            #expect(received.value == 1000)
+            #expect(received.value == Self.pages)
         }
     }
 
@@ -295,6 +300,8 @@ import Testing
         return metrics.split(separator: "\n").first { $0.hasPrefix("porter_web_api_live_streams ") }
             .flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }
     }
+
+    static let pages = 200
 
     static func until(
         _ what: String, seconds: Double = 30, _ condition: @Sendable () async throws -> Bool
