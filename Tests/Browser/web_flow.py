@@ -560,7 +560,8 @@ def live_task_views(b, stack):
 
     b.get("/")
     expect(b.text("h1") == "Dashboard", "the dashboard is the home page")
-    b.find("#live-state[data-state=live]")
+    WebDriverWait(b.driver, PAGE_WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#live-state[data-state=live]"))
     expect(row_chip(b, "Crash on start") is not None, "the finished task is on the dashboard")
     b.mark_document()
 
@@ -600,7 +601,8 @@ def live_task_views(b, stack):
     on_issue = f"issue_number = {number}"
     slow, _ = wait_task(stack, on_issue, "the slow task", lambda status, reason, pr: status == "running")
     b.get(f"/tasks/{slow}")
-    b.find("#live-state[data-state=live]")
+    WebDriverWait(b.driver, PAGE_WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#live-state[data-state=live]"))
     b.mark_document()
     WebDriverWait(b.driver, TASK_WAIT).until(lambda d: "step 3 of 60" in b.text("#task-log"))
     expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the output arrived without a reload")
