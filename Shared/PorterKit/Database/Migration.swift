@@ -32,5 +32,6 @@ extension Migration {
         .v13PullRequestOutcomes,
         .v14RecentCommands,
         .v15TaskCounts,
+        .v16TaskFigures,
     ]
 }

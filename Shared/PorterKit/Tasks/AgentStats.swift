@@ -69,10 +69,27 @@ public struct AgentStats: Sendable, Equatable, Encodable {
 public struct PostgresAgentStatsStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    let figures: Figures?
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// Agent tables kept while no task changes (and a minute at most, as windows move with the time).
+    public struct Figures: Sendable {
+        struct Scope: Hashable, Sendable {
+            var userID: Int64
+            var repositories: [Int64]
+            var window: String
+        }
+        let lines: FigureCache<Scope, [AgentStats]>
+
+        public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
+            lines = FigureCache(feed: feed, client: client, logger: logger)
+        }
+    }
+
+    /// - Parameter figures: where tables are kept between requests; nil reads them every time.
+    public init(client: PostgresClient, logger: Logger, figures: Figures? = nil) {
         self.client = client
         self.logger = logger
+        self.figures = figures
     }
 
     /// One line per agent and model with a task created in `window` before `now` that the person with
@@ -80,14 +97,26 @@ public struct PostgresAgentStatsStore: Sendable {
     public func stats(
         userID: Int64, repositories: [Int64], window: AgentStatsWindow, now: Date = Date()
     ) async throws -> [AgentStats] {
+        guard let figures else {
+            return try await read(userID: userID, repositories: repositories, window: window, now: now)
+        }
+        let scope = Figures.Scope(userID: userID, repositories: repositories, window: window.rawValue)
+        return try await figures.lines.value(for: scope) {
+            try await read(userID: userID, repositories: repositories, window: window, now: now)
+        }
+    }
+
+    private func read(
+        userID: Int64, repositories: [Int64], window: AgentStatsWindow, now: Date
+    ) async throws -> [AgentStats] {
         var filter = TaskFilter()
         filter.from = window.start(before: now)
         let sql = try PostgresTaskListStore.Conditions(userID: userID, repositories: repositories, filter: filter)
         // Grouped by hashing, with each group's durations gathered for percentile_cont on its own: a
         // sort of every visible task by agent and model, which the ordered-set aggregate would need
-        // in the grouping itself, costs more than the rest of the query. date_part gives float8;
-        // extract gives numeric, far slower to compute for every task.
+        // in the grouping itself, costs more than the rest of the query.
         let ended = "status IN ('succeeded', 'failed', 'timed_out', 'cancelled')"
+        let columns = "agent, model, status, duration_seconds, pull_request_number, pull_request_state"
         let query = PostgresQuery(
             unsafeSQL: """
                 WITH lines AS (
@@ -96,12 +125,11 @@ public struct PostgresAgentStatsStore: Sendable {
                         count(*) FILTER (WHERE status IN ('failed', 'timed_out')) AS failed,
                         count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
                         count(*) FILTER (WHERE \(ended)) AS finished,
-                        array_agg(date_part('epoch', finished_at - coalesce(started_at, created_at)))
-                            FILTER (WHERE \(ended) AND finished_at IS NOT NULL) AS durations,
+                        array_agg(duration_seconds) FILTER (WHERE \(ended) AND duration_seconds IS NOT NULL)
+                            AS durations,
                         count(*) FILTER (WHERE pull_request_number IS NOT NULL) AS opened,
                         count(*) FILTER (WHERE pull_request_state = 'merged') AS merged
-                    FROM tasks
-                    WHERE \(sql.text)
+                    FROM (\(sql.visibleRows(columns))) AS visible
                     GROUP BY agent, model
                 )
                 SELECT agent, model, runs, succeeded, failed, cancelled, finished,

@@ -126,6 +126,8 @@ public final class TaskChangeFeed: Service, Sendable {
     private let logger: Logger
     private let watchers = Mutex<[ObjectIdentifier: Watcher]>([:])
     private let listening = Mutex(false)
+    /// Counts the task changes announced (and the gaps in which some may have been missed).
+    private let taskChanges = Mutex<UInt64>(0)
     private let open: Gauge?
 
     public init(
@@ -142,6 +144,14 @@ public final class TaskChangeFeed: Service, Sendable {
 
     /// Whether the listening connection is up: a watcher that starts while it is not may miss changes.
     public var isListening: Bool { listening.withLock { $0 } }
+
+    /// A number that moves whenever a task's list line changes or changes may have been missed; nil
+    /// while not listening, when nothing can be said. Task figures read while it holds one value
+    /// (`FigureCache`) are still current, to within the announcements' own delay.
+    public var generation: UInt64? {
+        guard isListening else { return nil }
+        return taskChanges.withLock { $0 }
+    }
 
     /// Runs `body` with a watcher that receives the changes `wants` accepts, until `body` returns.
     public func watch<Result: Sendable>(
@@ -181,6 +191,10 @@ public final class TaskChangeFeed: Service, Sendable {
     }
 
     private func broadcast(_ delivery: Delivery) {
+        switch delivery {
+        case .change(.task), .missed: taskChanges.withLock { $0 &+= 1 }
+        case .change(.event), .tick: break
+        }
         let all = watchers.withLock { Array($0.values) }
         switch delivery {
         case .change(let change): for watcher in all { watcher.offer(change) }
@@ -195,9 +209,10 @@ public final class TaskChangeFeed: Service, Sendable {
                 try await client.withConnection { connection in
                     try await connection.listen(on: TaskChange.channel) { notifications in
                         failures = 0
-                        listening.withLock { $0 = true }
-                        // Whatever was announced while nobody listened is in the database.
+                        // Whatever was announced while nobody listened is in the database. Said before
+                        // `isListening` turns true, so `generation` never repeats a value from before a gap.
                         broadcast(.missed)
+                        listening.withLock { $0 = true }
                         for try await notification in notifications {
                             guard let change = TaskChange(payload: notification.payload) else {
                                 logger.debug(

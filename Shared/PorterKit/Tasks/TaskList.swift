@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// Which tasks a list shows; every field left nil matches everything.
-public struct TaskFilter: Sendable, Equatable {
+public struct TaskFilter: Sendable, Hashable {
     public var statuses: [TaskStatus] = []
     public var agent: Agent?
     public var repository: String?
@@ -72,10 +72,30 @@ public struct TaskSummary: Sendable, Equatable, Encodable {
 public struct PostgresTaskListStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    let figures: Figures?
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// Figures over a whole filtered history (totals and stat cards), kept while no task changes.
+    public struct Figures: Sendable {
+        struct Scope: Hashable, Sendable {
+            var userID: Int64
+            var repositories: [Int64]
+            var filter: TaskFilter
+        }
+        let counts: FigureCache<Scope, [String: Int]>
+        let stats: FigureCache<Scope, TaskStats>
+
+        public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
+            counts = FigureCache(feed: feed, client: client, logger: logger)
+            stats = FigureCache(feed: feed, client: client, logger: logger)
+        }
+    }
+
+    /// - Parameter figures: where totals and stat cards are kept between requests; nil reads them
+    ///   every time.
+    public init(client: PostgresClient, logger: Logger, figures: Figures? = nil) {
         self.client = client
         self.logger = logger
+        self.figures = figures
     }
 
     /// A page of at most `limit` tasks after `cursor`, and the cursor of the next page when there is one.
@@ -134,11 +154,11 @@ public struct PostgresTaskListStore: Sendable {
     public func counts(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> [String: Int] {
         var unfiltered = filter
         unfiltered.statuses = []
-        let query: PostgresQuery
         if unfiltered == TaskFilter() {
             // Everything visible: the counts the database keeps per repository, and the person's own
-            // tasks on repositories they do not reach.
-            query = """
+            // tasks on repositories they do not reach. Exact and cheap, so never kept.
+            return try await statusCounts(
+                """
                 SELECT status, sum(tasks)::bigint FROM (
                     SELECT status, tasks FROM task_counts WHERE repository_id = ANY(\(repositories)::bigint[])
                     UNION ALL
@@ -146,13 +166,18 @@ public struct PostgresTaskListStore: Sendable {
                     WHERE requester_id = \(userID) AND NOT repository_id = ANY(\(repositories)::bigint[])
                     GROUP BY status) AS visible
                 GROUP BY status
-                """
-        } else {
-            let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
-            query = PostgresQuery(
-                unsafeSQL: "SELECT status, count(*)::bigint FROM tasks WHERE \(sql.text) GROUP BY status",
-                binds: sql.binds)
+                """)
         }
+        let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT status, count(*)::bigint FROM (\(sql.visibleRows("status"))) AS visible GROUP BY status",
+            binds: sql.binds)
+        guard let figures else { return try await statusCounts(query) }
+        let scope = Figures.Scope(userID: userID, repositories: repositories, filter: unfiltered)
+        return try await figures.counts.value(for: scope) { try await statusCounts(query) }
+    }
+
+    private func statusCounts(_ query: PostgresQuery) async throws -> [String: Int] {
         var counts = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, 0) })
         for try await (status, count) in try await client.query(query, logger: logger).decode((String, Int64).self) {
             counts[status] = Int(count)
@@ -160,18 +185,24 @@ public struct PostgresTaskListStore: Sendable {
         return counts
     }
 
-    /// The visibility rule and the filter as one condition, every value bound as a parameter; a filter
-    /// field left nil matches everything. Shared by the page and the counts so both always agree.
+    /// The visibility rule and the filter, every value bound as a parameter; a filter field left nil
+    /// matches everything. Shared by the pages, the counts and the figures so they always agree.
     struct Conditions {
         var binds = PostgresBindings()
+        /// Visibility and filter as one condition, for queries that walk tasks newest first and stop
+        /// after a page.
         var text = ""
+        /// The filter alone.
+        private(set) var filter = ""
+        private var user = ""
+        private var repositories = ""
 
         init(userID: Int64, repositories: [Int64], filter: TaskFilter) throws {
             let search = filter.search?.trimmingCharacters(in: .whitespaces).nilIfBlank
             let number = search.flatMap { Int($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
             let pattern = search.map { "%" + PostgresTaskListStore.likeEscaped($0) + "%" }
-            let user = try bind(userID)
-            let repos = try bind(repositories)
+            user = try bind(userID)
+            self.repositories = try bind(repositories)
             let statuses = try bind(filter.statuses.map(\.rawValue))
             let agent = try bind(filter.agent?.rawValue)
             let repository = try bind(filter.repository)
@@ -181,9 +212,8 @@ public struct PostgresTaskListStore: Sendable {
             let searched = try bind(number)
             let from = try bind(filter.from)
             let to = try bind(filter.to)
-            text = """
-                (requester_id = \(user) OR repository_id = ANY(\(repos)::bigint[]))
-                AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+            self.filter = """
+                (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
                 AND (\(agent)::text IS NULL OR agent = \(agent)::text)
                 AND (\(repository)::text IS NULL OR lower(repository_full_name) = lower(\(repository)::text))
                 AND (\(branch)::text IS NULL OR branch = \(branch)::text)
@@ -193,6 +223,24 @@ public struct PostgresTaskListStore: Sendable {
                 AND (\(from)::timestamptz IS NULL OR created_at >= \(from)::timestamptz)
                 AND (\(to)::timestamptz IS NULL OR created_at < \(to)::timestamptz)
                 """
+            text = """
+                (requester_id = \(user) OR repository_id = ANY(\(self.repositories)::bigint[]))
+                AND \(self.filter)
+                """
+        }
+
+        /// `columns` of every visible task matching the filter, as the two halves the figures indexes
+        /// serve: the tasks on the repositories the person reaches, and their own tasks elsewhere. Each
+        /// half is an index-only walk when `columns` and the filter stay within the indexes' columns
+        /// (migration 16); the single condition's OR would read the table instead.
+        func visibleRows(_ columns: String) -> String {
+            """
+            SELECT \(columns) FROM tasks
+            WHERE repository_id = ANY(\(repositories)::bigint[]) AND \(filter)
+            UNION ALL
+            SELECT \(columns) FROM tasks
+            WHERE requester_id = \(user) AND NOT repository_id = ANY(\(repositories)::bigint[]) AND \(filter)
+            """
         }
 
         /// Binds `value` and returns its placeholder.

@@ -32,8 +32,19 @@ public struct TaskStats: Sendable, Equatable, Encodable {
 
 extension PostgresTaskListStore {
     /// The stat cards' figures for the visible tasks matching `filter`, in one pass over the same
-    /// condition the list pages through, so the cards and the list can never disagree.
+    /// conditions the list pages through, so the cards and the list can never disagree. Durations
+    /// (`duration_seconds`) are from start, or creation for a task that never started, to finish.
     public func stats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
+        guard let figures else {
+            return try await readStats(userID: userID, repositories: repositories, filter: filter)
+        }
+        let scope = Figures.Scope(userID: userID, repositories: repositories, filter: filter)
+        return try await figures.stats.value(for: scope) {
+            try await readStats(userID: userID, repositories: repositories, filter: filter)
+        }
+    }
+
+    private func readStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
         let sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
         let terminal = TaskStatus.terminal.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
         let query = PostgresQuery(
@@ -41,12 +52,10 @@ extension PostgresTaskListStore {
                 SELECT count(*)::bigint,
                     count(*) FILTER (WHERE status IN (\(terminal)))::bigint,
                     count(*) FILTER (WHERE status = 'succeeded')::bigint,
-                    percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (
-                        ORDER BY extract(epoch FROM finished_at - coalesce(started_at, created_at))::float8
-                    ) FILTER (WHERE status IN (\(terminal)) AND finished_at IS NOT NULL),
-                    count(*) FILTER (WHERE pull_request_url IS NOT NULL)::bigint
-                FROM tasks
-                WHERE \(sql.text)
+                    percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY duration_seconds)
+                        FILTER (WHERE status IN (\(terminal))),
+                    count(pull_request_number)::bigint
+                FROM (\(sql.visibleRows("status, duration_seconds, pull_request_number"))) AS visible
                 """, binds: sql.binds)
         for try await (total, finished, succeeded, percentiles, pullRequests) in try await client.query(
             query, logger: logger

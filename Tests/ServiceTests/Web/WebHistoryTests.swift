@@ -37,10 +37,10 @@ import Testing
         try await world.database.query(
             """
             INSERT INTO tasks (id, installation_id, repository_id, repository_full_name, issue_number, requester_id,
-                requester_login, agent, issue_title, branch, pull_request_url, created_at)
+                requester_login, agent, issue_title, branch, pull_request_number, pull_request_url, created_at)
             VALUES (\(id), \(Int64(repository.installation)), \(Int64(repository.id)), \(repository.name),
                 \(number), \(Int64(world.github.addUser(requester))), \(requester), \(agent), \(title), \(branch),
-                \(url), \(created))
+                \(pullRequest), \(url), \(created))
             """)
         // Every task starts queued and moves only along the allowed transitions.
         let path: [TaskStatus] =
