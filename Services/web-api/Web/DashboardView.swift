@@ -149,10 +149,10 @@ struct TaskRow {
         phase = status?.isTerminal == true ? nil : task.phase
         pullRequestURL = task.pullRequestURL
         timing = Self.timing(task, now: now)
-        created = Self.created(task.createdAt)
-        createdISO = Self.iso(task.createdAt)
-        startedISO = task.startedAt.map(Self.iso)
-        finishedISO = task.finishedAt.map(Self.iso)
+        created = DisplayTime.recent(task.createdAt)
+        createdISO = DisplayTime.iso(task.createdAt)
+        startedISO = task.startedAt.map(DisplayTime.iso)
+        finishedISO = task.finishedAt.map(DisplayTime.iso)
     }
 
     static func label(_ status: TaskStatus) -> String {
@@ -184,16 +184,5 @@ struct TaskRow {
         }
         if let started = task.startedAt { return "running " + TaskPageView.duration(now.timeIntervalSince(started)) }
         return "waiting " + TaskPageView.duration(now.timeIntervalSince(task.createdAt))
-    }
-
-    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
-
-    static func created(_ date: Date) -> String {
-        date.formatted(
-            Date.VerbatimFormatStyle(
-                format:
-                    "\(day: .defaultDigits) \(month: .abbreviated) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
-            + " UTC"
     }
 }

@@ -154,7 +154,7 @@ struct DispatchPageView {
         return Recent(
             href: "/dispatch?from=\(command.taskID.uuidString.lowercased())", repository: draft.repository,
             issue: draft.issue, agent: draft.agent, model: draft.model, priority: draft.priority, pr: draft.pr,
-            base: draft.base, instructions: draft.instructions, summary: summary, when: time(command.createdAt))
+            base: draft.base, instructions: draft.instructions, summary: summary, when: DisplayTime.recent(command.createdAt))
     }
 
     /// The agents a person can name, each with what it is good at and the keys it runs with.
@@ -195,13 +195,5 @@ struct DispatchPageView {
         return TaskPriority.allCases.reversed().map {
             Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == chosen)
         }
-    }
-
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM, HH:mm 'UTC'"
-        return formatter.string(from: date)
     }
 }

@@ -252,9 +252,9 @@ extension HistoryPageView.Row {
         agent = task.agent
         model = task.model
         requester = task.requester
-        createdDay = Self.format(task.createdAt, "d MMM yyyy")
-        createdClock = Self.format(task.createdAt, "HH:mm 'UTC'")
-        createdISO = task.createdAt.formatted(Date.ISO8601FormatStyle())
+        createdDay = DisplayTime.day(task.createdAt)
+        createdClock = DisplayTime.clock(task.createdAt)
+        createdISO = DisplayTime.iso(task.createdAt)
         duration = task.finishedAt.map {
             TaskPageView.duration($0.timeIntervalSince(task.startedAt ?? task.createdAt))
         }
@@ -262,13 +262,5 @@ extension HistoryPageView.Row {
         pullRequestLabel = task.pullRequestURL.map { url in
             url.split(separator: "/").last.flatMap { Int($0) }.map { "PR #\($0)" } ?? "Pull request"
         }
-    }
-
-    static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
     }
 }

@@ -36,7 +36,7 @@ struct Pages: Sendable {
     }
 
     func render(_ template: String, _ model: some Any, status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(model, withTemplate: template) ?? ""
+        let html = library.render(TemplateContext.make(model), withTemplate: template) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"

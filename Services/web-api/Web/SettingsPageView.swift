@@ -109,7 +109,7 @@ struct SettingsPageView {
                     return KeyRow(
                         key: key, providerName: provider.name, fieldID: "key-\(key.lowercased())",
                         configured: state?.configured ?? false,
-                        hint: state?.hint, updated: state?.updatedAt.map(Self.day))
+                        hint: state?.hint, updated: state?.updatedAt.map(DisplayTime.day))
                 })
         }
         let common: Set = ["Anthropic", "OpenAI", "Google"]
@@ -128,20 +128,12 @@ struct SettingsPageView {
         fly = Fly(
             configured: snapshot.fly.configured, appName: snapshot.fly.appName ?? "", org: snapshot.fly.org ?? "",
             orgMode: snapshot.fly.mode != "deploy", tokenHint: snapshot.fly.tokenHint,
-            updated: snapshot.fly.updatedAt.map(Self.day))
+            updated: snapshot.fly.updatedAt.map(DisplayTime.day))
         if let refusal, refusal.section == "fly" {
             // Only the names and the mode come back; the token field stays empty.
             fly.appName = refusal.form["app"] ?? fly.appName
             fly.org = refusal.form["org"] ?? fly.org
             fly.orgMode = refusal.form["mode"] != "deploy"
         }
-    }
-
-    static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM yyyy"
-        return formatter.string(from: date)
     }
 }

@@ -100,22 +100,14 @@ struct TaskPageView {
             ).absoluteString
         let end = overview.task.finishedAt ?? Date()
         duration = overview.startedAt.map { Self.duration(end.timeIntervalSince($0)) }
-        created = Self.time(overview.task.createdAt)
+        created = DisplayTime.full(overview.task.createdAt)
         canStop = json.canControl && !status.isTerminal
         canRetry = json.canControl && status.isTerminal
         hasLog = !overview.logTail.isEmpty
-        events = overview.events.map { Row(time: Self.time($0.createdAt), kind: $0.kind, message: $0.message) }
+        events = overview.events.map { Row(time: DisplayTime.full($0.createdAt), kind: $0.kind, message: $0.message) }
         attempts = json.attempts
         live = !status.isTerminal
-        startedISO = overview.startedAt.map(TaskRow.iso)
-    }
-
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM yyyy HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
+        startedISO = overview.startedAt.map(DisplayTime.iso)
     }
 
     /// A duration short enough for a table cell or a stat card: 45s, 2m 47s, 1h 05m.

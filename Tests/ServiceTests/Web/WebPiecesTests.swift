@@ -1,7 +1,8 @@
 import Foundation
-import PorterKit
+import Hummingbird
 import Testing
 
+@testable import PorterKit
 @testable import WebAPI
 
 /// The small parts of the web app that need no server.
@@ -75,6 +76,54 @@ import Testing
             "/api/auth/logout", "/api/github/installations", "/api/github/repositories",
         ] {
             #expect(paths[path] != nil, "\(path) is undocumented")
+        }
+    }
+}
+
+/// Pages render from dictionaries made of their view models (`TemplateContext`), not from the
+/// models themselves: the HTML must be the same to the byte.
+@Suite struct TemplateContextTests {
+    static func summary(_ n: Int, finished: Bool) -> TaskSummary {
+        let created = Date(timeIntervalSince1970: 1_790_000_000 + Double(n) * 61)
+        return TaskSummary(
+            id: UUID().uuidString.lowercased(), repository: "acme/widgets", issueNumber: n,
+            issueTitle: n % 3 == 0 ? nil : "Fix <b>\(n)</b> & more", requester: "octo", agent: "claude",
+            model: n % 2 == 0 ? "sonnet" : nil, status: finished ? "succeeded" : "running",
+            statusReason: nil, phase: finished ? nil : "running tests", branch: nil,
+            pullRequestURL: finished ? "https://github.com/acme/widgets/pull/\(n)" : nil, createdAt: created,
+            startedAt: created.addingTimeInterval(3), finishedAt: finished ? created.addingTimeInterval(170) : nil)
+    }
+
+    @Test func dashboardAndHistoryRenderTheSameAsFromTheirModels() async throws {
+        let pages = try await Pages(
+            directory: Pages.resourceDirectory(environment: [:]) + "/Templates", imageOrigins: [])
+        let tasks = (1...12).map { Self.summary($0, finished: $0 % 4 != 0) }
+        var dashboard = DashboardView(
+            page: Chrome(title: "Dashboard", user: nil, section: .dashboard), filter: .all,
+            counts: ["running": 3, "succeeded": 9, "queued": 0], tasks: tasks, next: nil, isFirstPage: false,
+            since: 42, now: Date(timeIntervalSince1970: 1_790_001_000))
+        dashboard.showAgents(
+            [
+                AgentStats(
+                    agent: "claude", model: nil, runs: 4, succeeded: 3, failed: 1, cancelled: 0, finished: 4,
+                    successRate: 0.75, medianDurationSeconds: 167, p90DurationSeconds: 200, pullRequestsOpened: 3,
+                    pullRequestsMerged: 0)
+            ], window: .month, filter: .all)
+        var history = HistoryPageView(
+            page: Chrome(title: "History", user: nil, section: .history),
+            form: HistoryPageView.Fields(Parameters([("agent", "claude"), ("search", "<script>")])))
+        history.show(
+            tasks: tasks, next: nil,
+            stats: TaskStats(
+                tasks: 12, finished: 9, succeeded: 9, medianDurationSeconds: 167, p90DurationSeconds: nil,
+                pullRequestsOpened: 0),
+            suggestions: HistoryPageView.Suggestions())
+        for (template, model) in [("dashboard", dashboard as Any), ("history", history as Any)] {
+            let direct = pages.library.render(model, withTemplate: template)
+            let converted = pages.library.render(TemplateContext.make(model), withTemplate: template)
+            #expect(direct != nil)
+            #expect(converted == direct, "\(template)")
+            #expect(direct?.contains("Fix &lt;b&gt;1&lt;/b&gt; &amp; more") == true)
         }
     }
 }
