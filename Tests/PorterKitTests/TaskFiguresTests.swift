@@ -149,10 +149,23 @@ import Testing
                 let before = try await lists.stats(userID: 9, repositories: [201], filter: TaskFilter())
                 let counted = try await lists.counts(userID: 9, repositories: [201], filter: claude)
                 let lines = try await agents.stats(userID: 9, repositories: [201], window: .all)
+                func offered(_ typed: String) async throws -> [String] {
+                    try await lists.suggestions(
+                        .repo, containing: typed, userID: 9, repositories: [201], filter: TaskFilter(), limit: 10
+                    ).map(\.value)
+                }
+                let offers = try await offered("")
+                #expect(!offers.contains("octo/renamed"))
 
                 try await Self.unannounced(
-                    "UPDATE tasks SET pull_request_number = NULL, pull_request_url = NULL, agent = 'codex'",
+                    """
+                    UPDATE tasks SET pull_request_number = NULL, pull_request_url = NULL, agent = 'codex',
+                        repository_full_name = 'octo/renamed'
+                    """,
                     on: client)
+                #expect(try await offered("") == offers)
+                // What is typed is always read.
+                #expect(try await offered("octo") == ["octo/renamed"])
                 #expect(try await lists.stats(userID: 9, repositories: [201], filter: TaskFilter()) == before)
                 #expect(try await lists.counts(userID: 9, repositories: [201], filter: claude) == counted)
                 #expect(try await agents.stats(userID: 9, repositories: [201], window: .all) == lines)
@@ -171,6 +184,7 @@ import Testing
                 #expect(try await lists.counts(userID: 9, repositories: [201], filter: claude).values.reduce(0, +) == 0)
                 #expect(
                     try await agents.stats(userID: 9, repositories: [201], window: .all).map(\.agent) == ["codex"])
+                #expect(try await offered("") == ["octo/renamed"])
             }
         }
     }

@@ -26,13 +26,31 @@ extension PostgresTaskListStore {
 
     /// Up to `limit` distinct values of `facet` among the visible tasks matching `filter`, most recently
     /// used first, containing `text` (case-insensitive; for issues, a number starting with it or a title
-    /// containing it).
+    /// containing it). What is offered before anything is typed (every history page shows it) is kept
+    /// with the other figures.
     public func suggestions(
         _ facet: TaskFacet, containing text: String, userID: Int64, repositories: [Int64], filter: TaskFilter,
         limit: Int
     ) async throws -> [TaskSuggestion] {
-        var sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
         let typed = text.trimmingCharacters(in: .whitespaces)
+        guard typed.isEmpty, let figures else {
+            return try await readSuggestions(
+                facet, containing: typed, userID: userID, repositories: repositories, filter: filter, limit: limit)
+        }
+        let offer = Figures.Offer(
+            scope: .init(userID: userID, repositories: repositories, filter: filter), facet: facet.rawValue,
+            limit: limit)
+        return try await figures.offers.value(for: offer) {
+            try await readSuggestions(
+                facet, containing: "", userID: userID, repositories: repositories, filter: filter, limit: limit)
+        }
+    }
+
+    private func readSuggestions(
+        _ facet: TaskFacet, containing typed: String, userID: Int64, repositories: [Int64], filter: TaskFilter,
+        limit: Int
+    ) async throws -> [TaskSuggestion] {
+        var sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
         let pattern = try sql.bind(typed.isEmpty ? nil : "%" + Self.likeEscaped(typed) + "%")
         let window = try sql.bind(Self.suggestionWindow)
         let count = try sql.bind(limit)

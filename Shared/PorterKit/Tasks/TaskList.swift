@@ -81,12 +81,20 @@ public struct PostgresTaskListStore: Sendable {
             var repositories: [Int64]
             var filter: TaskFilter
         }
+        struct Offer: Hashable, Sendable {
+            var scope: Scope
+            var facet: String
+            var limit: Int
+        }
         let counts: FigureCache<Scope, [String: Int]>
         let stats: FigureCache<Scope, TaskStats>
+        /// What a filter field offers before anything is typed in it.
+        let offers: FigureCache<Offer, [TaskSuggestion]>
 
         public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
             counts = FigureCache(feed: feed, client: client, logger: logger)
             stats = FigureCache(feed: feed, client: client, logger: logger)
+            offers = FigureCache(feed: feed, client: client, logger: logger)
         }
     }
 
