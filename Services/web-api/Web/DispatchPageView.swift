@@ -154,7 +154,8 @@ struct DispatchPageView {
         return Recent(
             href: "/dispatch?from=\(command.taskID.uuidString.lowercased())", repository: draft.repository,
             issue: draft.issue, agent: draft.agent, model: draft.model, priority: draft.priority, pr: draft.pr,
-            base: draft.base, instructions: draft.instructions, summary: summary, when: DisplayTime.recent(command.createdAt))
+            base: draft.base, instructions: draft.instructions, summary: summary,
+            when: DisplayTime.recent(command.createdAt))
     }
 
     /// The agents a person can name, each with what it is good at and the keys it runs with.

@@ -15,7 +15,8 @@ enum DisplayTime {
     private static let clockStyle = style(
         "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)")
     private static let secondsStyle = style(
-        "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)")
+        "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)"
+    )
     private static let shortDayStyle = style("\(day: .defaultDigits) \(month: .abbreviated)")
 
     /// 29 Nov 2026
