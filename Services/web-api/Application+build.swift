@@ -54,11 +54,10 @@ func buildRouter(
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
     let visibility = TaskVisibility(gitHub: gitHub)
-    let lists = PostgresTaskListStore(
-        client: postgres, logger: logger, figures: .init(feed: feed, client: postgres, logger: logger))
+    let figures = TaskFigures(feed: feed, client: postgres, logger: logger)
+    let lists = PostgresTaskListStore(client: postgres, logger: logger, figures: figures)
     let changes = TaskChangeStore(client: postgres, logger: logger)
-    let agentStats = PostgresAgentStatsStore(
-        client: postgres, logger: logger, figures: .init(feed: feed, client: postgres, logger: logger))
+    let agentStats = PostgresAgentStatsStore(client: postgres, logger: logger, figures: figures)
     TaskListAPI(store: lists, visibility: visibility).add(to: router)
     HistoryPages(pages: pages, store: lists, visibility: visibility).add(to: router)
     HistoryAPI(store: lists, visibility: visibility, logger: logger).add(to: router)

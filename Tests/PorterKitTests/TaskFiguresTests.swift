@@ -138,12 +138,9 @@ import Testing
                 defer { group.cancelAll() }
                 try await waitUntil("the feed listens") { feed.isListening }
 
-                let lists = PostgresTaskListStore(
-                    client: client, logger: TestDatabase.logger,
-                    figures: .init(feed: feed, client: client, logger: TestDatabase.logger))
-                let agents = PostgresAgentStatsStore(
-                    client: client, logger: TestDatabase.logger,
-                    figures: .init(feed: feed, client: client, logger: TestDatabase.logger))
+                let figures = TaskFigures(feed: feed, client: client, logger: TestDatabase.logger)
+                let lists = PostgresTaskListStore(client: client, logger: TestDatabase.logger, figures: figures)
+                let agents = PostgresAgentStatsStore(client: client, logger: TestDatabase.logger, figures: figures)
                 var claude = TaskFilter()
                 claude.agent = .claude
                 let before = try await lists.stats(userID: 9, repositories: [201], filter: TaskFilter())
@@ -196,7 +193,7 @@ import Testing
             let feed = TaskChangeFeed(client: client, logger: TestDatabase.logger)
             let lists = PostgresTaskListStore(
                 client: client, logger: TestDatabase.logger,
-                figures: .init(feed: feed, client: client, logger: TestDatabase.logger))
+                figures: TaskFigures(feed: feed, client: client, logger: TestDatabase.logger))
             let before = try await lists.stats(userID: 9, repositories: [201], filter: TaskFilter())
             try await Self.unannounced("UPDATE tasks SET pull_request_number = NULL", on: client)
             let after = try await lists.stats(userID: 9, repositories: [201], filter: TaskFilter())

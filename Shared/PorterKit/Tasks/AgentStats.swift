@@ -69,24 +69,10 @@ public struct AgentStats: Sendable, Equatable, Encodable {
 public struct PostgresAgentStatsStore: Sendable {
     let client: PostgresClient
     let logger: Logger
-    let figures: Figures?
-
-    /// Agent tables kept while no task changes (and a minute at most, as windows move with the time).
-    public struct Figures: Sendable {
-        struct Scope: Hashable, Sendable {
-            var userID: Int64
-            var repositories: [Int64]
-            var window: String
-        }
-        let lines: FigureCache<Scope, [AgentStats]>
-
-        public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
-            lines = FigureCache(feed: feed, client: client, logger: logger)
-        }
-    }
+    let figures: TaskFigures?
 
     /// - Parameter figures: where tables are kept between requests; nil reads them every time.
-    public init(client: PostgresClient, logger: Logger, figures: Figures? = nil) {
+    public init(client: PostgresClient, logger: Logger, figures: TaskFigures? = nil) {
         self.client = client
         self.logger = logger
         self.figures = figures
@@ -100,8 +86,11 @@ public struct PostgresAgentStatsStore: Sendable {
         guard let figures else {
             return try await read(userID: userID, repositories: repositories, window: window, now: now)
         }
-        let scope = Figures.Scope(userID: userID, repositories: repositories, window: window.rawValue)
-        return try await figures.lines.value(for: scope) {
+        // The window's name, not its start: the start moves with the clock, which the cache's quiet
+        // period bounds.
+        let scope = TaskFigures.Scope(
+            userID: userID, repositories: repositories, filter: TaskFilter(), detail: window.rawValue)
+        return try await figures.agentLines.value(for: scope) {
             try await read(userID: userID, repositories: repositories, window: window, now: now)
         }
     }

@@ -103,3 +103,27 @@ public final class FigureCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         entry.generation == generation && now - entry.started < quiet
     }
 }
+
+/// The figures web-api keeps: the history's totals, stat cards and type-ahead offers, and the agents'
+/// table, each for one person's visibility and filter. One per process, shared by the stores.
+public struct TaskFigures: Sendable {
+    struct Scope: Hashable, Sendable {
+        var userID: Int64
+        var repositories: [Int64]
+        var filter: TaskFilter
+        /// What else the figure depends on: a facet and a count, a window's name.
+        var detail = ""
+    }
+
+    let counts: FigureCache<Scope, [String: Int]>
+    let stats: FigureCache<Scope, TaskStats>
+    let offers: FigureCache<Scope, [TaskSuggestion]>
+    let agentLines: FigureCache<Scope, [AgentStats]>
+
+    public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
+        counts = FigureCache(feed: feed, client: client, logger: logger)
+        stats = FigureCache(feed: feed, client: client, logger: logger)
+        offers = FigureCache(feed: feed, client: client, logger: logger)
+        agentLines = FigureCache(feed: feed, client: client, logger: logger)
+    }
+}

@@ -37,10 +37,9 @@ extension PostgresTaskListStore {
             return try await readSuggestions(
                 facet, containing: typed, userID: userID, repositories: repositories, filter: filter, limit: limit)
         }
-        let offer = Figures.Offer(
-            scope: .init(userID: userID, repositories: repositories, filter: filter), facet: facet.rawValue,
-            limit: limit)
-        return try await figures.offers.value(for: offer) {
+        let scope = TaskFigures.Scope(
+            userID: userID, repositories: repositories, filter: filter, detail: "\(facet.rawValue) \(limit)")
+        return try await figures.offers.value(for: scope) {
             try await readSuggestions(
                 facet, containing: "", userID: userID, repositories: repositories, filter: filter, limit: limit)
         }

@@ -72,35 +72,11 @@ public struct TaskSummary: Sendable, Equatable, Encodable {
 public struct PostgresTaskListStore: Sendable {
     let client: PostgresClient
     let logger: Logger
-    let figures: Figures?
+    let figures: TaskFigures?
 
-    /// Figures over a whole filtered history (totals and stat cards), kept while no task changes.
-    public struct Figures: Sendable {
-        struct Scope: Hashable, Sendable {
-            var userID: Int64
-            var repositories: [Int64]
-            var filter: TaskFilter
-        }
-        struct Offer: Hashable, Sendable {
-            var scope: Scope
-            var facet: String
-            var limit: Int
-        }
-        let counts: FigureCache<Scope, [String: Int]>
-        let stats: FigureCache<Scope, TaskStats>
-        /// What a filter field offers before anything is typed in it.
-        let offers: FigureCache<Offer, [TaskSuggestion]>
-
-        public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
-            counts = FigureCache(feed: feed, client: client, logger: logger)
-            stats = FigureCache(feed: feed, client: client, logger: logger)
-            offers = FigureCache(feed: feed, client: client, logger: logger)
-        }
-    }
-
-    /// - Parameter figures: where totals and stat cards are kept between requests; nil reads them
-    ///   every time.
-    public init(client: PostgresClient, logger: Logger, figures: Figures? = nil) {
+    /// - Parameter figures: where totals, stat cards and type-ahead offers are kept between requests;
+    ///   nil reads them every time.
+    public init(client: PostgresClient, logger: Logger, figures: TaskFigures? = nil) {
         self.client = client
         self.logger = logger
         self.figures = figures
@@ -181,7 +157,7 @@ public struct PostgresTaskListStore: Sendable {
             unsafeSQL: "SELECT status, count(*)::bigint FROM (\(sql.visibleRows("status"))) AS visible GROUP BY status",
             binds: sql.binds)
         guard let figures else { return try await statusCounts(query) }
-        let scope = Figures.Scope(userID: userID, repositories: repositories, filter: unfiltered)
+        let scope = TaskFigures.Scope(userID: userID, repositories: repositories, filter: unfiltered)
         return try await figures.counts.value(for: scope) { try await statusCounts(query) }
     }
 

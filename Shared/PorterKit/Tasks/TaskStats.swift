@@ -38,7 +38,7 @@ extension PostgresTaskListStore {
         guard let figures else {
             return try await readStats(userID: userID, repositories: repositories, filter: filter)
         }
-        let scope = Figures.Scope(userID: userID, repositories: repositories, filter: filter)
+        let scope = TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter)
         return try await figures.stats.value(for: scope) {
             try await readStats(userID: userID, repositories: repositories, filter: filter)
         }
