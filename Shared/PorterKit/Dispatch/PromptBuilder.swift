@@ -9,6 +9,12 @@ public struct PromptBuilder: Sendable {
         public var issueBody = 20_000
         public var instructions = 8_000
         public var repositoryFile = 12_000
+        /// A follow-up's pull request description.
+        public var pullBody = 12_000
+        /// One review comment's diff hunk; all review comments together; how many at most.
+        public var diffHunk = 4_000
+        public var reviewContext = 16_000
+        public var reviewNotes = 50
         public var total = 48_000
 
         public init() {}
@@ -65,11 +71,14 @@ public struct PromptBuilder: Sendable {
                     "UNTRUSTED: repository file \(file.path)", Self.sanitize(file.content, limit: limits.repositoryFile)
                 ))
         }
-        let prompt = sections.joined(separator: "\n\n")
-        return prompt.count <= limits.total ? prompt : String(prompt.prefix(limits.total)) + "\n[prompt truncated]"
+        return capped(sections.joined(separator: "\n\n"))
     }
 
-    private func section(_ title: String, _ body: String) -> String {
+    func capped(_ prompt: String) -> String {
+        prompt.count <= limits.total ? prompt : String(prompt.prefix(limits.total)) + "\n[prompt truncated]"
+    }
+
+    func section(_ title: String, _ body: String) -> String {
         "----- BEGIN \(title) -----\n\(body.isEmpty ? "(empty)" : body)\n----- END \(title) -----"
     }
 
