@@ -9,16 +9,24 @@ extension GitHubClient {
 
     /// The commit a branch points at, or nil when there is no such branch.
     public func branchHead(installationID: Int, owner: String, repo: String, branch: String) async throws -> String? {
+        try await self.branch(installationID: installationID, owner: owner, repo: repo, branch: branch)?.sha
+    }
+
+    /// A branch's head and whether it is protected; nil when there is no such branch.
+    public func branch(installationID: Int, owner: String, repo: String, branch: String) async throws -> GitHubBranch? {
         struct Branch: Decodable {
             struct Commit: Decodable { var sha: String }
+            var name: String
             var commit: Commit
+            var protected: Bool?
         }
         // The branch name keeps its slashes: GitHub reads everything after `branches/` as the name.
         let path = Self.path(["repos", owner, repo, "branches"] + branch.split(separator: "/").map(String.init))
         let request = APIRequest(.GET, path, operation: "get_branch")
         do {
-            return try await send(request, as: .installation(installationID))
-                .decode(Branch.self, api: "github", operation: request.operation).commit.sha
+            let found = try await send(request, as: .installation(installationID))
+                .decode(Branch.self, api: "github", operation: request.operation)
+            return GitHubBranch(name: found.name, sha: found.commit.sha, isProtected: found.protected ?? false)
         } catch let error as APIError where error.statusCode == 404 {
             return nil
         }

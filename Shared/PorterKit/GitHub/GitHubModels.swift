@@ -68,3 +68,16 @@ public enum GitHubReactionContent: String, Codable, Sendable {
     case minusOne = "-1"
     case laugh, confused, heart, hooray, rocket, eyes
 }
+
+/// A branch as a follow-up checks it before pushing to it.
+public struct GitHubBranch: Sendable, Equatable {
+    public var name: String
+    public var sha: String
+    public var isProtected: Bool
+
+    public init(name: String, sha: String, isProtected: Bool) {
+        self.name = name
+        self.sha = sha
+        self.isProtected = isProtected
+    }
+}

@@ -3,9 +3,16 @@ import Foundation
 /// A pull request, with the fields Porter reads.
 public struct GitHubPullRequest: Codable, Sendable, Equatable {
     public struct Ref: Codable, Sendable, Equatable {
+        /// The repository a side of a pull request lives in; null on GitHub when a fork was deleted.
+        public struct Repository: Codable, Sendable, Equatable {
+            public var id: Int64
+            public var fullName: String
+        }
+
         public var ref: String
         public var sha: String
         public var label: String?
+        public var repo: Repository?
     }
 
     public var id: Int
