@@ -424,9 +424,17 @@ import Testing
             #expect(seen[closed]?.merged == false && seen[closed]?.sender == "carol")
             #expect(seen[restMerged.number]?.merged == true && seen[restMerged.number]?.sender == "porter[bot]")
             #expect(seen[restClosed.number]?.merged == false)
+
+            // Reopening sends `reopened`, and the pull request is no longer closed.
+            let reopened = try await rest.call(
+                .PATCH, "/repos/acme/widgets/pulls/\(restClosed.number)", #"{"state":"open"}"#)
+            #expect(reopened.0 == 200)
+            let last = try #require(try await inbox.wait(for: 5).dropFirst(4).first?.payload)
+            #expect(last["action"] as? String == "reopened" && last["number"] as? Int == restClosed.number)
+            #expect((last["pull_request"] as? [String: Any])?["closed_at"] is NSNull)
         }
         let pulls = emulator.pullRequests(owner: "acme", repo: "widgets")
-        #expect(pulls.map(\.state) == ["closed", "closed", "closed", "closed"])
+        #expect(pulls.map(\.state) == ["closed", "closed", "closed", "open"])
         #expect(pulls.map(\.merged) == [true, false, true, false])
         #expect(pulls.last?.body == "still b")
         #expect(pulls.map(\.author) == ["alice", "alice", "porter[bot]", "porter[bot]"])
