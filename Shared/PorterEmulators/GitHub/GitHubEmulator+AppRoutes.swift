@@ -8,7 +8,7 @@ extension GitHubEmulator {
             try self.verifyAppJWT(request)
             return GitHubJSONResponse.make([
                 "id": self.app.id, "slug": self.app.slug, "name": self.app.slug, "client_id": self.app.clientID,
-                "permissions": self.app.permissions, "events": ["issue_comment", "issues", "pull_request"],
+                "permissions": self.app.permissions, "events": Self.subscribedEvents,
                 "html_url": "\(self.baseURL)/apps/\(self.app.slug)",
             ])
         }
@@ -20,6 +20,11 @@ extension GitHubEmulator {
         }
     }
 
+    /// The events the App subscribes to, as its settings page lists them.
+    static let subscribedEvents = [
+        "issue_comment", "issues", "pull_request", "pull_request_review", "pull_request_review_comment",
+    ]
+
     func mintToken(installationID: Int, body: [String: Any]) throws -> Response {
         let names = (body["repositories"] as? [String])
         let ids = (body["repository_ids"] as? [Int])
@@ -28,8 +33,12 @@ extension GitHubEmulator {
             guard let installation = state.installations[installationID] else { return nil }
             var narrowed: [EmulatedRepository]? = nil
             if names != nil || ids != nil {
+                // Names are the installation's account's: a fork elsewhere with the same name is not one of them.
                 let chosen = state.repositories.values.filter { repository in
-                    names?.contains { $0.lowercased() == repository.name.lowercased() } ?? false
+                    names?.contains {
+                        $0.lowercased() == repository.name.lowercased()
+                            && state.installationCovers(installation, repository)
+                    } ?? false
                         || ids?.contains(repository.id) ?? false
                 }
                 guard chosen.count == (names?.count ?? 0) + (ids?.count ?? 0),

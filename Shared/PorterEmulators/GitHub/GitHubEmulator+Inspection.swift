@@ -10,6 +10,12 @@ public struct EmulatedPullSummary: Sendable, Equatable {
     public var title: String
     public var body: String?
     public var draft: Bool
+    /// Who opened it: `porter[bot]` or a person's login.
+    public var author: String
+    /// `owner/name` of the repository the head branch lives in (a fork's for a pull request from a fork).
+    public var headRepository: String
+    /// The head branch's commit now, or nil when the branch is gone.
+    public var headSHA: String?
 }
 
 /// An issue as tests see it.
@@ -87,14 +93,25 @@ extension GitHubEmulator {
     }
 
     public func pullRequests(owner: String, repo: String) -> [EmulatedPullSummary] {
-        state.withLock { state in
-            guard let repository = state.repository(owner: owner, name: repo) else { return [] }
-            return (state.pulls[repository.id] ?? [:]).values.sorted { $0.number < $1.number }.map {
-                EmulatedPullSummary(
-                    number: $0.number, head: $0.head, base: $0.base, state: $0.state, merged: $0.mergedAt != nil,
-                    title: $0.title, body: $0.body, draft: $0.draft)
-            }
+        let found = state.withLock { state in
+            state.repository(owner: owner, name: repo).map { repository in
+                (state.pulls[repository.id] ?? [:]).values.sorted { $0.number < $1.number }.map { pull in
+                    (pull, state.repositories[pull.headRepositoryID] ?? repository)
+                }
+            } ?? []
         }
+        return found.map { pull, head in
+            EmulatedPullSummary(
+                number: pull.number, head: pull.head, base: pull.base, state: pull.state,
+                merged: pull.mergedAt != nil, title: pull.title, body: pull.body, draft: pull.draft,
+                author: pull.author, headRepository: head.fullName,
+                headSHA: git.branchSHANow(owner: head.owner, name: head.name, branch: pull.head))
+        }
+    }
+
+    /// One pull request, or nil when there is no such pull request.
+    public func pullRequest(owner: String, repo: String, number: Int) -> EmulatedPullSummary? {
+        pullRequests(owner: owner, repo: repo).first { $0.number == number }
     }
 
     /// The repositories (`owner/name`) a token reaches; every one of its installation's when not narrowed.
@@ -127,6 +144,28 @@ extension GitHubEmulator {
     /// The full message of the commit at `ref`.
     public func commitMessage(owner: String, repo: String, ref: String) async throws -> String {
         try await git.git(["-C", git.directory(owner: owner, name: repo).path, "log", "-1", "--format=%B", ref])
+    }
+
+    /// The repository's branch names, sorted.
+    public func branches(owner: String, repo: String) async throws -> [String] {
+        try await git.branches(owner: owner, name: repo)
+    }
+
+    /// The full messages of the commits reachable from `ref`, newest first.
+    public func commitMessages(owner: String, repo: String, ref: String) async throws -> [String] {
+        try await git.log(owner: owner, name: repo, ref: ref)
+    }
+
+    /// The reaction contents on a pull request review comment.
+    public func reviewCommentReactions(commentID: Int) -> [String] {
+        state.withLock { $0.reviewComments[commentID]?.reactions.map(\.content) ?? [] }
+    }
+
+    /// The branches of a repository that refuse pushes.
+    public func protectedBranches(owner: String, repo: String) -> Set<String> {
+        state.withLock { state in
+            state.repository(owner: owner, name: repo).flatMap { state.protectedBranches[$0.id] } ?? []
+        }
     }
 
     /// When each mutating call of an installation arrived, and how many the enforced limit refused.

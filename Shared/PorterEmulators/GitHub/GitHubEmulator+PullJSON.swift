@@ -2,28 +2,58 @@ import Foundation
 
 extension GitHubEmulator {
     func pullJSON(_ pull: EmulatedPull, _ repository: EmulatedRepository) async -> [String: Any] {
-        let headSHA = await git.branchSHA(owner: repository.owner, name: repository.name, branch: pull.head) ?? ""
+        let headRepository = state.withLock { $0.repositories[pull.headRepositoryID] } ?? repository
+        let headSHA =
+            await git.branchSHA(owner: headRepository.owner, name: headRepository.name, branch: pull.head) ?? ""
         let baseSHA = await git.branchSHA(owner: repository.owner, name: repository.name, branch: pull.base) ?? ""
-        let owner = json.user(user(repository.owner))
-        let repo = repositoryJSON(repository)
-        let url = "\(baseURL)/repos/\(repository.fullName)/pulls/\(pull.number)"
+        let counts = state.withLock { state in
+            (
+                comments: state.comments.values.count {
+                    $0.repositoryID == repository.id && $0.issueNumber == pull.number
+                },
+                reviewComments: state.reviewComments.values.count {
+                    $0.repositoryID == repository.id && $0.pullNumber == pull.number
+                }
+            )
+        }
+        let api = "\(baseURL)/repos/\(repository.fullName)"
+        let url = "\(api)/pulls/\(pull.number)"
         let html = "\(baseURL)/\(repository.fullName)/pull/\(pull.number)"
-        func ref(_ name: String, _ sha: String) -> [String: Any] {
-            ["label": "\(repository.owner):\(name)", "ref": name, "sha": sha, "user": owner, "repo": repo]
+        func ref(_ name: String, _ sha: String, in repository: EmulatedRepository) -> [String: Any] {
+            [
+                "label": "\(repository.owner):\(name)", "ref": name, "sha": sha,
+                "user": json.user(user(repository.owner)), "repo": repositoryJSON(repository),
+            ]
         }
         return [
             "url": url, "id": pull.id, "node_id": GitHubJSON.nodeID("011:PullRequest", pull.id), "html_url": html,
-            "diff_url": "\(html).diff", "patch_url": "\(html).patch",
-            "issue_url": "\(baseURL)/repos/\(repository.fullName)/issues/\(pull.number)", "number": pull.number,
-            "state": pull.state, "locked": false, "title": pull.title, "user": json.user(user(pull.author)),
-            "body": pull.body ?? NSNull(), "created_at": GitHubJSON.timestamp(pull.createdAt),
-            "updated_at": GitHubJSON.timestamp(pull.mergedAt ?? pull.createdAt),
-            "closed_at": pull.state == "closed" ? GitHubJSON.timestamp(pull.mergedAt ?? Date()) : NSNull(),
+            "diff_url": "\(html).diff", "patch_url": "\(html).patch", "issue_url": "\(api)/issues/\(pull.number)",
+            "commits_url": "\(url)/commits", "review_comments_url": "\(url)/comments",
+            "review_comment_url": "\(api)/pulls/comments{/number}",
+            "comments_url": "\(api)/issues/\(pull.number)/comments",
+            "statuses_url": "\(api)/statuses/\(headSHA)", "number": pull.number, "state": pull.state, "locked": false,
+            "title": pull.title, "user": json.user(user(pull.author)), "body": pull.body ?? NSNull(),
+            "created_at": GitHubJSON.timestamp(pull.createdAt), "updated_at": GitHubJSON.timestamp(pull.updatedAt),
+            "closed_at": pull.closedAt.map(GitHubJSON.timestamp) ?? NSNull(),
             "merged_at": pull.mergedAt.map(GitHubJSON.timestamp) ?? NSNull(),
             "merge_commit_sha": pull.mergeCommitSHA ?? NSNull(), "assignee": NSNull(), "assignees": [Any](),
-            "requested_reviewers": [Any](), "labels": [Any](), "draft": pull.draft, "head": ref(pull.head, headSHA),
-            "base": ref(pull.base, baseSHA), "author_association": "NONE", "merged": pull.mergedAt != nil,
-            "mergeable": pull.state == "open" ? true : NSNull(), "comments": 0, "commits": 1,
+            "requested_reviewers": [Any](), "requested_teams": [Any](), "labels": [Any](), "milestone": NSNull(),
+            "draft": pull.draft, "head": ref(pull.head, headSHA, in: headRepository),
+            "base": ref(pull.base, baseSHA, in: repository),
+            "author_association": pull.author == botLogin ? "NONE" : "CONTRIBUTOR", "merged": pull.mergedAt != nil,
+            "mergeable": pull.state == "open" ? true : NSNull(), "comments": counts.comments,
+            "review_comments": counts.reviewComments, "commits": 1,
         ]
+    }
+
+    /// Where the pull request's head commit can be read in the base repository: the branch itself, or
+    /// for a fork `refs/pull/<n>/head`, fetched from the fork first as GitHub keeps it.
+    func headRef(_ pull: EmulatedPull, _ repository: EmulatedRepository) async throws -> String {
+        guard pull.isFromFork, let fork = state.withLock({ $0.repositories[pull.headRepositoryID] }) else {
+            return "refs/heads/\(pull.head)"
+        }
+        return try await git.fetchPullHead(
+            owner: repository.owner, name: repository.name, number: pull.number, headOwner: fork.owner,
+            headName: fork.name, branch: pull.head)
     }
 }

@@ -15,9 +15,14 @@ extension GitHubEmulator {
             let (repository, _) = try self.authorize(request, context, ("pull_requests", "read"))
             let wanted = request.uri.queryParameters.get("state") ?? "open"
             let head = request.uri.queryParameters.get("head")?.removingPercentEncoding
-            let pulls = self.state.withLock { ($0.pulls[repository.id] ?? [:]).values.sorted { $0.number > $1.number } }
-                .filter { wanted == "all" || $0.state == wanted }
-                .filter { pull in head.map { $0 == "\(repository.owner):\(pull.head)" } ?? true }
+            let pulls = self.state.withLock { state in
+                (state.pulls[repository.id] ?? [:]).values.sorted { $0.number > $1.number }
+                    .filter { wanted == "all" || $0.state == wanted }
+                    .filter { pull in
+                        let owner = state.repositories[pull.headRepositoryID]?.owner ?? repository.owner
+                        return head.map { $0.lowercased() == "\(owner):\(pull.head)".lowercased() } ?? true
+                    }
+            }
             var list: [[String: Any]] = []
             for pull in pulls { list.append(await self.pullJSON(pull, repository)) }
             return GitHubJSONResponse.make(list)
@@ -30,7 +35,7 @@ extension GitHubEmulator {
             let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
             let files = try await self.git.changedFiles(
                 owner: repository.owner, name: repository.name, base: "refs/heads/\(pull.base)",
-                head: "refs/heads/\(pull.head)")
+                head: try await self.headRef(pull, repository))
             let names = ["A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied"]
             return GitHubJSONResponse.make(
                 files.map { file in
@@ -42,33 +47,26 @@ extension GitHubEmulator {
         }
         repo.put("/pulls/:number/merge") { request, context in
             let (repository, pull) = try self.pull(request, context, ("contents", "write"))
-            guard pull.state == "open" else {
-                throw GitHubAPIError(status: .methodNotAllowed, message: "Pull Request is not mergeable")
-            }
-            let sha = try await self.git.merge(
-                owner: repository.owner, name: repository.name, base: pull.base, head: pull.head,
-                message: "Merge pull request #\(pull.number) from \(repository.owner)/\(pull.head)")
-            self.state.withLock { state in
-                state.pulls[repository.id]?[pull.number]?.state = "closed"
-                state.pulls[repository.id]?[pull.number]?.mergedAt = Date()
-                state.pulls[repository.id]?[pull.number]?.mergeCommitSHA = sha
-                state.issues[repository.id]?[pull.number]?.state = "closed"
+            let sha = try await self.mergePull(repository, pull)
+            let sender = self.botLogin
+            Task {
+                await self.deliverPullRequestEvent(
+                    "closed", repository: repository, number: pull.number, sender: sender)
             }
             return GitHubJSONResponse.make(["sha": sha, "merged": true, "message": "Pull Request successfully merged"])
         }
         repo.patch("/pulls/:number") { request, context in
             let (repository, pull) = try self.pull(request, context, ("pull_requests", "write"))
             let body = try await request.jsonObject(context: context)
-            let updated = self.state.withLock { state in
-                var pull = state.pulls[repository.id]![pull.number]!
-                if let title = body["title"] as? String { pull.title = title }
-                if let text = body["body"] as? String { pull.body = text }
-                if let wanted = body["state"] as? String, ["open", "closed"].contains(wanted), pull.mergedAt == nil {
-                    pull.state = wanted
-                    state.issues[repository.id]?[pull.number]?.state = wanted
+            let (updated, action) = self.editPull(
+                repository, pull.number, title: body["title"] as? String, body: body["body"] as? String,
+                state: body["state"] as? String)
+            if let action {
+                let sender = self.botLogin
+                Task {
+                    await self.deliverPullRequestEvent(
+                        action, repository: repository, number: pull.number, sender: sender)
                 }
-                state.pulls[repository.id]![pull.number] = pull
-                return pull
             }
             return GitHubJSONResponse.make(await self.pullJSON(updated, repository))
         }
@@ -92,25 +90,35 @@ extension GitHubEmulator {
         where await git.branchSHA(owner: repository.owner, name: repository.name, branch: branch) == nil {
             throw GitHubAPIError.unprocessable("Validation Failed: \(field) invalid")
         }
-        let author = botLogin
-        return try state.withLock { state throws(GitHubAPIError) in
+        return try insertPull(
+            repository, headRepository: repository, title: title, body: body["body"] as? String, head: head,
+            base: base, author: botLogin, draft: body["draft"] as? Bool ?? false)
+    }
+
+    /// Stores a new open pull request and the issue that shares its number; 422 when one is already open
+    /// for the same head and base, as on GitHub.
+    func insertPull(
+        _ repository: EmulatedRepository, headRepository: EmulatedRepository, title: String, body: String?,
+        head: String, base: String, author: String, draft: Bool
+    ) throws(GitHubAPIError) -> EmulatedPull {
+        try state.withLock { state throws(GitHubAPIError) in
             if (state.pulls[repository.id] ?? [:]).values.contains(where: {
-                $0.head == head && $0.base == base && $0.state == "open"
+                $0.headRepositoryID == headRepository.id && $0.head == head && $0.base == base && $0.state == "open"
             }) {
                 throw .unprocessable(
-                    "Validation Failed: A pull request already exists for \(repository.owner):\(head).")
+                    "Validation Failed: A pull request already exists for \(headRepository.owner):\(head).")
             }
             let number = state.nextNumber(in: repository.id)
             let now = Date()
             var issue = EmulatedIssue(
-                id: state.newID(), number: number, repositoryID: repository.id, title: title,
-                body: body["body"] as? String, author: author, createdAt: now, updatedAt: now)
+                id: state.newID(), number: number, repositoryID: repository.id, title: title, body: body,
+                author: author, createdAt: now, updatedAt: now)
             issue.isPull = true
             state.issues[repository.id, default: [:]][number] = issue
             let pull = EmulatedPull(
-                id: state.newID(), number: number, repositoryID: repository.id, title: title,
-                body: body["body"] as? String, head: head, base: base, author: author,
-                draft: body["draft"] as? Bool ?? false, createdAt: now)
+                id: state.newID(), number: number, repositoryID: repository.id, headRepositoryID: headRepository.id,
+                title: title, body: body, head: head, base: base, author: author, draft: draft, createdAt: now,
+                updatedAt: now)
             state.pulls[repository.id, default: [:]][number] = pull
             return pull
         }

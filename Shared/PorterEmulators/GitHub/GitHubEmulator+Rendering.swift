@@ -46,7 +46,7 @@ extension GitHubEmulator {
             "id": app.id, "slug": app.slug, "node_id": GitHubJSON.nodeID("03:Integration", app.id), "name": app.slug,
             "client_id": app.clientID, "description": "", "external_url": baseURL,
             "html_url": "\(baseURL)/apps/\(app.slug)", "owner": NSNull(), "permissions": app.permissions,
-            "events": ["issue_comment", "issues", "pull_request"],
+            "events": Self.subscribedEvents,
         ]
     }
 

@@ -34,9 +34,12 @@ extension GitHubEmulator {
             let branch = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
             guard let sha = await self.git.branchSHA(owner: repository.owner, name: repository.name, branch: branch)
             else { throw GitHubAPIError.notFound }
+            let protected = self.state.withLock { $0.protectedBranches[repository.id]?.contains(branch) ?? false }
+            let url = "\(self.baseURL)/repos/\(repository.fullName)/branches/\(branch)"
             return GitHubJSONResponse.make([
-                "name": branch, "protected": false,
+                "name": branch, "protected": protected, "protection_url": "\(url)/protection",
                 "commit": ["sha": sha, "url": "\(self.baseURL)/repos/\(repository.fullName)/commits/\(sha)"],
+                "_links": ["self": url, "html": "\(self.baseURL)/\(repository.fullName)/tree/\(branch)"],
             ])
         }
         repo.get("/collaborators/:user/permission") { request, context in

@@ -15,7 +15,7 @@ extension GitHubEmulator {
                     "repository_selection": installation.repositoryIDs == nil ? "all" : "selected",
                     "app_id": self.app.id, "app_slug": self.app.slug,
                     "target_type": self.user(installation.account).type,
-                    "permissions": self.app.permissions, "events": ["issue_comment", "issues", "pull_request"],
+                    "permissions": self.app.permissions, "events": Self.subscribedEvents,
                 ]
                 object["access_tokens_url"] = "\(self.baseURL)/app/installations/\(installation.id)/access_tokens"
                 return object

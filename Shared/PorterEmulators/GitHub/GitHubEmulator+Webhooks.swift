@@ -62,6 +62,14 @@ extension GitHubEmulator {
         state.withLock { $0.deliveriesToDrop += max(0, count) }
     }
 
+    /// Sends the delivery with `guid` again, as `POST /app/hook/deliveries/{id}/attempts` does.
+    public func redeliver(guid: String) async throws {
+        guard let original = state.withLock({ $0.deliveries.first { $0.guid == guid } }) else {
+            throw GitHubAPIError.notFound
+        }
+        try await redeliver(original)
+    }
+
     /// Sends a logged delivery again: same payload, same GUID, marked as a redelivery.
     func redeliver(_ original: EmulatedDelivery) async throws {
         var delivery = original

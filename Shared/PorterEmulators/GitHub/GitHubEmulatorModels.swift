@@ -40,6 +40,8 @@ struct EmulatedRepository: Sendable {
     var defaultBranch: String
     var isPrivate: Bool
     var createdAt: Date
+    /// The repository this one is a fork of.
+    var parentID: Int? = nil
     var fullName: String { "\(owner)/\(name)" }
 }
 
@@ -75,16 +77,59 @@ struct EmulatedPull: Sendable {
     var id: Int
     var number: Int
     var repositoryID: Int
+    /// Where `head` lives: the base repository, or a fork of it.
+    var headRepositoryID: Int
     var title: String
     var body: String?
     var head: String
     var base: String
+    /// Who opened it: the App's bot or a person.
     var author: String
     var draft: Bool
     var state = "open"
     var mergedAt: Date?
     var mergeCommitSHA: String?
     var createdAt: Date
+    var updatedAt: Date
+    var closedAt: Date?
+
+    var isFromFork: Bool { headRepositoryID != repositoryID }
+}
+
+/// A comment on a line (or lines) of a pull request's diff.
+struct EmulatedReviewComment: Sendable {
+    var id: Int
+    var repositoryID: Int
+    var pullNumber: Int
+    /// Every review comment belongs to a review; a single comment gets one of its own, as on GitHub.
+    var reviewID: Int
+    var author: String
+    var body: String
+    var path: String
+    var line: Int
+    var startLine: Int?
+    /// `RIGHT` (the head's lines) or `LEFT` (the base's).
+    var side: String
+    var diffHunk: String
+    /// The line's place in the file's diff, GitHub's older way to name it.
+    var position: Int
+    var commitID: String
+    var inReplyTo: Int?
+    var createdAt: Date
+    var reactions: [(id: Int, content: String, user: String)] = []
+}
+
+/// A submitted pull request review.
+struct EmulatedReview: Sendable {
+    var id: Int
+    var repositoryID: Int
+    var pullNumber: Int
+    var author: String
+    var body: String?
+    /// GitHub's REST spelling: `COMMENTED`, `APPROVED` or `CHANGES_REQUESTED`.
+    var state: String
+    var commitID: String
+    var submittedAt: Date
 }
 
 struct EmulatedInstallation: Sendable {

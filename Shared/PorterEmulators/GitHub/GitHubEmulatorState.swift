@@ -8,6 +8,10 @@ struct GitHubEmulatorState: Sendable {
     var issues: [Int: [Int: EmulatedIssue]] = [:]
     var comments: [Int: EmulatedComment] = [:]
     var pulls: [Int: [Int: EmulatedPull]] = [:]
+    var reviewComments: [Int: EmulatedReviewComment] = [:]
+    var reviews: [Int: EmulatedReview] = [:]
+    /// Branch names per repository id that refuse pushes.
+    var protectedBranches: [Int: Set<String>] = [:]
     var collaborators: [Int: [String: String]] = [:]
     var installations: [Int: EmulatedInstallation] = [:]
     var grants: [String: TokenGrant] = [:]

@@ -7,7 +7,7 @@ extension GitHubJSON {
         var object: [String: Any] = [
             "id": repo.id, "node_id": Self.nodeID("010:Repository", repo.id), "name": repo.name,
             "full_name": repo.fullName, "private": repo.isPrivate, "owner": user(owner),
-            "html_url": "\(api)/\(repo.fullName)", "description": NSNull(), "fork": false, "url": url,
+            "html_url": "\(api)/\(repo.fullName)", "description": NSNull(), "fork": repo.parentID != nil, "url": url,
             "created_at": stamp, "updated_at": stamp, "pushed_at": stamp, "git_url": "\(api)/\(repo.fullName).git",
             "ssh_url": "git@localhost:\(repo.fullName).git", "clone_url": "\(api)/\(repo.fullName).git",
             "svn_url": "\(api)/\(repo.fullName)", "homepage": NSNull(), "size": 1, "stargazers_count": 0,

@@ -26,6 +26,7 @@ final class GitRepositoryStore: Sendable {
         try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
         try await git(["init", "--quiet", "--bare", "--initial-branch", defaultBranch, bare.path])
         try await git(["-C", bare.path, "config", "http.receivepack", "true"])
+        try installProtectionHook(bare)
         let work = root.appendingPathComponent("seed-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
         try await git(["init", "--quiet", "--initial-branch", defaultBranch, work.path])
@@ -83,23 +84,24 @@ final class GitRepositoryStore: Sendable {
         }
     }
 
-    /// Merges `head` into `base` the way GitHub's merge button does, returning the new commit on `base`.
+    /// Merges `head` (a full ref) into the branch `base` the way GitHub's merge button does, returning
+    /// the new commit on `base`.
     func merge(owner: String, name: String, base: String, head: String, message: String) async throws -> String {
         let bare = directory(owner: owner, name: name)
         let tree =
-            try await git(["-C", bare.path, "merge-tree", "--write-tree", "refs/heads/\(base)", "refs/heads/\(head)"])
+            try await git(["-C", bare.path, "merge-tree", "--write-tree", "refs/heads/\(base)", head])
             .split(separator: "\n").first.map(String.init) ?? ""
         let commit = try await git([
             "-C", bare.path, "-c", "user.name=GitHub", "-c", "user.email=noreply@github.com", "commit-tree", tree,
-            "-p", "refs/heads/\(base)", "-p", "refs/heads/\(head)", "-m", message,
+            "-p", "refs/heads/\(base)", "-p", head, "-m", message,
         ])
         try await git(["-C", bare.path, "update-ref", "refs/heads/\(base)", commit])
         return commit
     }
 
     @discardableResult
-    func git(_ arguments: [String]) async throws -> String {
-        let output = try await Self.run(["git"] + arguments)
+    func git(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) async throws -> String {
+        let output = try await Self.run(["git"] + arguments, environment: environment, input: input)
         guard output.status == 0 else {
             throw GitError(
                 description: "git \(arguments.first ?? ""): " + String(decoding: output.stderr, as: UTF8.self))
@@ -108,8 +110,10 @@ final class GitRepositoryStore: Sendable {
     }
 
     /// Git without the user's or system's configuration, so the host's settings cannot change answers.
-    static func run(_ arguments: [String], input: Data? = nil) async throws -> ProcessRunner.Output {
-        var environment = ProcessInfo.processInfo.environment
+    static func run(
+        _ arguments: [String], environment extra: [String: String] = [:], input: Data? = nil
+    ) async throws -> ProcessRunner.Output {
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
         environment["GIT_TERMINAL_PROMPT"] = "0"
