@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PorterKit
 import PorterTestSupport
@@ -70,6 +71,29 @@ import Testing
                 .decode(Bool.self)
             #expect(leftover == false)
             #expect(try await SchemaStatus.check(client, migrations: broken, logger: logger).isCurrent == false)
+        }
+    }
+
+    /// Tasks stored before follow-ups existed read back as issue tasks, with no origin and no comment kind.
+    @Test func tasksFromBeforeFollowUpsAreIssueTasksAfterMigrating() async throws {
+        try await TestDatabase.withClient(migrated: false) { client, _ in
+            let before = Migration.all.filter { $0.version < 17 }
+            _ = try await Migrator(migrations: before, logger: logger).migrate(client)
+            let id = UUID()
+            try await client.query(
+                """
+                INSERT INTO tasks (id, installation_id, repository_id, repository_full_name, issue_number,
+                    is_pull_request, requester_id, requester_login, agent, instructions, trigger_comment_id)
+                VALUES (\(id), 1, 42, 'octo/repo', 12, true, 9, 'octocat', 'claude', 'fix it', 555)
+                """, logger: logger)
+            #expect(
+                try await Migrator(logger: logger).migrate(client) == Migration.all.map(\.version).filter { $0 >= 17 })
+            let task = try #require(try await PostgresTaskRepository(client: client, logger: logger).find(id: id))
+            #expect(task.kind == .issue)
+            #expect(task.followUpOf == nil)
+            #expect(task.triggerCommentKind == nil)
+            #expect(task.triggerCommentID == 555)
+            #expect(try await PostgresTaskRepository(client: client, logger: logger).followUp(taskID: id) == nil)
         }
     }
 

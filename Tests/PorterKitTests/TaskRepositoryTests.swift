@@ -145,6 +145,69 @@ import Testing
         }
     }
 
+    @Test func aFollowUpIsReadBackWithItsKindOriginCommentKindAndLines() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
+            let opener = try await repository.create(Self.newTask(issue: 3))
+            #expect(opener.kind == .issue)
+            #expect(opener.followUpOf == nil)
+            #expect(opener.triggerCommentKind == nil)
+            #expect(try await repository.followUp(taskID: opener.id) == nil)
+
+            let lines = FollowUpRequest(
+                source: .reviewComment, reviewID: 80, commentID: 9001, path: "Sources/App/Login.swift", startLine: 10,
+                line: 12, side: "RIGHT", diffHunk: "@@ -8,5 +8,6 @@\n let a = 1\n+let b = 2")
+            var new = Self.newTask(issue: 12)
+            new.kind = .followUp
+            new.followUpOf = opener.id
+            new.triggerCommentKind = .reviewComment
+            new.followUp = lines
+            let created = try await repository.create(new)
+            let found = try #require(try await repository.find(id: new.id))
+            #expect(found == created)
+            #expect(found.kind == .followUp)
+            #expect(found.followUpOf == opener.id)
+            #expect(found.triggerCommentKind == .reviewComment)
+            #expect(try await repository.followUp(taskID: new.id) == lines)
+
+            // Each comment kind and source as stored.
+            for (kind, source) in zip(CommentKind.allCases, FollowUpRequest.Source.allCases) {
+                var other = Self.newTask(issue: 12)
+                other.kind = .followUp
+                other.triggerCommentKind = kind
+                other.followUp = FollowUpRequest(source: source)
+                _ = try await repository.create(other)
+                #expect(try await repository.find(id: other.id)?.triggerCommentKind == kind)
+                #expect(try await repository.followUp(taskID: other.id)?.source == source)
+            }
+        }
+    }
+
+    @Test func theDatabaseRefusesUnknownKindsAndCleansUpAfterAFollowUp() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)
+            let opener = try await repository.create(Self.newTask(issue: 3))
+            var new = Self.newTask(issue: 12)
+            new.kind = .followUp
+            new.followUpOf = opener.id
+            new.followUp = FollowUpRequest(source: .conversation)
+            _ = try await repository.create(new)
+            let refused: [PostgresQuery] = [
+                "UPDATE tasks SET kind = 'chore' WHERE id = \(new.id)",
+                "UPDATE tasks SET trigger_comment_kind = 'commit_comment' WHERE id = \(new.id)",
+                "UPDATE task_follow_ups SET source = 'push' WHERE task_id = \(new.id)",
+            ]
+            for statement in refused {
+                await #expect(throws: PSQLError.self) { try await client.query(statement) }
+            }
+            try await client.query("DELETE FROM tasks WHERE id = \(opener.id)")
+            #expect(try await repository.find(id: new.id)?.followUpOf == nil)
+            try await client.query("DELETE FROM tasks WHERE id = \(new.id)")
+            let left = try await client.query("SELECT count(*) FROM task_follow_ups").collect().first?.decode(Int.self)
+            #expect(left == 0)
+        }
+    }
+
     @Test func unknownTaskIsReportedNotFound() async throws {
         try await TestDatabase.withClient { client, _ in
             let repository = PostgresTaskRepository(client: client, logger: TestDatabase.logger)

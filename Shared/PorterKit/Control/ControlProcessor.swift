@@ -124,8 +124,10 @@ public struct ControlProcessor: Sendable {
             return
         }
         let acknowledgement = acknowledgement(request, key: key)
+        // The new task's 👀 goes through the issue comments' endpoint: only an issue comment may trigger it.
+        let onIssueComment = (context.commentKind ?? .issueComment) == .issueComment
         let result = try await repository.retry(
-            latest, requester: context.requester, commentID: context.commentID,
+            latest, requester: context.requester, commentID: onIssueComment ? context.commentID : nil,
             deliveryID: request.deliveryID ?? key, notices: { _ in acknowledgement })
         switch result {
         case .created(let id):
@@ -182,7 +184,10 @@ public struct ControlProcessor: Sendable {
 
     /// 👀 on the command.
     func acknowledgement(_ request: ControlRequest, key: String) -> [TaskNotice] {
-        guard let comment = request.context.commentID else { return [] }
+        // The reaction endpoint used here is the issue comments' one; a line comment's id names
+        // another kind of comment (reactions on those are not sent yet).
+        guard let comment = request.context.commentID, (request.context.commentKind ?? .issueComment) == .issueComment
+        else { return [] }
         return [
             TaskNotice(
                 .addReaction(

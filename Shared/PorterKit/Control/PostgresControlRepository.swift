@@ -74,10 +74,21 @@ public struct PostgresControlRepository: ControlRepository {
             ).collect().first?.decode((UUID, String).self) {
                 return .stillActive(id, TaskStatus(rawValue: status) ?? .running)
             }
+            // A follow-up's retry is a follow-up on the same lines: run as an issue task, it would open a
+            // second pull request.
             let task = NewTask(
                 issue: latest.issue, requester: requester, request: latest.request, triggerCommentID: commentID,
-                deliveryID: deliveryID, retryOf: latest.id)
+                deliveryID: deliveryID, retryOf: latest.id, kind: latest.kind, followUpOf: latest.followUpOf)
             _ = try await PostgresTaskRepository.insert(task, on: connection, logger: logger)
+            if latest.kind == .followUp {
+                try await connection.query(
+                    """
+                    INSERT INTO task_follow_ups (task_id, source, review_id, comment_id, path, start_line, line, side,
+                        diff_hunk)
+                    SELECT \(task.id), source, review_id, comment_id, path, start_line, line, side, diff_hunk
+                    FROM task_follow_ups WHERE task_id = \(latest.id)
+                    """, logger: logger)
+            }
             try await PostgresJobQueue.enqueue(
                 .dispatch(task.id, priority: task.request.priority), on: connection, logger: logger)
             try await PostgresSideEffectQueue.enqueue(

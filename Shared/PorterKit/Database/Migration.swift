@@ -33,5 +33,6 @@ extension Migration {
         .v14RecentCommands,
         .v15TaskCounts,
         .v16TaskFigures,
+        .v17FollowUps,
     ]
 }

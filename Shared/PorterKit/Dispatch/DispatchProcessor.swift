@@ -124,6 +124,13 @@ public struct DispatchProcessor: Sendable {
                 task, as: .cancelled, reason: "the installation is suspended or removed", notices: [])
             return .done
         }
+        // Interim guard, to be replaced by the follow-up checks: until this dispatcher runs follow-ups on
+        // a pull request's branch, running one as an issue task would open a second pull request.
+        if task.kind == .followUp {
+            return try await fail(
+                task, reason: "follow-ups are not available yet",
+                reply: Self.followUpsUnavailable, labels: false)
+        }
         let labels = !state.otherActiveOnIssue
         if state.authorizedPermission == nil {
             if let refused = try await authorize(task, labels: labels, logger: logger) { return refused }
@@ -201,6 +208,9 @@ public struct DispatchProcessor: Sendable {
     }
 
     static let waitingForSignIn = "waiting for sign-in"
+
+    /// The reply to a follow-up while the interim guard in `admit` stands.
+    static let followUpsUnavailable = "Follow-ups on pull requests are not available yet on this Porter."
 
     func waitForSignIn(_ task: PorterTask, labels: Bool) async throws -> JobOutcome {
         let signIn = settings.publicURL.absoluteString

@@ -73,6 +73,12 @@ public struct PorterTask: Sendable, Hashable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
     public var finishedAt: Date?
+    /// An issue task, or a follow-up on a pull request (whose number is then `issue.number`).
+    public var kind: TaskKind
+    /// For a follow-up: the task that opened the pull request, when Porter opened it.
+    public var followUpOf: UUID?
+    /// The kind of comment that carried the command; nil for tasks from the web app and older tasks.
+    public var triggerCommentKind: CommentKind?
 }
 
 /// A new task before it is stored.
@@ -84,10 +90,16 @@ public struct NewTask: Sendable {
     public var triggerCommentID: Int64?
     public var deliveryID: String?
     public var retryOf: UUID?
+    public var kind: TaskKind
+    public var followUpOf: UUID?
+    public var triggerCommentKind: CommentKind?
+    /// Where on the pull request a follow-up was asked for: stored with the task when set.
+    public var followUp: FollowUpRequest?
 
     public init(
         id: UUID = UUID(), issue: IssueReference, requester: Requester, request: TaskRequest,
-        triggerCommentID: Int64? = nil, deliveryID: String? = nil, retryOf: UUID? = nil
+        triggerCommentID: Int64? = nil, deliveryID: String? = nil, retryOf: UUID? = nil, kind: TaskKind = .issue,
+        followUpOf: UUID? = nil, triggerCommentKind: CommentKind? = nil, followUp: FollowUpRequest? = nil
     ) {
         self.id = id
         self.issue = issue
@@ -96,6 +108,10 @@ public struct NewTask: Sendable {
         self.triggerCommentID = triggerCommentID
         self.deliveryID = deliveryID
         self.retryOf = retryOf
+        self.kind = kind
+        self.followUpOf = followUpOf
+        self.triggerCommentKind = triggerCommentKind
+        self.followUp = followUp
     }
 }
 

@@ -8,7 +8,8 @@ import PostgresNIO
 public enum TaskIntake {
     /// Stores `order` as a queued task with its dispatch job, inside the caller's transaction. An order
     /// that names no agent takes the requester's default from settings, else the fallback; a model comes
-    /// from settings only with the default agent.
+    /// from settings only with the default agent. An order made on a pull request is a follow-up, stored
+    /// with where on the pull request it was made.
     static func insert(
         _ order: TaskOrder, deliveryID: String, on connection: PostgresConnection, logger: Logger
     ) async throws -> NewTask {
@@ -19,13 +20,28 @@ public enum TaskIntake {
         let preferred = settings?.0.flatMap(Agent.init(rawValue:))
         let agent = order.options.agent ?? preferred ?? .fallback
         let model = order.options.model ?? (agent == preferred ? settings?.1 : nil)
+        var openedBy: UUID?
+        if order.followUp != nil {
+            // The task that opened the pull request, found the way pull_request events find it; none
+            // when Porter did not open it (the dispatcher decides whether that may run).
+            openedBy = try await connection.query(
+                """
+                SELECT id FROM tasks
+                WHERE repository_id = \(order.context.issue.repositoryID)
+                    AND pull_request_number = \(order.context.issue.number)
+                ORDER BY created_at DESC, id DESC LIMIT 1
+                """, logger: logger
+            ).collect().first?.decode(UUID.self)
+        }
         let task = NewTask(
             issue: order.context.issue, requester: order.context.requester,
             request: TaskRequest(
                 agent: agent, model: model, priority: order.options.priority ?? .normal,
                 draft: order.options.draft ?? true, baseBranch: order.options.baseBranch,
                 instructions: order.options.instructions),
-            triggerCommentID: order.context.commentID, deliveryID: deliveryID)
+            triggerCommentID: order.context.commentID, deliveryID: deliveryID,
+            kind: order.followUp == nil ? .issue : .followUp, followUpOf: openedBy,
+            triggerCommentKind: order.context.commentKind, followUp: order.followUp)
         _ = try await PostgresTaskRepository.insert(task, on: connection, logger: logger)
         try await PostgresJobQueue.enqueue(
             .dispatch(task.id, priority: task.request.priority), on: connection, logger: logger)

@@ -28,11 +28,15 @@ public struct IssueContext: Sendable, Equatable, Codable {
     public var issue: IssueReference
     public var requester: Requester
     public var commentID: Int64?
+    /// Which kind of comment `commentID` names. Optional because contexts stored in job payloads
+    /// before it existed must still decode; nil there means an issue comment.
+    public var commentKind: CommentKind?
 
-    public init(issue: IssueReference, requester: Requester, commentID: Int64?) {
+    public init(issue: IssueReference, requester: Requester, commentID: Int64?, commentKind: CommentKind? = nil) {
         self.issue = issue
         self.requester = requester
         self.commentID = commentID
+        self.commentKind = commentKind
     }
 }
 
@@ -40,10 +44,13 @@ public struct IssueContext: Sendable, Equatable, Codable {
 public struct TaskOrder: Sendable, Equatable {
     public var context: IssueContext
     public var options: RunOptions
+    /// Set when the command was made on a pull request: the task is a follow-up on it.
+    public var followUp: FollowUpRequest?
 
-    public init(context: IssueContext, options: RunOptions) {
+    public init(context: IssueContext, options: RunOptions, followUp: FollowUpRequest? = nil) {
         self.context = context
         self.options = options
+        self.followUp = followUp
     }
 }
 

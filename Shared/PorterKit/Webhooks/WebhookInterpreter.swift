@@ -15,6 +15,10 @@ public struct WebhookInterpreter: Sendable {
         case ("ping", _): .pong
         case ("issue_comment", "created"): comment(payload)
         case ("issue_comment", let action): .ignore(reason: "issue_comment.\(action ?? "unknown") is not a command")
+        case ("pull_request_review_comment", "created"): reviewComment(payload)
+        case ("pull_request_review", "submitted"): review(payload)
+        case ("pull_request_review_comment", let action), ("pull_request_review", let action):
+            .ignore(reason: "\(event).\(action ?? "unknown") is not a command")
         case ("issues", "closed"): issueClosed(payload)
         case ("installation", _), ("installation_repositories", _): installation(event: event, payload)
         case ("pull_request", let action?) where Self.pullRequestActions.contains(action): pullRequest(action, payload)
@@ -35,17 +39,24 @@ public struct WebhookInterpreter: Sendable {
         else { return .ignore(reason: "comment payload lacks comment, issue or repository") }
         guard let installation = payload.installation else { return .ignore(reason: "no installation") }
         guard let author = comment.user ?? payload.sender else { return .ignore(reason: "comment has no author") }
-        if comment.performedViaGithubApp != nil || author.type?.lowercased() == "bot"
-            || appSlug.map({ author.login.lowercased() == "\($0)[bot]" }) == true
-        {
-            return .ignore(reason: "comment by a bot")
-        }
+        if isBot(author, viaApp: comment.performedViaGithubApp != nil) { return .ignore(reason: "comment by a bot") }
+        let onPullRequest = issue.pullRequest != nil
         let context = IssueContext(
             issue: IssueReference(
                 installationID: installation.id, repositoryID: repository.id, repositoryFullName: repository.fullName,
-                number: issue.number, isPullRequest: issue.pullRequest != nil),
-            requester: Requester(id: author.id, login: author.login), commentID: comment.id)
-        switch parser.parse(comment.body ?? "") {
+                number: issue.number, isPullRequest: onPullRequest),
+            requester: Requester(id: author.id, login: author.login), commentID: comment.id,
+            commentKind: .issueComment)
+        // A run command on a pull request's conversation is a follow-up on that pull request.
+        return command(
+            comment.body ?? "", context,
+            followUp: onPullRequest ? FollowUpRequest(source: .conversation, commentID: comment.id) : nil)
+    }
+
+    /// What a command in `body` asks for, made in `context`; a run command on a pull request carries
+    /// `followUp`.
+    func command(_ body: String, _ context: IssueContext, followUp: FollowUpRequest?) -> DeliveryEffect {
+        switch parser.parse(body) {
         case .noMention:
             return .ignore(reason: "no mention")
         case .invalid(let problems):
@@ -55,8 +66,14 @@ public struct WebhookInterpreter: Sendable {
         case .command(.control(let verb)):
             return .control(verb, context)
         case .command(.run(let options)):
-            return .startTask(TaskOrder(context: context, options: options))
+            return .startTask(TaskOrder(context: context, options: options, followUp: followUp))
         }
+    }
+
+    /// Bots, what an App posted, and Porter's own App (by its slug) never command Porter.
+    func isBot(_ author: WebhookPayload.Account, viaApp: Bool) -> Bool {
+        viaApp || author.type?.lowercased() == "bot"
+            || appSlug.map({ author.login.lowercased() == "\($0)[bot]" }) == true
     }
 
     private func issueClosed(_ payload: WebhookPayload.Envelope) -> DeliveryEffect {

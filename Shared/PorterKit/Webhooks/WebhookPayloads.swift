@@ -26,11 +26,33 @@ public enum WebhookPayload {
         public var slug: String?
     }
 
+    /// An issue comment, or (in `pull_request_review_comment` events) a comment on lines of a pull
+    /// request's diff, which adds where it was made.
     public struct Comment: Decodable, Sendable {
         public var id: Int64
         public var body: String?
         public var user: Account?
         public var performedViaGithubApp: App?
+        public var path: String?
+        /// The last line commented on; nil when the comment is on a line the diff no longer shows.
+        public var line: Int?
+        /// The first line of a comment on several lines.
+        public var startLine: Int?
+        /// `LEFT` or `RIGHT`.
+        public var side: String?
+        /// The diff from the hunk's header down to the line commented on.
+        public var diffHunk: String?
+        public var pullRequestReviewId: Int64?
+        public var inReplyToId: Int64?
+    }
+
+    /// A `pull_request_review` event's review.
+    public struct Review: Decodable, Sendable {
+        public var id: Int64
+        public var body: String?
+        public var user: Account?
+        /// `approved`, `commented`, `changes_requested`, …
+        public var state: String?
     }
 
     public struct Issue: Decodable, Sendable {
@@ -46,15 +68,19 @@ public enum WebhookPayload {
         public var url: String?
     }
 
-    /// A `pull_request` event's pull request: what Porter records of its outcome.
+    /// The pull request of a `pull_request`, `pull_request_review` or `pull_request_review_comment`
+    /// event: what Porter records of its outcome, and where a follow-up is asked for.
     public struct PullRequest: Decodable, Sendable {
         public struct Side: Decodable, Sendable {
             public var ref: String?
+            public var sha: String?
             /// Null when the fork it came from was deleted.
             public var repo: Repository?
         }
 
         public var number: Int?
+        public var title: String?
+        public var user: Account?
         /// `open` or `closed`; a merged pull request is closed with `merged` true.
         public var state: String?
         public var draft: Bool?
@@ -64,6 +90,7 @@ public enum WebhookPayload {
         public var closedAt: String?
         public var mergedAt: String?
         public var head: Side?
+        public var base: Side?
     }
 
     /// The envelope every event shares.
@@ -80,6 +107,7 @@ public enum WebhookPayload {
         /// The number of the pull request a `pull_request` event is about.
         public var number: Int?
         public var pullRequest: PullRequest?
+        public var review: Review?
     }
 
     /// Where and why a payload could not be read, in terms of its JSON keys, for the answer to GitHub.

@@ -22,18 +22,58 @@ public struct PostgresTaskRepository: TaskRepository {
             INSERT INTO tasks (
                 id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request,
                 requester_id, requester_login, agent, model, priority, draft, base_branch, instructions,
-                trigger_comment_id, delivery_id, retry_of)
+                trigger_comment_id, delivery_id, retry_of, kind, follow_up_of, trigger_comment_kind)
             VALUES (
                 \(task.id), \(task.issue.installationID), \(task.issue.repositoryID), \(task.issue.repositoryFullName),
                 \(task.issue.number), \(task.issue.isPullRequest), \(task.requester.id), \(task.requester.login),
                 \(task.request.agent.rawValue), \(task.request.model), \(task.request.priority.rank), \(task.request.draft),
                 \(task.request.baseBranch), \(PromptBuilder.storable(task.request.instructions)), \(task.triggerCommentID), \(task.deliveryID),
-                \(task.retryOf))
+                \(task.retryOf), \(task.kind.rawValue), \(task.followUpOf), \(task.triggerCommentKind?.rawValue))
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         guard let row = try await rows.collect().first else { throw RepositoryError.missingRow("tasks insert") }
+        if let followUp = task.followUp {
+            try await insertFollowUp(followUp, taskID: task.id, on: connection, logger: logger)
+        }
         try await appendEvent(on: connection, taskID: task.id, kind: "status", message: "queued", logger: logger)
         return try Self.task(from: row)
+    }
+
+    /// Stores where on the pull request a follow-up was asked for, beside its task.
+    static func insertFollowUp(
+        _ followUp: FollowUpRequest, taskID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        // Built again so the caps and the storable rules hold whoever made the value.
+        let request = FollowUpRequest(
+            source: followUp.source, reviewID: followUp.reviewID, commentID: followUp.commentID, path: followUp.path,
+            startLine: followUp.startLine, line: followUp.line, side: followUp.side, diffHunk: followUp.diffHunk)
+        try await connection.query(
+            """
+            INSERT INTO task_follow_ups (
+                task_id, source, review_id, comment_id, path, start_line, line, side, diff_hunk)
+            VALUES (
+                \(taskID), \(request.source.rawValue), \(request.reviewID), \(request.commentID), \(request.path),
+                \(request.startLine), \(request.line), \(request.side), \(request.diffHunk))
+            """, logger: logger)
+    }
+
+    /// Where on the pull request the follow-up `taskID` was asked for; nil for other tasks.
+    public func followUp(taskID: UUID) async throws -> FollowUpRequest? {
+        let row = try await client.query(
+            """
+            SELECT source, review_id, comment_id, path, start_line, line, side, diff_hunk
+            FROM task_follow_ups WHERE task_id = \(taskID)
+            """, logger: logger
+        ).collect().first
+        guard let row else { return nil }
+        let (source, reviewID, commentID, path, startLine, line, side, hunk) = try row.decode(
+            (String, Int64?, Int64?, String?, Int?, Int?, String?, String?).self)
+        guard let source = FollowUpRequest.Source(rawValue: source) else {
+            throw RepositoryError.corruptRow("follow-up of task \(taskID) has source \(source)")
+        }
+        return FollowUpRequest(
+            source: source, reviewID: reviewID, commentID: commentID, path: path, startLine: startLine, line: line,
+            side: side, diffHunk: hunk)
     }
 
     public func find(id: UUID) async throws -> PorterTask? {
@@ -90,7 +130,8 @@ public struct PostgresTaskRepository: TaskRepository {
     static let columns = """
         id, installation_id, repository_id, repository_full_name, issue_number, is_pull_request, requester_id,
         requester_login, agent, model, priority, draft, base_branch, instructions, status, status_reason,
-        trigger_comment_id, delivery_id, retry_of, created_at, updated_at, finished_at
+        trigger_comment_id, delivery_id, retry_of, created_at, updated_at, finished_at, kind, follow_up_of,
+        trigger_comment_kind
         """
 
     static func task(from row: PostgresRow) throws -> PorterTask {
@@ -100,11 +141,18 @@ public struct PostgresTaskRepository: TaskRepository {
         let agentName = try columns["agent"].decode(String.self)
         let statusName = try columns["status"].decode(String.self)
         let rank = try columns["priority"].decode(Int16.self)
+        let kindName = try columns["kind"].decode(String.self)
+        let commentKindName = try columns["trigger_comment_kind"].decode(String?.self)
+        let commentKind = commentKindName.flatMap(CommentKind.init(rawValue:))
         guard let agent = Agent(rawValue: agentName), let status = TaskStatus(rawValue: statusName),
-            let priority = TaskPriority(rank: rank)
+            let priority = TaskPriority(rank: rank), let kind = TaskKind(rawValue: kindName),
+            (commentKindName == nil) == (commentKind == nil)
         else {
             throw RepositoryError.corruptRow(
-                "task \(id) has agent \(agentName), status \(statusName), priority \(rank)")
+                """
+                task \(id) has agent \(agentName), status \(statusName), priority \(rank), kind \(kindName), \
+                trigger comment kind \(commentKindName ?? "none")
+                """)
         }
         return PorterTask(
             id: id,
@@ -124,7 +172,10 @@ public struct PostgresTaskRepository: TaskRepository {
             retryOf: try columns["retry_of"].decode(UUID?.self),
             createdAt: try columns["created_at"].decode(Date.self),
             updatedAt: try columns["updated_at"].decode(Date.self),
-            finishedAt: try columns["finished_at"].decode(Date?.self))
+            finishedAt: try columns["finished_at"].decode(Date?.self),
+            kind: kind,
+            followUpOf: try columns["follow_up_of"].decode(UUID?.self),
+            triggerCommentKind: commentKind)
     }
 }
 
