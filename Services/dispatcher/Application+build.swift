@@ -50,7 +50,8 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         keyring: config.encryptionKeys,
         settings: DispatchSettings(
             publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,
-            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait, budget: config.budget),
+            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait, budget: config.budget,
+            followUpsOnAnyPullRequest: config.followUpsOnAnyPullRequest),
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
     let control = PostgresControlRepository(client: dependencies.postgres, logger: logger)
     return TaskDispatcher(

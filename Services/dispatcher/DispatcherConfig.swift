@@ -32,6 +32,8 @@ struct DispatcherConfig: ServiceConfiguration {
     var sideEffectPatience: Duration
     /// `PORTER_FAULT_CRASH_POINTS`: crash-test fault injection; never set in production.
     var crashPoints: CrashPoints
+    /// `PORTER_FOLLOWUPS_ON_ANY_PR`: follow-ups also on same-repository pull requests Porter did not open.
+    var followUpsOnAnyPullRequest: Bool
 
     var secretValues: [String] {
         [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } + defaultKeys.keys.values.map(\.value)
@@ -62,12 +64,14 @@ struct DispatcherConfig: ServiceConfiguration {
         let sideEffectPatience = env.optional(
             "PORTER_SIDE_EFFECT_PATIENCE", default: SideEffectRetry.defaultPatience, Parse.duration)
         let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
+        let followUpsOnAnyPullRequest = env.optional("PORTER_FOLLOWUPS_ON_ANY_PR", default: false, Parse.bool)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, callbackURL: callbackURL!, encryptionKeys: keys!, github: github,
             app: app!, fly: fly, runtime: runtime, machine: machine, limits: limits, defaultKeys: defaultKeys,
             workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
             stopGrace: stopGrace, budget: FailureBudget(maxFailures: maxFailures, maxDuration: retryBudget),
-            sideEffectPatience: sideEffectPatience, crashPoints: crashPoints)
+            sideEffectPatience: sideEffectPatience, crashPoints: crashPoints,
+            followUpsOnAnyPullRequest: followUpsOnAnyPullRequest)
     }
 }

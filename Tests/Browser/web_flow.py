@@ -637,10 +637,11 @@ def history_flow(b, stack):
     # The newcomer's task runs to its pull request first, so the figures below hold still.
     wait_task(stack, f"id = '{template}'", "the newcomer's task",
               lambda status, reason, pr: status not in ("queued", "dispatching", "running") and (pr or status != "succeeded"))
+    # A pull request is written as the services write it: its number and its address together.
     values = ", ".join(
-        "({}, '{}', {}, '{}', {}, {}, {}, {})".format(
+        "({}, '{}', {}, '{}', {}, {}, {}, {}, {})".format(
             issue, agent, f"'{model}'" if model else "NULL", title.replace("'", "''"),
-            f"'{branch}'" if branch else "NULL",
+            f"'{branch}'" if branch else "NULL", pull or "NULL",
             f"'https://github.com/octo/demo/pull/{pull}'" if pull else "NULL", ago, ran)
         for issue, agent, model, status, title, branch, pull, ago, ran in HISTORY_TASKS)
     # A task starts queued and moves only along the allowed transitions, as the services move it.
@@ -651,16 +652,16 @@ def history_flow(b, stack):
                   f"AND issue_number = {issue}" for next_status in path]
     stack.psql(f"""
         INSERT INTO tasks (id, installation_id, repository_id, repository_full_name, issue_number, requester_id,
-            requester_login, agent, model, issue_title, branch, pull_request_url, created_at)
+            requester_login, agent, model, issue_title, branch, pull_request_number, pull_request_url, created_at)
         SELECT gen_random_uuid(), t.installation_id, t.repository_id, t.repository_full_name, v.issue,
-            t.requester_id, t.requester_login, v.agent, v.model, v.title, v.branch, v.pull,
+            t.requester_id, t.requester_login, v.agent, v.model, v.title, v.branch, v.number, v.pull,
             now() - make_interval(mins => v.ago)
-        FROM tasks t, (VALUES {values}) AS v(issue, agent, model, title, branch, pull, ago, ran)
+        FROM tasks t, (VALUES {values}) AS v(issue, agent, model, title, branch, number, pull, ago, ran)
         WHERE t.id = '{template}';
         {"; ".join(steps)};
         UPDATE tasks SET started_at = created_at + interval '5 seconds',
             finished_at = created_at + interval '5 seconds' + make_interval(secs => v.ran)
-        FROM (VALUES {values}) AS v(issue, agent, model, title, branch, pull, ago, ran)
+        FROM (VALUES {values}) AS v(issue, agent, model, title, branch, number, pull, ago, ran)
         WHERE tasks.repository_full_name = 'octo/demo' AND tasks.issue_number = v.issue""")
     total = len(HISTORY_TASKS) + 1
 

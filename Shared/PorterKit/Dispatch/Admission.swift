@@ -70,6 +70,10 @@ public protocol DispatchRepository: Sendable {
     ) async throws
         -> TransitionOutcome
 
+    /// The issue number of task `id` (for a follow-up, the task that opened its pull request); nil
+    /// for nil or a task that is gone.
+    func issueNumber(of id: UUID?) async throws -> Int?
+
     /// Stores the task's spec unless one is stored already.
     func recordSpec(_ taskID: UUID, _ spec: TaskSpec) async throws
 

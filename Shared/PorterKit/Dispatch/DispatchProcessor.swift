@@ -16,11 +16,13 @@ public struct DispatchSettings: Sendable {
     /// How long a step keeps trying through transient failures (GitHub or Fly unavailable), and the
     /// backoff between tries; then the task ends failed.
     public var budget: FailureBudget
+    /// `PORTER_FOLLOWUPS_ON_ANY_PR`: follow-ups also on same-repository pull requests Porter did not open.
+    public var followUpsOnAnyPullRequest: Bool
 
     public init(
         publicURL: URL, callbackURL: URL, limits: TaskLimits, defaultKeyNames: Set<String>,
         signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = .seconds(5),
-        budget: FailureBudget = FailureBudget()
+        budget: FailureBudget = FailureBudget(), followUpsOnAnyPullRequest: Bool = false
     ) {
         self.publicURL = publicURL
         self.callbackURL = callbackURL
@@ -29,6 +31,7 @@ public struct DispatchSettings: Sendable {
         self.signInWait = signInWait
         self.waitPoll = waitPoll
         self.budget = budget
+        self.followUpsOnAnyPullRequest = followUpsOnAnyPullRequest
     }
 }
 
@@ -124,12 +127,16 @@ public struct DispatchProcessor: Sendable {
                 task, as: .cancelled, reason: "the installation is suspended or removed", notices: [])
             return .done
         }
-        // Interim guard, to be replaced by the follow-up checks: until this dispatcher runs follow-ups on
-        // a pull request's branch, running one as an issue task would open a second pull request.
+        // A follow-up is checked as every task is (permission, failing closed), then against its pull
+        // request. Until this dispatcher runs follow-ups on a pull request's branch, one that passes
+        // ends with a reply saying so: run as an issue task it would open a second pull request.
         if task.kind == .followUp {
+            if state.authorizedPermission == nil {
+                if let refused = try await authorize(task, labels: false, logger: logger) { return refused }
+            }
+            if let refused = try await checkFollowUpTarget(task, logger: logger) { return refused }
             return try await fail(
-                task, reason: "follow-ups are not available yet",
-                reply: Self.followUpsUnavailable, labels: false)
+                task, reason: "follow-ups are not available yet", reply: Self.followUpsUnavailable, labels: false)
         }
         let labels = !state.otherActiveOnIssue
         if state.authorizedPermission == nil {
@@ -208,6 +215,37 @@ public struct DispatchProcessor: Sendable {
     }
 
     static let waitingForSignIn = "waiting for sign-in"
+
+    /// Whether a follow-up may push to its pull request's branch (`FollowUpTarget`); the outcome when it
+    /// may not. What GitHub cannot answer now makes the task wait, as the permission check does.
+    func checkFollowUpTarget(_ task: PorterTask, logger: Logger) async throws -> JobOutcome? {
+        let (owner, repo) = try Self.split(task.issue.repositoryFullName)
+        let installation = Int(task.issue.installationID)
+        let number = task.issue.number
+        let refusal: FollowUpTarget.Refusal?
+        do {
+            let pull = try await github.pullRequest(
+                installationID: installation, owner: owner, repo: repo, number: number)
+            let repository = try await github.repository(installationID: installation, owner: owner, repo: repo)
+            let head = try await github.branch(
+                installationID: installation, owner: owner, repo: repo, branch: pull.head.ref)
+            refusal = FollowUpTarget.check(
+                pull: pull, repositoryID: task.issue.repositoryID, defaultBranch: repository.defaultBranch,
+                headBranch: head, openedByPorter: task.followUpOf != nil,
+                anyPullRequest: settings.followUpsOnAnyPullRequest)
+        } catch let error where Self.isPermanent(error) {
+            logger.notice("pull request unreadable", metadata: ["error": "\(String(reflecting: error))"])
+            return try await fail(
+                task, reason: "pull request #\(number) could not be read",
+                reply: "Porter could not read pull request #\(number), so nothing ran.", labels: false)
+        } catch {
+            throw StepFailure("the pull request check", error)
+        }
+        guard let refusal else { return nil }
+        let issue = try await repository.issueNumber(of: task.followUpOf)
+        return try await fail(
+            task, reason: refusal.reason, reply: refusal.reply(pull: number, issue: issue), labels: false)
+    }
 
     /// The reply to a follow-up while the interim guard in `admit` stands.
     static let followUpsUnavailable = "Follow-ups on pull requests are not available yet on this Porter."

@@ -16,6 +16,20 @@ public enum FollowUpTarget {
         case branchGone(String)
         case notOpenedByPorter
 
+        /// The task's status reason.
+        public var reason: String {
+            switch self {
+            case .merged: "the pull request is merged"
+            case .closed: "the pull request is closed"
+            case .fork: "the pull request comes from a fork"
+            case .defaultBranch(let branch): "the pull request's branch \(branch) is the default branch"
+            case .baseBranch(let branch): "the pull request's branch \(branch) is its base"
+            case .protectedBranch(let branch): "the pull request's branch \(branch) is protected"
+            case .branchGone(let branch): "the pull request's branch \(branch) no longer exists"
+            case .notOpenedByPorter: "Porter did not open the pull request"
+            }
+        }
+
         /// What the reply on the pull request says; `issue` is the issue Porter opened it for, if any.
         public func reply(pull: Int, issue: Int?) -> String {
             let again =

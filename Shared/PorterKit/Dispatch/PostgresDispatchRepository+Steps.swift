@@ -155,4 +155,11 @@ extension PostgresDispatchRepository {
             return .moved(from: .dispatching)
         }
     }
+
+    public func issueNumber(of id: UUID?) async throws -> Int? {
+        guard let id else { return nil }
+        let rows = try await client.query("SELECT issue_number FROM tasks WHERE id = \(id)", logger: logger)
+        for try await number in rows.decode(Int.self) { return number }
+        return nil
+    }
 }

@@ -43,7 +43,10 @@ public struct TaskNotice: Sendable, Equatable {
 
     /// 👀 on the comment that asked for the task.
     public static func acknowledgement(_ task: PorterTask) -> [TaskNotice] {
-        guard let comment = task.triggerCommentID else { return [] }
+        // A line comment takes reactions at another endpoint, and a review takes none: only a
+        // comment in a conversation is acknowledged this way.
+        guard let comment = task.triggerCommentID, (task.triggerCommentKind ?? .issueComment) == .issueComment
+        else { return [] }
         return [
             TaskNotice(
                 .addReaction(

@@ -8,14 +8,16 @@ extension DispatchWorld {
     /// `@porter <verb>` from `login` on issue `issue`: the comment on GitHub and its `control` job,
     /// with a delivery id of its own. Returns the comment's id.
     @discardableResult
-    func command(_ verb: ControlVerb, by login: String, issue: Int = 1, userID: Int64 = 501) async throws -> Int {
+    func command(
+        _ verb: ControlVerb, by login: String, issue: Int = 1, userID: Int64 = 501, repositoryID: Int64 = 77
+    ) async throws -> Int {
         let comment = try await emulator.comment(
             owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: issue, author: login,
             body: "@porter \(verb.rawValue)")
         let delivery = UUID().uuidString
         let context = IssueContext(
             issue: IssueReference(
-                installationID: Int64(github.installationID), repositoryID: 77,
+                installationID: Int64(github.installationID), repositoryID: repositoryID,
                 repositoryFullName: "\(GitHubWorld.owner)/\(GitHubWorld.repo)", number: issue),
             requester: Requester(id: userID, login: login), commentID: Int64(comment))
         try await PostgresJobQueue(client: database, logger: TestDatabase.logger).enqueue(

@@ -42,6 +42,7 @@ struct DispatchWorld: Sendable {
             retry: RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(20), maxDelay: .milliseconds(50)))
         /// Pace Fly calls through Postgres with every other dispatcher, as the dispatcher service does.
         var sharedFlyPacing = true
+        var followUpsOnAnyPullRequest = false
         /// The lease owner; replicas in one test need their own.
         var owner = "test-dispatcher"
     }
@@ -95,7 +96,7 @@ struct DispatchWorld: Sendable {
                 publicURL: Self.publicURL, callbackURL: options.callbackURL,
                 limits: TaskLimits(timeout: options.timeout, maxActivePerUser: options.maxActivePerUser),
                 defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
-                budget: options.budget),
+                budget: options.budget, followUpsOnAnyPullRequest: options.followUpsOnAnyPullRequest),
             logger: logger)
         let control = PostgresControlRepository(client: database, logger: logger)
         return TaskDispatcher(
