@@ -32,6 +32,7 @@ func buildRouter(
     // Browsers ask for it on every page, API answers included.
     router.get("/favicon.ico") { _, _ in Response.redirect(to: "/static/porter.svg", type: .permanent) }
     router.add(middleware: ErrorMiddleware(pages: pages, sessions: sessions, settings: config.sessions))
+    router.add(middleware: AddressGuardMiddleware())
     router.add(
         middleware: FileMiddleware(
             config.resources + "/Static", urlBasePath: "/static",

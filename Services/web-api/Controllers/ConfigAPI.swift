@@ -43,14 +43,14 @@ struct ConfigAPI {
                 guard let provider = Provider.named(providerID) else {
                     throw WebError.invalid("\(providerID) is not a provider.", code: "unknown_provider")
                 }
-                guard let keys = value as? [String: Any] else {
+                guard case .object(let keys) = value else {
                     throw WebError.badRequest("\(providerID) must map key names to values.")
                 }
                 for (name, value) in keys {
                     guard provider.keys.contains(name) else {
                         throw WebError.invalid("\(name) is not a key of \(provider.name).", code: "unknown_key")
                     }
-                    guard let text = value as? String else { throw WebError.badRequest("\(name) must be a string.") }
+                    guard let text = value.string else { throw WebError.badRequest("\(name) must be a string.") }
                     changes.append((name, text))
                 }
             }
@@ -64,7 +64,7 @@ struct ConfigAPI {
             try Self.allow(body, Array(names.keys))
             var changes: [(String, String)] = []
             for (field, value) in body {
-                guard let text = value as? String else { throw WebError.badRequest("\(field) must be a string.") }
+                guard let text = value.string else { throw WebError.badRequest("\(field) must be a string.") }
                 changes.append((names[field]!, text))
             }
             try await apply(changes, user: user)
@@ -138,26 +138,23 @@ struct ConfigAPI {
     }
 
     /// The request's JSON object; anything else is a 400.
-    static func object(_ request: Request) async throws -> [String: Any] {
-        var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
-            throw WebError.badRequest("The body must be a JSON object.")
-        }
-        return object
+    static func object(_ request: Request) async throws -> [String: JSONValue] {
+        try await JSONValue.object(request, limit: 64 * 1024)
     }
 
-    static func allow(_ object: [String: Any], _ names: [String]) throws {
+    static func allow(_ object: [String: JSONValue], _ names: [String]) throws {
         if let unknown = object.keys.sorted().first(where: { !names.contains($0) }) {
             throw WebError.badRequest("\(unknown) is not a field of this request.", code: "unknown_field")
         }
     }
 
     /// Absent → nil (leave as is); `null` → `.some(nil)` (clear); a string → its value.
-    static func optionalString(_ object: [String: Any], _ name: String) throws -> String?? {
-        guard let value = object[name] else { return nil }
-        if value is NSNull { return .some(nil) }
-        guard let text = value as? String else { throw WebError.badRequest("\(name) must be a string or null.") }
-        return .some(text)
+    static func optionalString(_ object: [String: JSONValue], _ name: String) throws -> String?? {
+        switch object[name] {
+        case nil: return nil
+        case .null: return .some(nil)
+        case .string(let text): return .some(text)
+        default: throw WebError.badRequest("\(name) must be a string or null.")
+        }
     }
 }

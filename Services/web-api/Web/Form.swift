@@ -19,10 +19,15 @@ struct Form {
 
     subscript(_ name: String) -> String? { fields[name] }
 
-    /// The form a request posted, read up to 64 KB.
+    /// Whether a name or a value holds a NUL character, which PostgreSQL text cannot hold.
+    var holdsNUL: Bool { fields.contains { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") } }
+
+    /// The form a request posted, read up to 64 KB; a NUL character in it is a 400.
     static func read(_ request: Request) async throws -> Form {
         var request = request
         let body = try await request.collectBody(upTo: SessionMiddleware.formLimit)
-        return Form(String(buffer: body))
+        let form = Form(String(buffer: body))
+        if form.holdsNUL { throw WebError.nulCharacter }
+        return form
     }
 }

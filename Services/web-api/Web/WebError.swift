@@ -14,6 +14,9 @@ struct WebError: Error, Equatable {
         status: .forbidden, code: "csrf_failed",
         message: "This request did not carry the page's security token. Reload the page and try again.")
     static let notFound = WebError(status: .notFound, code: "not_found", message: "There is nothing here.")
+    /// PostgreSQL text cannot hold U+0000, and no name, key or instruction needs one.
+    static let nulCharacter = WebError(
+        status: .badRequest, code: "nul_character", message: "Text cannot contain the NUL character (U+0000).")
 
     static func badRequest(_ message: String, code: String = "bad_request") -> WebError {
         WebError(status: .badRequest, code: code, message: message)
