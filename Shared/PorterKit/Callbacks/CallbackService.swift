@@ -107,8 +107,13 @@ public struct CallbackService: Sendable {
         }
         let bot = "\(settings.appSlug)[bot]"
         let issueTitle = spec.issueTitle.isEmpty ? "issue #\(task.issue.number)" : spec.issueTitle
+        // Never the request's text: a `fixes #N` in it would close an issue when the branch merges.
+        let subject =
+            spec.followUp == nil
+            ? "\(PromptBuilder.sanitize(issueTitle, limit: 200)) (#\(task.issue.number))"
+            : "Follow-up on #\(task.issue.number): \(PromptBuilder.sanitize(issueTitle, limit: 180))"
         let message = """
-            \(PromptBuilder.sanitize(issueTitle, limit: 200)) (#\(task.issue.number))
+            \(subject)
 
             Requested by @\(task.requester.login) in \(task.issue.repositoryFullName)#\(task.issue.number).
             """
@@ -124,7 +129,9 @@ public struct CallbackService: Sendable {
                 authorEmail: "\(settings.appID)+\(bot)@users.noreply.github.com",
                 coAuthor:
                     "\(task.requester.login) <\(task.requester.id)+\(task.requester.login)@users.noreply.github.com>"),
-            issue: WorkerSpec.Issue(number: task.issue.number, title: issueTitle))
+            issue: WorkerSpec.Issue(number: task.issue.number, title: issueTitle),
+            mode: spec.followUp == nil ? .issue : .followUp,
+            followUp: spec.followUp.map { WorkerSpec.FollowUp(headSha: $0.headSHA, sideBranch: $0.sideBranch) })
     }
 
     static func explain(_ error: any Error) -> String {

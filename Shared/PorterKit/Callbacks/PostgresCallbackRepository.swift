@@ -23,8 +23,10 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 CASE WHEN \(includePrompt) THEN prompt ELSE '' END AS spec_prompt, prompt IS NOT NULL AS has_spec,
                 branch AS spec_branch, base_branch AS spec_base, deadline_at AS spec_deadline,
                 key_source AS spec_key_source, coalesce(issue_title, '') AS spec_issue_title,
-                cancel_requested_at IS NOT NULL AS cancel_requested
-            FROM tasks JOIN LATERAL (
+                cancel_requested_at IS NOT NULL AS cancel_requested,
+                f.head_sha AS follow_up_head_sha, f.side_branch AS follow_up_side_branch,
+                f.sequence AS follow_up_sequence
+            FROM tasks LEFT JOIN task_follow_ups AS f ON f.task_id = tasks.id JOIN LATERAL (
                 SELECT number AS attempt_number,
                     number = (SELECT max(number) FROM task_attempts WHERE task_id = tasks.id) AS attempt_latest,
                     runtime AS attempt_runtime, machine_id AS attempt_machine_id, fly_app AS attempt_fly_app,
@@ -50,7 +52,11 @@ public struct PostgresCallbackRepository: CallbackRepository {
             spec = TaskSpec(
                 prompt: try columns["spec_prompt"].decode(String.self), branch: branch, baseBranch: base,
                 deadline: deadline, keySource: keySource,
-                issueTitle: try columns["spec_issue_title"].decode(String.self))
+                issueTitle: try columns["spec_issue_title"].decode(String.self),
+                followUp: try TaskSpec.FollowUp(
+                    headSHA: columns["follow_up_head_sha"].decode(String?.self),
+                    sideBranch: columns["follow_up_side_branch"].decode(String?.self),
+                    sequence: columns["follow_up_sequence"].decode(Int?.self)))
         }
         return CallbackAttempt(
             task: task, number: try columns["attempt_number"].decode(Int.self),

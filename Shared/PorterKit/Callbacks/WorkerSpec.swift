@@ -16,6 +16,22 @@ public struct WorkerSpec: Encodable, Sendable {
         public var title: String
     }
 
+    /// `issue`: clone the base, work on a new branch, push it. `follow_up`: clone `branch` (the pull
+    /// request's head) at its current commit and push on top of it, never forced.
+    public enum Mode: String, Encodable, Sendable {
+        case issue
+        case followUp = "follow_up"
+    }
+
+    /// What a follow-up's worker needs beyond `branch` and `base_branch`.
+    public struct FollowUp: Encodable, Sendable {
+        /// The head commit the prompt was built on.
+        public var headSha: String
+        /// Where the agent's commits go when they cannot go on `branch`: they conflict with commits
+        /// pushed meanwhile, or the task ran out of time. The worker adds `-<attempt>` when it exists.
+        public var sideBranch: String
+    }
+
     public var taskId: UUID
     public var attempt: Int
     public var agent: String
@@ -32,6 +48,8 @@ public struct WorkerSpec: Encodable, Sendable {
     public var env: [String: String]
     public var commit: Commit
     public var issue: Issue
+    public var mode: Mode = .issue
+    public var followUp: FollowUp? = nil
 }
 
 extension WorkerSpec: CustomStringConvertible {

@@ -184,17 +184,12 @@ public struct ControlProcessor: Sendable {
 
     /// 👀 on the command.
     func acknowledgement(_ request: ControlRequest, key: String) -> [TaskNotice] {
-        // The reaction endpoint used here is the issue comments' one; a line comment's id names
-        // another kind of comment (reactions on those are not sent yet).
-        guard let comment = request.context.commentID, (request.context.commentKind ?? .issueComment) == .issueComment
+        guard
+            let reaction = ReactionRequest.eyes(
+                repositoryFullName: request.context.issue.repositoryFullName, commentID: request.context.commentID,
+                kind: request.context.commentKind)
         else { return [] }
-        return [
-            TaskNotice(
-                .addReaction(
-                    ReactionRequest(
-                        repositoryFullName: request.context.issue.repositoryFullName, commentID: comment,
-                        content: "eyes")), dedupeKey: "\(key):eyes")
-        ]
+        return [TaskNotice(.addReaction(reaction), dedupeKey: "\(key):eyes")]
     }
 
     func reply(_ request: ControlRequest, key: String, _ body: String) async throws {

@@ -76,6 +76,7 @@ public protocol DispatchRepository: Sendable {
 
     /// Stores the task's spec unless one is stored already.
     func recordSpec(_ taskID: UUID, _ spec: TaskSpec) async throws
+    func followUpSequence(of task: PorterTask) async throws -> Int
 
     /// Records the attempt's Machine and moves the task from dispatching to running, with `notices`.
     func markRunning(

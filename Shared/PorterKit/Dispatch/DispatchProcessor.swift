@@ -127,20 +127,15 @@ public struct DispatchProcessor: Sendable {
                 task, as: .cancelled, reason: "the installation is suspended or removed", notices: [])
             return .done
         }
-        // A follow-up is checked as every task is (permission, failing closed), then against its pull
-        // request. Until this dispatcher runs follow-ups on a pull request's branch, one that passes
-        // ends with a reply saying so: run as an issue task it would open a second pull request.
-        if task.kind == .followUp {
-            if state.authorizedPermission == nil {
-                if let refused = try await authorize(task, labels: false, logger: logger) { return refused }
-            }
-            if let refused = try await checkFollowUpTarget(task, logger: logger) { return refused }
-            return try await fail(
-                task, reason: "follow-ups are not available yet", reply: Self.followUpsUnavailable, labels: false)
-        }
         let labels = !state.otherActiveOnIssue
         if state.authorizedPermission == nil {
             if let refused = try await authorize(task, labels: labels, logger: logger) { return refused }
+            // A follow-up is then checked against its pull request, so a refusal comes before any wait
+            // for keys or a slot; its spec checks again, since the pull request may change meanwhile.
+            if task.kind == .followUp, case .refused(let outcome) = try await checkFollowUpTarget(task, logger: logger)
+            {
+                return outcome
+            }
         }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
         let ownFlyApp = targets.runsInRequesterApp(requesterHasFlyToken: userKeys.contains("FLY_API_TOKEN"))
@@ -216,15 +211,25 @@ public struct DispatchProcessor: Sendable {
 
     static let waitingForSignIn = "waiting for sign-in"
 
-    /// Whether a follow-up may push to its pull request's branch (`FollowUpTarget`); the outcome when it
-    /// may not. What GitHub cannot answer now makes the task wait, as the permission check does.
-    func checkFollowUpTarget(_ task: PorterTask, logger: Logger) async throws -> JobOutcome? {
+    /// What the pull request check of a follow-up found.
+    enum FollowUpCheck {
+        /// The task ended with a reply saying why.
+        case refused(JobOutcome)
+        /// Porter may push to the pull request's head branch, as it was just read.
+        case allowed(GitHubPullRequest)
+    }
+
+    /// Whether a follow-up may push to its pull request's branch (`FollowUpTarget`), ending the task with
+    /// the reason when it may not. What GitHub cannot answer now makes the task wait, as the permission
+    /// check does.
+    func checkFollowUpTarget(_ task: PorterTask, logger: Logger) async throws -> FollowUpCheck {
         let (owner, repo) = try Self.split(task.issue.repositoryFullName)
         let installation = Int(task.issue.installationID)
         let number = task.issue.number
+        let pull: GitHubPullRequest
         let refusal: FollowUpTarget.Refusal?
         do {
-            let pull = try await github.pullRequest(
+            pull = try await github.pullRequest(
                 installationID: installation, owner: owner, repo: repo, number: number)
             let repository = try await github.repository(installationID: installation, owner: owner, repo: repo)
             let head = try await github.branch(
@@ -235,20 +240,19 @@ public struct DispatchProcessor: Sendable {
                 anyPullRequest: settings.followUpsOnAnyPullRequest)
         } catch let error where Self.isPermanent(error) {
             logger.notice("pull request unreadable", metadata: ["error": "\(String(reflecting: error))"])
-            return try await fail(
-                task, reason: "pull request #\(number) could not be read",
-                reply: "Porter could not read pull request #\(number), so nothing ran.", labels: false)
+            return .refused(
+                try await fail(
+                    task, reason: "pull request #\(number) could not be read",
+                    reply: "Porter could not read pull request #\(number), so nothing ran.", labels: false))
         } catch {
             throw StepFailure("the pull request check", error)
         }
-        guard let refusal else { return nil }
+        guard let refusal else { return .allowed(pull) }
         let issue = try await repository.issueNumber(of: task.followUpOf)
-        return try await fail(
-            task, reason: refusal.reason, reply: refusal.reply(pull: number, issue: issue), labels: false)
+        return .refused(
+            try await fail(
+                task, reason: refusal.reason, reply: refusal.reply(pull: number, issue: issue), labels: false))
     }
-
-    /// The reply to a follow-up while the interim guard in `admit` stands.
-    static let followUpsUnavailable = "Follow-ups on pull requests are not available yet on this Porter."
 
     func waitForSignIn(_ task: PorterTask, labels: Bool) async throws -> JobOutcome {
         let signIn = settings.publicURL.absoluteString
@@ -286,7 +290,18 @@ public struct DispatchProcessor: Sendable {
             return .done
         }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
-        let spec = try await specification(for: state, userKeys: userKeys)
+        let spec: TaskSpec
+        if let stored = state.spec {
+            spec = stored
+        } else if task.kind == .followUp {
+            // Checked again: the pull request may have been merged, or its branch protected, since.
+            switch try await checkFollowUpTarget(task, logger: logger) {
+            case .refused(let outcome): return outcome
+            case .allowed(let pull): spec = try await followUpSpecification(for: state, pull: pull, userKeys: userKeys)
+            }
+        } else {
+            spec = try await specification(for: state, userKeys: userKeys)
+        }
         // Only the Fly token is opened here; provider keys stay sealed until the worker asks for them.
         let flyToken =
             userKeys.contains("FLY_API_TOKEN")
@@ -361,7 +376,6 @@ public struct DispatchProcessor: Sendable {
     /// The stored spec, or a new one: the prompt from the issue, the command and the repository's
     /// instruction files, the branch, the base branch and the deadline.
     func specification(for state: DispatchState, userKeys: Set<String>) async throws -> TaskSpec {
-        if let spec = state.spec { return spec }
         let task = state.task
         let installation = Int(task.issue.installationID)
         let (owner, repo) = try Self.split(task.issue.repositoryFullName)
@@ -398,6 +412,74 @@ public struct DispatchProcessor: Sendable {
             keySource: usesOwnKeys ? "user" : "operator", issueTitle: PromptBuilder.storable(issue.title))
         try await repository.recordSpec(task.id, spec)
         // Another dispatcher may have recorded its spec first: use whichever is stored.
+        return try await repository.state(taskID: task.id)?.spec ?? spec
+    }
+
+    /// A follow-up's spec: the pull request's head branch at the commit just read, its base, and a prompt
+    /// from the request, the review context, the pull request, the issue it was opened for and the
+    /// instruction files on the branch.
+    func followUpSpecification(
+        for state: DispatchState, pull: GitHubPullRequest, userKeys: Set<String>
+    ) async throws -> TaskSpec {
+        let task = state.task
+        let installation = Int(task.issue.installationID)
+        let (owner, repo) = try Self.split(task.issue.repositoryFullName)
+        var issue: (number: Int, title: String, body: String)?
+        if let number = try await repository.issueNumber(of: task.followUpOf) {
+            let read = try await github.issue(installationID: installation, owner: owner, repo: repo, number: number)
+            issue = (number, read.title, read.body ?? "")
+        }
+        var notes: [PromptBuilder.ReviewNote] = []
+        switch state.followUp?.source {
+        case .review?:
+            if let reviewID = state.followUp?.reviewID {
+                notes = try await github.reviewComments(
+                    installationID: installation, owner: owner, repo: repo, number: pull.number, reviewID: reviewID
+                ).map {
+                    PromptBuilder.ReviewNote(
+                        author: $0.user?.login ?? "ghost", path: $0.path, startLine: $0.startLine, line: $0.line,
+                        side: $0.side, diffHunk: $0.diffHunk, body: $0.body)
+                }
+            }
+        case .reviewComment?:
+            if let request = state.followUp, let path = request.path {
+                notes = [
+                    PromptBuilder.ReviewNote(
+                        author: task.requester.login, path: path, startLine: request.startLine, line: request.line,
+                        side: request.side, diffHunk: request.diffHunk ?? "",
+                        body: "(the request above, made on these lines)")
+                ]
+            }
+        case .conversation?, nil:
+            break
+        }
+        var files: [(path: String, content: String)] = []
+        for path in ["AGENTS.md", "CLAUDE.md"] {
+            if let content = try await github.fileContents(
+                installationID: installation, owner: owner, repo: repo, path: path, ref: pull.head.sha)
+            {
+                files.append((path, content))
+            }
+        }
+        let prompt =
+            task.request.agent == .script
+            ? PromptBuilder.storable(task.request.instructions)
+            : PromptBuilder().buildFollowUp(
+                PromptBuilder.FollowUpInput(
+                    repository: task.issue.repositoryFullName, pullNumber: pull.number, pullTitle: pull.title,
+                    pullBody: pull.body ?? "", headBranch: pull.head.ref, issue: issue,
+                    request: task.request.instructions, requester: task.requester.login, notes: notes,
+                    repositoryFiles: files))
+        let sequence = try await repository.followUpSequence(of: task)
+        let usesOwnKeys = task.request.agent.keyNames.contains { userKeys.contains($0) }
+        let spec = TaskSpec(
+            prompt: prompt, branch: pull.head.ref, baseBranch: pull.base.ref,
+            deadline: Date().addingTimeInterval(Double(settings.limits.timeout.components.seconds)),
+            keySource: usesOwnKeys ? "user" : "operator", issueTitle: PromptBuilder.storable(pull.title),
+            followUp: TaskSpec.FollowUp(
+                headSHA: pull.head.sha,
+                sideBranch: TaskSpec.FollowUp.sideBranch(head: pull.head.ref, sequence: sequence), sequence: sequence))
+        try await repository.recordSpec(task.id, spec)
         return try await repository.state(taskID: task.id)?.spec ?? spec
     }
 

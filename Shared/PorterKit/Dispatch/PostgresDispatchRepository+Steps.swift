@@ -23,8 +23,10 @@ extension PostgresDispatchRepository {
                         AND other.status IN ('dispatching', 'running')),
                 EXISTS (SELECT 1 FROM users WHERE users.id = tasks.requester_id),
                 (SELECT fly_app FROM user_settings WHERE user_id = tasks.requester_id),
-                (SELECT fly_org FROM user_settings WHERE user_id = tasks.requester_id)
-            FROM tasks WHERE id = \(taskID)
+                (SELECT fly_org FROM user_settings WHERE user_id = tasks.requester_id),
+                f.source, f.review_id, f.comment_id, f.path, f.start_line, f.line, f.side, f.diff_hunk,
+                f.head_sha, f.side_branch, f.sequence
+            FROM tasks LEFT JOIN task_follow_ups AS f ON f.task_id = tasks.id WHERE tasks.id = \(taskID)
             """, logger: logger
         ).collect().first
         guard let row else { return nil }
@@ -38,16 +40,39 @@ extension PostgresDispatchRepository {
                 String?
             ).self
         )
+        let columns = row.makeRandomAccess()
+        let followUp = try Self.followUpRequest(columns)
         var spec: TaskSpec?
         if let prompt, let branch, let base, let deadline, let keySource {
             spec = TaskSpec(
                 prompt: prompt, branch: branch, baseBranch: base, deadline: deadline, keySource: keySource,
-                issueTitle: issueTitle)
+                issueTitle: issueTitle,
+                followUp: try TaskSpec.FollowUp(
+                    headSHA: columns["head_sha"].decode(String?.self),
+                    sideBranch: columns["side_branch"].decode(String?.self),
+                    sequence: columns["sequence"].decode(Int?.self)))
         }
         return DispatchState(
             task: task, authorizedPermission: permission, spec: spec, cancelRequested: cancelRequested,
             installationInactive: inactive, requesterHasAccount: hasAccount, openAttemptApp: attemptApp,
-            otherActiveOnIssue: otherActive, requesterFlyApp: flyApp, requesterFlyOrg: flyOrg)
+            otherActiveOnIssue: otherActive, requesterFlyApp: flyApp, requesterFlyOrg: flyOrg, followUp: followUp)
+    }
+
+    /// The `task_follow_ups` columns the intake stored, or nil for a task that is no follow-up.
+    static func followUpRequest(_ columns: PostgresRandomAccessRow) throws -> FollowUpRequest? {
+        guard let source = try columns["source"].decode(String?.self).flatMap(FollowUpRequest.Source.init) else {
+            return nil
+        }
+        var request = FollowUpRequest(source: source)
+        // Stored already capped and storable: read back as they are.
+        request.reviewID = try columns["review_id"].decode(Int64?.self)
+        request.commentID = try columns["comment_id"].decode(Int64?.self)
+        request.path = try columns["path"].decode(String?.self)
+        request.startLine = try columns["start_line"].decode(Int?.self)
+        request.line = try columns["line"].decode(Int?.self)
+        request.side = try columns["side"].decode(String?.self)
+        request.diffHunk = try columns["diff_hunk"].decode(String?.self)
+        return request
     }
 
     public func recordAuthorization(
@@ -111,13 +136,39 @@ extension PostgresDispatchRepository {
         }
     }
 
+    /// Stores the spec once: a second dispatcher's spec for the same task changes nothing. A follow-up's
+    /// branches go with it in the same transaction.
     public func recordSpec(_ taskID: UUID, _ spec: TaskSpec) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            let recorded = try await connection.query(
+                """
+                UPDATE tasks SET prompt = \(spec.prompt), branch = \(spec.branch), base_branch = \(spec.baseBranch),
+                    deadline_at = \(spec.deadline), key_source = \(spec.keySource), issue_title = \(spec.issueTitle)
+                WHERE id = \(taskID) AND prompt IS NULL
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard !recorded.isEmpty, let followUp = spec.followUp else { return }
+            try await connection.query(
+                """
+                UPDATE task_follow_ups SET head_ref = \(spec.branch), head_sha = \(followUp.headSHA),
+                    base_ref = \(spec.baseBranch), side_branch = \(followUp.sideBranch), sequence = \(followUp.sequence)
+                WHERE task_id = \(taskID)
+                """, logger: logger)
+        }
+    }
+
+    /// A follow-up's 1-based place among the follow-ups of its pull request, by when they were asked for:
+    /// fixed once the task exists, so every dispatcher names the same side branch.
+    public func followUpSequence(of task: PorterTask) async throws -> Int {
         try await client.query(
             """
-            UPDATE tasks SET prompt = \(spec.prompt), branch = \(spec.branch), base_branch = \(spec.baseBranch),
-                deadline_at = \(spec.deadline), key_source = \(spec.keySource), issue_title = \(spec.issueTitle)
-            WHERE id = \(taskID) AND prompt IS NULL
-            """, logger: logger)
+            SELECT count(*)::integer FROM tasks
+            WHERE repository_id = \(task.issue.repositoryID) AND issue_number = \(task.issue.number)
+                AND kind = 'follow_up'
+                AND (created_at, id) <= (SELECT created_at, id FROM tasks WHERE id = \(task.id))
+            """, logger: logger
+        ).collect().first?.decode(Int.self) ?? 1
     }
 
     public func markRunning(

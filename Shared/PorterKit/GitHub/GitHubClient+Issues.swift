@@ -9,10 +9,29 @@ extension GitHubClient {
     public func addReaction(
         installationID: Int, owner: String, repo: String, commentID: Int, content: GitHubReactionContent
     ) async throws -> GitHubReaction {
+        try await react(
+            installationID: installationID,
+            path: Self.path("repos", owner, repo, "issues", "comments", String(commentID)),
+            operation: "create_reaction", content: content)
+    }
+
+    /// Reacts to a line comment of a pull request's diff; as safe to retry as `addReaction`.
+    @discardableResult
+    public func addReviewCommentReaction(
+        installationID: Int, owner: String, repo: String, commentID: Int, content: GitHubReactionContent
+    ) async throws -> GitHubReaction {
+        try await react(
+            installationID: installationID,
+            path: Self.path("repos", owner, repo, "pulls", "comments", String(commentID)),
+            operation: "create_review_comment_reaction", content: content)
+    }
+
+    private func react(
+        installationID: Int, path comment: String, operation: String, content: GitHubReactionContent
+    ) async throws -> GitHubReaction {
         struct Body: Encodable { var content: GitHubReactionContent }
         let request = try APIRequest.json(
-            .POST, Self.path("repos", owner, repo, "issues", "comments", String(commentID), "reactions"),
-            operation: "create_reaction", body: Body(content: content), idempotent: true)
+            .POST, comment + "/reactions", operation: operation, body: Body(content: content), idempotent: true)
         return try await send(request, as: .installation(installationID))
             .decode(GitHubReaction.self, api: "github", operation: request.operation)
     }

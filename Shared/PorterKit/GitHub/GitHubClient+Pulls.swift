@@ -58,6 +58,19 @@ extension GitHubClient {
             .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
     }
 
+    /// The line comments a review was submitted with, in the order they were made (at most 100: more
+    /// than a prompt would hold).
+    public func reviewComments(
+        installationID: Int, owner: String, repo: String, number: Int, reviewID: Int64
+    ) async throws -> [GitHubReviewComment] {
+        let request = APIRequest(
+            .GET,
+            Self.path("repos", owner, repo, "pulls", String(number), "reviews", String(reviewID), "comments")
+                + "?per_page=100", operation: "list_review_comments")
+        return try await send(request, as: .installation(installationID))
+            .decode([GitHubReviewComment].self, api: "github", operation: request.operation)
+    }
+
     public func pullRequestFiles(
         installationID: Int, owner: String, repo: String, number: Int
     ) async throws -> [GitHubPullRequestFile] {

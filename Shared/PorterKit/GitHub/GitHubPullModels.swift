@@ -72,3 +72,17 @@ public struct GitHubMergeResult: Codable, Sendable, Equatable {
 public enum GitHubMergeMethod: String, Codable, Sendable {
     case merge, squash, rebase
 }
+
+/// A comment on lines of a pull request's diff, with the fields a follow-up's prompt reads.
+public struct GitHubReviewComment: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var path: String
+    public var line: Int?
+    public var startLine: Int?
+    /// `LEFT` (the old code) or `RIGHT` (the new).
+    public var side: String?
+    public var diffHunk: String
+    public var body: String
+    /// Null on GitHub for a deleted account.
+    public var user: GitHubUser?
+}

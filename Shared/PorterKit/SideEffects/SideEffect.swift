@@ -68,11 +68,26 @@ public struct ReactionRequest: Codable, Sendable, Equatable {
     public var repositoryFullName: String
     public var commentID: Int64
     public var content: String
+    /// The kind of comment `commentID` names: a conversation comment (nil in rows queued before line
+    /// comments took reactions) or a line comment of a pull request's diff, whose reactions GitHub
+    /// takes at another endpoint. A review's body takes none.
+    public var subject: CommentKind?
 
-    public init(repositoryFullName: String, commentID: Int64, content: String) {
+    public init(repositoryFullName: String, commentID: Int64, content: String, subject: CommentKind? = nil) {
         self.repositoryFullName = repositoryFullName
         self.commentID = commentID
         self.content = content
+        self.subject = subject
+    }
+
+    /// 👀 on the comment that carried a command, or nil for one that takes no reaction (a review).
+    public static func eyes(
+        repositoryFullName: String, commentID: Int64?, kind: CommentKind?
+    ) -> ReactionRequest? {
+        guard let commentID, kind != .review else { return nil }
+        return ReactionRequest(
+            repositoryFullName: repositoryFullName, commentID: commentID, content: "eyes",
+            subject: kind == .reviewComment ? .reviewComment : nil)
     }
 }
 

@@ -183,9 +183,14 @@ public struct SideEffectDeliverer: Service {
             guard let content = GitHubReactionContent(rawValue: reaction.content) else {
                 throw SideEffectError.malformed("reaction \(reaction.content)")
             }
-            let created = try await github.addReaction(
-                installationID: installation, owner: owner, repo: repo, commentID: Int(reaction.commentID),
-                content: content)
+            let created =
+                reaction.subject == .reviewComment
+                ? try await github.addReviewCommentReaction(
+                    installationID: installation, owner: owner, repo: repo, commentID: Int(reaction.commentID),
+                    content: content)
+                : try await github.addReaction(
+                    installationID: installation, owner: owner, repo: repo, commentID: Int(reaction.commentID),
+                    content: content)
             return #"{"reaction_id":\#(created.id)}"#
         case .setLabels(let change):
             let (owner, repo) = try Self.split(change.repositoryFullName)

@@ -24,14 +24,20 @@ public struct StatusComment: Sendable, Equatable {
     public var phase: Phase
     public var elapsed: Duration
     public var taskURL: URL
+    /// A follow-up's comment lives on its pull request, and says so.
+    public var onPullRequest: Bool
 
-    public init(taskID: UUID, agent: Agent, model: String?, phase: Phase, elapsed: Duration, taskURL: URL) {
+    public init(
+        taskID: UUID, agent: Agent, model: String?, phase: Phase, elapsed: Duration, taskURL: URL,
+        onPullRequest: Bool = false
+    ) {
         self.taskID = taskID
         self.agent = agent
         self.model = model
         self.phase = phase
         self.elapsed = elapsed
         self.taskURL = taskURL
+        self.onPullRequest = onPullRequest
     }
 
     /// The comment's Markdown.
@@ -62,7 +68,7 @@ public struct StatusComment: Sendable, Equatable {
         case .waitingForUserSlot(let active, let limit):
             "Waiting for a slot: the requester already has \(active) of \(limit) tasks running."
         case .waitingForIssue(let blocker):
-            "Waiting for task `\(blocker.uuidString.lowercased())` on this issue to finish."
+            "Waiting for task `\(blocker.uuidString.lowercased())` on this \(onPullRequest ? "pull request" : "issue") to finish."
         case .waitingForSignIn:
             "Waiting for the requester to sign in to Porter and add their keys."
         case .working(let phase, let note):

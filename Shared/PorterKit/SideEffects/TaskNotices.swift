@@ -18,20 +18,25 @@ public struct TaskNotice: Sendable, Equatable {
         self.notBefore = notBefore
     }
 
-    /// The task's status comment and its `porter:<status>` label, both following the latest phase.
+    /// The task's status comment and its `porter:<status>` label, both following the latest phase. A
+    /// follow-up's comment is on its pull request, which keeps the `porter` label it was opened with
+    /// and takes no status labels: they belong to issues.
     public static func status(
         _ task: PorterTask, _ phase: StatusComment.Phase, publicURL: URL, now: Date = Date()
     ) -> [TaskNotice] {
         let comment = StatusComment(
             taskID: task.id, agent: task.request.agent, model: task.request.model, phase: phase,
-            elapsed: .seconds(now.timeIntervalSince(task.createdAt)), taskURL: taskURL(task.id, publicURL: publicURL))
+            elapsed: .seconds(now.timeIntervalSince(task.createdAt)), taskURL: taskURL(task.id, publicURL: publicURL),
+            onPullRequest: task.kind == .followUp)
         let repository = task.issue.repositoryFullName
         let key = "task:\(task.id.uuidString.lowercased())"
+        let statusComment = TaskNotice(
+            .statusComment(
+                CommentRequest(repositoryFullName: repository, issueNumber: task.issue.number, body: comment.body)),
+            dedupeKey: "\(key):status", replacing: true)
+        guard task.kind == .issue else { return [statusComment] }
         return [
-            TaskNotice(
-                .statusComment(
-                    CommentRequest(repositoryFullName: repository, issueNumber: task.issue.number, body: comment.body)),
-                dedupeKey: "\(key):status", replacing: true),
+            statusComment,
             TaskNotice(
                 .setLabels(
                     LabelChange(
@@ -43,17 +48,12 @@ public struct TaskNotice: Sendable, Equatable {
 
     /// 👀 on the comment that asked for the task.
     public static func acknowledgement(_ task: PorterTask) -> [TaskNotice] {
-        // A line comment takes reactions at another endpoint, and a review takes none: only a
-        // comment in a conversation is acknowledged this way.
-        guard let comment = task.triggerCommentID, (task.triggerCommentKind ?? .issueComment) == .issueComment
+        guard
+            let reaction = ReactionRequest.eyes(
+                repositoryFullName: task.issue.repositoryFullName, commentID: task.triggerCommentID,
+                kind: task.triggerCommentKind)
         else { return [] }
-        return [
-            TaskNotice(
-                .addReaction(
-                    ReactionRequest(
-                        repositoryFullName: task.issue.repositoryFullName, commentID: comment, content: "eyes")),
-                dedupeKey: "task:\(task.id.uuidString.lowercased()):eyes")
-        ]
+        return [TaskNotice(.addReaction(reaction), dedupeKey: "task:\(task.id.uuidString.lowercased()):eyes")]
     }
 
     /// A reply on the task's issue, posted once per `purpose`.
