@@ -55,6 +55,27 @@ struct GatewayHarness {
         }
     }
 
+    /// `copies` of one signed delivery, `inFlight` at a time: concurrent enough to race, bounded so a
+    /// loaded 2-core machine answers each well before the client's deadline, which counts from the send.
+    func storm(
+        _ event: String, _ body: Data, delivery: String, copies: Int, inFlight: Int = 16
+    ) async throws -> [HTTPResponse.Status] {
+        let headers = Self.headers(event: event, delivery: delivery, body: body)
+        return try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<copies {
+                if index >= inFlight, let status = try await group.next() { statuses.append(status) }
+                group.addTask {
+                    try await client.execute(
+                        uri: "/webhooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)
+                    ) { $0.status }
+                }
+            }
+            for try await status in group { statuses.append(status) }
+            return statuses
+        }
+    }
+
     func count(_ table: String, where condition: String = "true") async throws -> Int {
         try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(condition)"))
             .collect().first!.decode(Int.self)
@@ -91,12 +112,18 @@ struct GatewayHarness {
 
     /// Runs `body` against a live gateway on a fresh migrated database, its minimal environment
     /// amended by `settings`.
+    /// `concurrent`: AsyncHTTPClient's pool, several connections, so copies of a delivery really arrive
+    /// at once (the `.live` client sends everything down one connection, answered in turn).
     static func run(
-        settings: [String: String] = [:], _ body: @escaping @Sendable (GatewayHarness) async throws -> Void
+        settings: [String: String] = [:], concurrent: Bool = false,
+        _ body: @escaping @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withClient { database, url in
             let environment = ServiceEnvironment.minimal(for: "webhook-gateway", database: url).merging(settings) { $1 }
-            try await withApplication("webhook-gateway", database: url, environment: environment, testing: testing) {
+            try await withApplication(
+                "webhook-gateway", database: url, environment: environment,
+                testing: concurrent ? .ahc(.http) : testing
+            ) {
                 client in
                 try await body(GatewayHarness(client: client, database: database))
             }

@@ -172,20 +172,11 @@ struct WebhookGatewayFollowUpTests {
     }
 
     @Test func aRedeliveredOrConcurrentlyRepeatedLineCommentMakesOneTask() async throws {
-        try await GatewayHarness.run { gateway in
+        try await GatewayHarness.run(concurrent: true) { gateway in
             _ = try await PullRequests.porterPullRequest(gateway, issue: 1, number: 7)
             let body = try Self.reviewComment("@porter claude retry three times", number: 7).data
-            let headers = GatewayHarness.headers(event: "pull_request_review_comment", delivery: "rc-storm", body: body)
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<50 {
-                    group.addTask {
-                        try await gateway.client.execute(
-                            uri: "/webhooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)
-                        ) { $0.status }
-                    }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-            }
+            let statuses = try await gateway.storm(
+                "pull_request_review_comment", body, delivery: "rc-storm", copies: 50)
             #expect(statuses.filter { $0 == .accepted }.count == 1)
             #expect(statuses.filter { $0 == .ok }.count == 49)
             // GitHub's redelivery keeps the GUID.

@@ -122,34 +122,12 @@ struct WebhookGatewayTests {
     }
 
     @Test func theSameDeliverySentAThousandTimesConcurrentlyYieldsOneTask() async throws {
-        try await TestDatabase.withClient { database, url in
-            // AsyncHTTPClient's pool: several connections, so the copies really arrive at once (the
-            // `.live` client sends everything down one connection, which the server answers in turn).
-            try await withApplication("webhook-gateway", database: url, testing: .ahc(.http)) { client in
-                let body = try GatewayHarness.comment("@porter claude fix the flaky login test").data
-                let headers = GatewayHarness.headers(event: "issue_comment", delivery: "storm", body: body)
-                // 16 in flight at a time: concurrent enough to race, bounded so a loaded 2-core machine
-                // answers each one well before the client's 15 s deadline, which counts from the send.
-                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                    var statuses: [HTTPResponse.Status] = []
-                    for index in 0..<1000 {
-                        if index >= 16, let status = try await group.next() { statuses.append(status) }
-                        group.addTask {
-                            try await client.execute(
-                                uri: "/webhooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)
-                            ) {
-                                $0.status
-                            }
-                        }
-                    }
-                    for try await status in group { statuses.append(status) }
-                    return statuses
-                }
-                #expect(statuses.count == 1000)
-                #expect(statuses.filter { $0 == .accepted }.count == 1)
-                #expect(statuses.filter { $0 == .ok }.count == 999)
-            }
-            let gateway = GatewayHarness(client: NoClient(), database: database)
+        try await GatewayHarness.run(concurrent: true) { gateway in
+            let body = try GatewayHarness.comment("@porter claude fix the flaky login test").data
+            let statuses = try await gateway.storm("issue_comment", body, delivery: "storm", copies: 1000)
+            #expect(statuses.count == 1000)
+            #expect(statuses.filter { $0 == .accepted }.count == 1)
+            #expect(statuses.filter { $0 == .ok }.count == 999)
             #expect(try await gateway.count("tasks") == 1)
             #expect(try await gateway.count("jobs") == 1)
             #expect(try await gateway.count("webhook_deliveries") == 1)
@@ -388,15 +366,5 @@ struct WebhookGatewayTests {
                 #expect(text.contains("porter_webhook_gateway_ack_duration_seconds_count 2"))
             }
         }
-    }
-}
-
-/// For assertions made after the application has stopped.
-struct NoClient: TestClientProtocol {
-    var port: Int? { nil }
-    func executeRequest(
-        uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?
-    ) async throws -> TestResponse {
-        throw TestSetupError("no application is running")
     }
 }

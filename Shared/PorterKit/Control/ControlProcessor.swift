@@ -115,12 +115,21 @@ public struct ControlProcessor: Sendable {
 
     func retry(_ request: ControlRequest, key: String, logger: Logger) async throws {
         let context = request.context
-        guard
-            let latest = try await repository.issueTasks(
-                repositoryID: context.issue.repositoryID, number: context.issue.number
-            ).first?.task
-        else {
+        let tasks = try await repository.issueTasks(
+            repositoryID: context.issue.repositoryID, number: context.issue.number
+        )
+        .map(\.task)
+        guard let latest = tasks.first else {
             try await reply(request, key: key, "@\(context.requester.login) There is no Porter task here to retry yet.")
+            return
+        }
+        // A merged or closed pull request takes no more work: a retry would push to a branch nobody
+        // reviews, or open a second pull request for the same issue. The reply says how to start again.
+        if context.issue.isPullRequest, let refusal = try await finishedPullRequest(context) {
+            let issue = tasks.first { $0.kind == .issue && $0.issue.number != context.issue.number }?.issue.number
+            try await reply(
+                request, key: key,
+                "@\(context.requester.login) \(refusal.reply(pull: context.issue.number, issue: issue))")
             return
         }
         let acknowledgement = acknowledgement(request, key: key)
@@ -152,6 +161,23 @@ public struct ControlProcessor: Sendable {
                 Comment `@porter stop` to stop it, or retry once it has finished.
                 """)
         }
+    }
+
+    /// `.merged` or `.closed` for a pull request that is, nil for an open one or one GitHub does not
+    /// know as a pull request. Any other error is thrown, so the retry waits rather than guesses.
+    func finishedPullRequest(_ context: IssueContext) async throws -> FollowUpTarget.Refusal? {
+        guard let (owner, repo) = IssueReference.ownerAndName(context.issue.repositoryFullName) else { return nil }
+        let pull: GitHubPullRequest
+        do {
+            pull = try await github.pullRequest(
+                installationID: Int(context.issue.installationID), owner: owner, repo: repo,
+                number: context.issue.number)
+        } catch let error as APIError where error.statusCode == 404 {
+            return nil
+        } catch {
+            throw StepFailure("reading the pull request", error)
+        }
+        return FollowUpTarget.finished(pull)
     }
 
     func status(_ request: ControlRequest, key: String) async throws {

@@ -59,6 +59,12 @@ public enum FollowUpTarget {
         }
     }
 
+    /// `.merged` or `.closed` for a pull request that takes no more work; nil while it is open.
+    public static func finished(_ pull: GitHubPullRequest) -> Refusal? {
+        if pull.merged == true || pull.mergedAt != nil { return .merged }
+        return pull.state == "open" ? nil : .closed
+    }
+
     /// nil when the follow-up may push to `pull`'s head branch.
     /// - Parameters:
     ///   - repositoryID: the repository the follow-up was asked in.
@@ -69,8 +75,7 @@ public enum FollowUpTarget {
         pull: GitHubPullRequest, repositoryID: Int64, defaultBranch: String, headBranch: GitHubBranch?,
         openedByPorter: Bool, anyPullRequest: Bool
     ) -> Refusal? {
-        if pull.merged == true || pull.mergedAt != nil { return .merged }
-        if pull.state != "open" { return .closed }
+        if let finished = finished(pull) { return finished }
         guard let head = pull.head.repo, head.id == repositoryID, pull.base.repo.map({ $0.id == repositoryID }) ?? true
         else { return .fork }
         guard openedByPorter || anyPullRequest else { return .notOpenedByPorter }

@@ -264,4 +264,34 @@ import Testing
             #expect(reply.contains("Pull request: #\(pull)"))
         }
     }
+
+    /// `@porter retry` on Porter's pull request once it is merged or closed starts nothing: the reply
+    /// says why and points at the issue, where a new task opens a new pull request.
+    @Test(arguments: [true, false])
+    func retryOnAMergedOrClosedPullRequestSaysHowToStartAgainAndCreatesNothing(merged: Bool) async throws {
+        try await DispatchWorld.run { world in
+            let (pull, opened) = try await DispatchFollowUpTests.portersPullRequest(world)
+            for status in ["dispatching", "running", "succeeded"] {
+                try await world.database.query("UPDATE tasks SET status = \(status) WHERE id = \(opened)")
+            }
+            if merged {
+                _ = try await world.emulator.mergePullRequest(owner: "acme", repo: "widgets", number: pull)
+            } else {
+                try await world.emulator.closePullRequest(owner: "acme", repo: "widgets", number: pull)
+            }
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
+            try await world.command(
+                .retry, by: "alice", issue: pull, repositoryID: try await DispatchFollowUpTests.repositoryID(world),
+                onPullRequest: true)
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher) { world.comments(issue: pull).contains { $0.hasPrefix("@alice") } }
+            let reply = try #require(world.comments(issue: pull).first { $0.hasPrefix("@alice") })
+            #expect(
+                reply.contains(merged ? "#\(pull) is already merged" : "#\(pull) is closed"), "\(reply)")
+            #expect(reply.contains("comment `@porter <agent> …` on #1"), "\(reply)")
+            let tasks = try await world.database.query("SELECT count(*)::integer FROM tasks").collect().first?
+                .decode(Int.self)
+            #expect(tasks == 1, "no task was created")
+        }
+    }
 }

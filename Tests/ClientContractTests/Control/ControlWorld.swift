@@ -9,7 +9,8 @@ extension DispatchWorld {
     /// with a delivery id of its own. Returns the comment's id.
     @discardableResult
     func command(
-        _ verb: ControlVerb, by login: String, issue: Int = 1, userID: Int64 = 501, repositoryID: Int64 = 77
+        _ verb: ControlVerb, by login: String, issue: Int = 1, userID: Int64 = 501, repositoryID: Int64 = 77,
+        onPullRequest: Bool = false
     ) async throws -> Int {
         let comment = try await emulator.comment(
             owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: issue, author: login,
@@ -18,7 +19,8 @@ extension DispatchWorld {
         let context = IssueContext(
             issue: IssueReference(
                 installationID: Int64(github.installationID), repositoryID: repositoryID,
-                repositoryFullName: "\(GitHubWorld.owner)/\(GitHubWorld.repo)", number: issue),
+                repositoryFullName: "\(GitHubWorld.owner)/\(GitHubWorld.repo)", number: issue,
+                isPullRequest: onPullRequest),
             requester: Requester(id: userID, login: login), commentID: Int64(comment))
         try await PostgresJobQueue(client: database, logger: TestDatabase.logger).enqueue(
             .control(ControlRequest(verb: verb, context: context, deliveryID: delivery)))

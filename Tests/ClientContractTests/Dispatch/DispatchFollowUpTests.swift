@@ -6,17 +6,13 @@ import Testing
 
 /// A follow-up on a pull request is checked as every task is (the requester's permission), then
 /// against its pull request: merged, closed, a fork's branch, the default branch, a protected branch or
-/// a pull request Porter did not open end it with a reply that says why and how to start again. One
-/// that passes ends with a reply that this Porter does not run follow-ups yet: run as an issue task it
-/// would open a second pull request. Nothing starts a worker, and nothing is written to the
-/// repository.
+/// a pull request Porter did not open end it with a reply that says why and how to start again, and
+/// nothing starts a worker or writes to the repository. One that passes gets a spec on the pull
+/// request's head branch, with a prompt from the request and what it was made about, and its worker
+/// starts; its status comment is on the pull request, which takes no status labels.
 @Suite struct DispatchFollowUpTests {
     static let owner = GitHubWorld.owner
     static let repo = GitHubWorld.repo
-    static let lines = FollowUpRequest(
-        source: .reviewComment, reviewID: 80, commentID: 9001, path: "README.md", line: 1, side: "RIGHT",
-        diffHunk: "@@ -1 +1 @@\n-# Widgets\n+# Widgets!")
-
     /// Porter's pull request for issue #1: a branch with a commit, the pull request, and the task that
     /// opened it. Returns the pull request's number and the task.
     static func portersPullRequest(
@@ -47,10 +43,12 @@ import Testing
 
     static let people: [String: Int64] = ["alice": 501, "bob": 502, "carol": 503, "reader": 504]
 
-    /// A follow-up on `pull` from `login`, stored as the gateway stores one, with its dispatch job.
+    /// A follow-up on `pull` from `login`, asked for in a comment of `kind` (a line comment is on line 1
+    /// of `fix.txt` of Porter's pull request, a review has one line comment there), stored as the gateway stores one, with its
+    /// dispatch job.
     static func followUp(
         _ world: DispatchWorld, on pull: Int, of opened: UUID?, by login: String = "alice", role: String = "write",
-        kind: CommentKind = .reviewComment
+        kind: CommentKind = .issueComment, request: String = "also cover logout"
     ) async throws -> UUID {
         world.emulator.setRole(owner: owner, repo: repo, user: login, role: role)
         let userID = people[login] ?? 599
@@ -59,20 +57,62 @@ import Testing
             try await world.signUp(
                 login, id: userID, secrets: ["ANTHROPIC_API_KEY": "sk-ant-\(login)-0123456789abcdef"])
         }
-        let comment = try await world.emulator.comment(
-            owner: owner, repo: repo, issue: pull, author: login, body: "@porter claude also cover logout")
-        let task = try await PostgresTaskRepository(client: world.database, logger: TestDatabase.logger).create(
+        let body = "@porter claude \(request)"
+        let comment: Int?
+        let where_: FollowUpRequest
+        switch kind {
+        case .issueComment:
+            comment = try await world.emulator.comment(owner: owner, repo: repo, issue: pull, author: login, body: body)
+            where_ = FollowUpRequest(source: .conversation)
+        case .reviewComment:
+            let id = try await world.emulator.reviewComment(
+                owner: owner, repo: repo, pull: pull, author: login, body: body, path: "fix.txt", line: 1)
+            comment = id
+            where_ = FollowUpRequest(
+                source: .reviewComment, commentID: Int64(id), path: "fix.txt", line: 1, side: "RIGHT",
+                diffHunk: "@@ -0,0 +1 @@\n+fixed")
+        case .review:
+            let review = try await world.emulator.submitReview(
+                owner: owner, repo: repo, pull: pull, author: login, body: body,
+                comments: [(path: "fix.txt", line: 1, body: "This line says fixed but nothing is tested.")])
+            comment = nil
+            where_ = FollowUpRequest(source: .review, reviewID: Int64(review))
+        }
+        return try await world.enqueue(
             NewTask(
                 issue: IssueReference(
                     installationID: Int64(world.github.installationID), repositoryID: try await repositoryID(world),
                     repositoryFullName: "\(owner)/\(repo)", number: pull, isPullRequest: true),
                 requester: Requester(id: userID, login: login),
-                request: TaskRequest(agent: .claude, instructions: "also cover logout"),
-                triggerCommentID: Int64(comment), kind: .followUp, followUpOf: opened, triggerCommentKind: kind,
-                followUp: kind == .reviewComment ? lines : FollowUpRequest(source: .conversation)))
-        try await PostgresJobQueue(client: world.database, logger: TestDatabase.logger).enqueue(
-            .dispatch(task.id, priority: .normal))
-        return task.id
+                request: TaskRequest(agent: .claude, instructions: request),
+                triggerCommentID: comment.map(Int64.init), kind: .followUp, followUpOf: opened,
+                triggerCommentKind: kind, followUp: where_))
+    }
+
+    /// What the dispatcher stored for a follow-up's worker.
+    struct StoredSpec {
+        var prompt: String
+        var branch: String
+        var base: String
+        var headSHA: String
+        var sideBranch: String
+        var sequence: Int
+    }
+
+    static func spec(_ world: DispatchWorld, _ task: UUID) async throws -> StoredSpec? {
+        let row = try await world.database.query(
+            """
+            SELECT t.prompt, t.branch, t.base_branch, f.head_sha, f.side_branch, f.sequence
+            FROM tasks t JOIN task_follow_ups f ON f.task_id = t.id
+            WHERE t.id = \(task) AND t.prompt IS NOT NULL
+            """
+        ).collect().first
+        guard
+            let (prompt, branch, base, head, side, sequence) = try row?.decode(
+                (String, String, String, String, String, Int).self)
+        else { return nil }
+        return StoredSpec(
+            prompt: prompt, branch: branch, base: base, headSHA: head, sideBranch: side, sequence: sequence)
     }
 
     /// The task ended failed with `reason`, one reply on the pull request starts with `reply`, and
@@ -95,19 +135,82 @@ import Testing
         #expect(attempts == 0, sourceLocation: sourceLocation)
     }
 
-    @Test func aFollowUpThatPassesItsChecksIsToldFollowUpsAreNotAvailableYet() async throws {
+    @Test func aLineCommentRunsOnThePullRequestsBranchWithItsHunkAndTheIssueInThePrompt() async throws {
         try await DispatchWorld.run { world in
             let (pull, opened) = try await Self.portersPullRequest(world)
             let head = try #require(world.emulator.pullRequest(owner: Self.owner, repo: Self.repo, number: pull))
-            let task = try await Self.followUp(world, on: pull, of: opened)
+            let task = try await Self.followUp(world, on: pull, of: opened, kind: .reviewComment)
             try await world.settle(world.dispatcher())
-            try await Self.expectRefused(
-                world, task, on: pull, reason: "follow-ups are not available yet",
-                reply: "Follow-ups on pull requests are not available yet on this Porter.")
-            // The line comment's id is not an issue comment's: no 👀 through the issue comments' endpoint.
+
+            #expect(try await world.status(task).0 == "running")
+            #expect(world.fly.machines.count == 1)
+            let spec = try #require(try await Self.spec(world, task))
+            #expect(spec.branch == "porter/issue-1-abc")
+            #expect(spec.base == "main")
+            #expect(spec.headSHA == head.headSHA)
+            #expect(spec.sideBranch == "porter/issue-1-abc-followup-1")
+            #expect(spec.sequence == 1)
+            for part in [
+                "on branch `porter/issue-1-abc` of pull request #\(pull)", "also cover logout",
+                "review comment on fix.txt line 1 (new code)", "+fixed", "Fix the widget", "Flaky login test",
+                "It fails.", "Do not rewrite the branch's history",
+            ] {
+                #expect(spec.prompt.contains(part), "the prompt lacks \(part)")
+            }
+            // One status comment, on the pull request; no status labels there, nothing on the issue.
+            let comments = world.emulator.comments(owner: Self.owner, repo: Self.repo, issue: pull)
+            #expect(comments.count == 1)
+            #expect(comments.first?.hasPrefix("**Porter** · ⚙️ running") == true, "\(comments)")
+            #expect(world.emulator.labels(owner: Self.owner, repo: Self.repo, issue: pull).isEmpty)
+            #expect(world.comments.isEmpty)
+            #expect(world.labels.isEmpty)
+            // 👀 on the line comment, at the line comments' endpoint.
+            let comment = try #require(
+                try await world.database.query("SELECT trigger_comment_id FROM tasks WHERE id = \(task)").collect()
+                    .first?.decode(Int.self))
+            #expect(world.emulator.reviewCommentReactions(commentID: comment) == ["eyes"])
+            // Nothing was pushed by the dispatcher, and no pull request was opened.
             #expect(
                 world.emulator.pullRequest(owner: Self.owner, repo: Self.repo, number: pull)?.headSHA == head.headSHA)
-            #expect(world.comments.isEmpty)
+            #expect(world.emulator.pullRequests(owner: Self.owner, repo: Self.repo).count == 1)
+        }
+    }
+
+    @Test func aReviewBringsEveryLineCommentAndAConversationCommentNone() async throws {
+        try await DispatchWorld.run { world in
+            let (pull, opened) = try await Self.portersPullRequest(world)
+            let review = try await Self.followUp(world, on: pull, of: opened, kind: .review, request: "address these")
+            let dispatcher = world.dispatcher()
+            try await world.settle(dispatcher)
+            let reviewed = try #require(try await Self.spec(world, review))
+            #expect(reviewed.prompt.contains("This line says fixed but nothing is tested."))
+            #expect(reviewed.prompt.contains("review comment on fix.txt line 1 (new code)"))
+            #expect(reviewed.prompt.contains("@alice wrote"))
+
+            // The next one waits behind it, saying so on the pull request.
+            let next = try await Self.followUp(world, on: pull, of: opened, by: "bob", kind: .issueComment)
+            try await world.settle(dispatcher)
+            #expect(try await world.status(next).0 == "queued")
+            let comments = world.emulator.comments(owner: Self.owner, repo: Self.repo, issue: pull)
+            #expect(
+                comments.contains {
+                    $0.contains("Waiting for task `\(review.uuidString.lowercased())` on this pull request")
+                },
+                "\(comments)")
+            // A conversation comment's 👀 is on the comment itself.
+            let trigger = try #require(
+                try await world.database.query("SELECT trigger_comment_id FROM tasks WHERE id = \(next)").collect()
+                    .first?.decode(Int.self))
+            #expect(world.emulator.reactions(commentID: trigger) == ["eyes"])
+
+            // The first ends (as its worker's report would end it); the waiting job is woken.
+            try await world.database.query("UPDATE tasks SET status = 'succeeded' WHERE id = \(review)")
+            try await world.database.query("UPDATE jobs SET run_after = now() WHERE task_id = \(next)")
+            try await world.settle(dispatcher)
+            let asked = try #require(try await Self.spec(world, next))
+            #expect(asked.sequence == 2)
+            #expect(asked.sideBranch == "porter/issue-1-abc-followup-2")
+            #expect(!asked.prompt.contains("review comment on"))
         }
     }
 
@@ -184,7 +287,8 @@ import Testing
 
             let allowed = try await Self.followUp(world, on: pull, of: nil, by: "bob")
             try await world.settle(world.dispatcher(DispatchWorld.Options(followUpsOnAnyPullRequest: true)))
-            #expect(try await world.status(allowed).1 == "follow-ups are not available yet")
+            #expect(try await world.status(allowed).0 == "running")
+            #expect(try await Self.spec(world, allowed)?.branch == "feature")
         }
     }
 
@@ -199,19 +303,22 @@ import Testing
         }
     }
 
-    /// A retry of a follow-up is a follow-up on the same lines, so it is checked and refused alike.
-    @Test func aRetriedFollowUpIsAFollowUpAndIsRefusedAlike() async throws {
+    /// A retry of a follow-up is a follow-up on the same lines, checked and run alike.
+    @Test func aRetriedFollowUpIsAFollowUpOnTheSameLines() async throws {
         try await DispatchWorld.run { world in
             let (pull, opened) = try await Self.portersPullRequest(world)
-            let first = try await Self.followUp(world, on: pull, of: opened, kind: .issueComment)
+            let first = try await Self.followUp(
+                world, on: pull, of: opened, by: "reader", role: "read", kind: .reviewComment)
             let dispatcher = world.dispatcher()
             try await world.settle(dispatcher)
             #expect(try await world.status(first).0 == "failed")
 
+            world.emulator.setRole(owner: Self.owner, repo: Self.repo, user: "alice", role: "write")
+            try await world.signUp("alice", id: 501, secrets: ["ANTHROPIC_API_KEY": "sk-ant-alice-0123456789abcdef"])
             try await world.command(.retry, by: "alice", issue: pull, repositoryID: try await Self.repositoryID(world))
             try await world.settle(dispatcher) {
                 let tasks = try await world.tasks(issue: pull)
-                return tasks.count == 2 && tasks[1].status == "failed"
+                return tasks.count == 2 && tasks[1].status == "running"
             }
             let tasks = try await world.tasks(issue: pull)
             try #require(tasks.count == 2)
@@ -220,8 +327,9 @@ import Testing
             let retried = try #require(try await repository.find(id: tasks[1].id))
             #expect(retried.kind == .followUp)
             #expect(retried.followUpOf == opened)
-            #expect(try await world.status(retried.id).1 == "follow-ups are not available yet")
-            #expect(world.fly.machines.isEmpty)
+            let spec = try #require(try await Self.spec(world, retried.id))
+            #expect(spec.prompt.contains("review comment on fix.txt line 1"))
+            #expect(spec.sequence == 2)
         }
     }
 }

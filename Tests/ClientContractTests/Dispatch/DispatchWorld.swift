@@ -120,7 +120,7 @@ struct DispatchWorld: Sendable {
         let comment = try await emulator.comment(
             owner: GitHubWorld.owner, repo: GitHubWorld.repo, issue: issue, author: login,
             body: "@porter \(agent.rawValue) fix it")
-        let task = try await PostgresTaskRepository(client: database, logger: TestDatabase.logger).create(
+        return try await enqueue(
             NewTask(
                 issue: IssueReference(
                     installationID: Int64(github.installationID), repositoryID: 77,
@@ -128,9 +128,14 @@ struct DispatchWorld: Sendable {
                 requester: Requester(id: userID, login: login),
                 request: TaskRequest(agent: agent, draft: draft, instructions: instructions),
                 triggerCommentID: Int64(comment)))
+    }
+
+    /// Stores `task` and its dispatch job, as the gateway does.
+    func enqueue(_ task: NewTask) async throws -> UUID {
+        let id = try await PostgresTaskRepository(client: database, logger: TestDatabase.logger).create(task).id
         try await PostgresJobQueue(client: database, logger: TestDatabase.logger).enqueue(
-            .dispatch(task.id, priority: .normal))
-        return task.id
+            .dispatch(id, priority: .normal))
+        return id
     }
 
     /// Gives `login` a Porter account, with `secrets` stored sealed and Fly settings.
