@@ -59,16 +59,16 @@ import Testing
         }
         let body = "@porter claude \(request)"
         let comment: Int?
-        let where_: FollowUpRequest
+        let place: FollowUpRequest
         switch kind {
         case .issueComment:
             comment = try await world.emulator.comment(owner: owner, repo: repo, issue: pull, author: login, body: body)
-            where_ = FollowUpRequest(source: .conversation)
+            place = FollowUpRequest(source: .conversation)
         case .reviewComment:
             let id = try await world.emulator.reviewComment(
                 owner: owner, repo: repo, pull: pull, author: login, body: body, path: "fix.txt", line: 1)
             comment = id
-            where_ = FollowUpRequest(
+            place = FollowUpRequest(
                 source: .reviewComment, commentID: Int64(id), path: "fix.txt", line: 1, side: "RIGHT",
                 diffHunk: "@@ -0,0 +1 @@\n+fixed")
         case .review:
@@ -76,7 +76,7 @@ import Testing
                 owner: owner, repo: repo, pull: pull, author: login, body: body,
                 comments: [(path: "fix.txt", line: 1, body: "This line says fixed but nothing is tested.")])
             comment = nil
-            where_ = FollowUpRequest(source: .review, reviewID: Int64(review))
+            place = FollowUpRequest(source: .review, reviewID: Int64(review))
         }
         return try await world.enqueue(
             NewTask(
@@ -86,7 +86,7 @@ import Testing
                 requester: Requester(id: userID, login: login),
                 request: TaskRequest(agent: .claude, instructions: request),
                 triggerCommentID: comment.map(Int64.init), kind: .followUp, followUpOf: opened,
-                triggerCommentKind: kind, followUp: where_))
+                triggerCommentKind: kind, followUp: place))
     }
 
     /// What the dispatcher stored for a follow-up's worker.
