@@ -397,6 +397,9 @@ monitor() {
 # The report. Sets by the steps below; report() sends it and exits.
 
 STATUS='' ERROR='' HEAD_SHA='' REPORT_BRANCH='' FAILURE_KIND=''
+# A follow-up's: the commit its work was rebased onto, the side branch that took its work, and the
+# files whose changes conflicted with commits pushed meanwhile.
+REBASED_ONTO='' SIDE_PUSHED='' CONFLICTS=()
 
 report() {
     PHASE=reporting
@@ -409,15 +412,22 @@ report() {
     [[ ! -f $AGENT_OUT ]] || tail_chars "$AGENT_OUT" 4000 >"$summary"
     [[ ! -f $AGENT_LOG ]] || tail_lines "$AGENT_LOG" 100 1000 >"$logtail"
     printf '%s' "$ERROR" | redact >"$errfile"
+    # One path a line, at most 50: a name holding a line break is cut there.
+    local conflicts=$STATE/conflicts.txt path
+    for path in "${CONFLICTS[@]:0:50}"; do printf '%s\n' "${path//$'\n'/ }"; done | redact >"$conflicts"
     jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" --arg status "$STATUS" \
         --arg branch "$REPORT_BRANCH" --arg head_sha "$HEAD_SHA" --arg failure_kind "$FAILURE_KIND" \
         --rawfile summary "$summary" --rawfile log_tail "$logtail" --rawfile error "$errfile" \
+        --arg rebased_onto "$REBASED_ONTO" --arg side_branch "$SIDE_PUSHED" --rawfile conflicts "$conflicts" \
         '{task_id: $task_id, attempt: $attempt, status: $status,
           branch: (if $branch == "" then null else $branch end),
           head_sha: (if $head_sha == "" then null else $head_sha end),
           summary: $summary, log_tail: $log_tail,
           error: (if $error == "" then null else $error end),
-          failure_kind: (if $failure_kind == "" then null else $failure_kind end)}' >"$body"
+          failure_kind: (if $failure_kind == "" then null else $failure_kind end)}
+         + (if $rebased_onto == "" then {} else {rebased_onto: $rebased_onto} end)
+         + (if $side_branch == "" then {} else {side_branch: $side_branch} end)
+         + ($conflicts | rtrimstr("\n") | if . == "" then {} else {conflict_files: split("\n")} end)' >"$body"
     if [[ -n $ERROR ]]; then say "outcome: $STATUS: $ERROR"; else log "outcome: $STATUS${HEAD_SHA:+ ($HEAD_SHA on $REPORT_BRANCH)}"; fi
     event reporting "reporting the outcome: $STATUS"
     local start=$SECONDS delay=1 code
@@ -508,7 +518,11 @@ SPEC_CHECK='
      | select(text($path) | not) | "\($path | join(".")) is missing"),
     (select(.model != null and (.model | type) != "string") | "model must be a string or null"),
     ((try .commit.co_author catch null) | select(. != null and type != "string") | "commit.co_author must be a string or null"),
-    (select(.env != null and (.env | type) != "object") | "env must be an object")'
+    (select(.env != null and (.env | type) != "object") | "env must be an object"),
+    (select(.mode != null and .mode != "issue" and .mode != "follow_up") | "mode must be \"issue\" or \"follow_up\""),
+    (select(.mode == "follow_up") | select(text(["follow_up", "side_branch"]) | not) | "follow_up.side_branch is missing"),
+    (select(.mode == "follow_up") | (try .follow_up.head_sha catch null) | select(. != null and type != "string")
+     | "follow_up.head_sha must be a string or null")'
 if ! jq -e 'type == "object"' "$SPEC" >/dev/null 2>&1 || ! spec_problems=$(jq -r "$SPEC_CHECK" "$SPEC" 2>/dev/null); then
     fail "the spec is not a JSON object"
 fi
@@ -527,7 +541,15 @@ GIT_TOKEN=$(spec .git_token)
 CO_AUTHOR=$(spec '.commit.co_author // ""')
 AUTHOR_NAME=$(spec .commit.author_name)
 AUTHOR_EMAIL=$(spec .commit.author_email)
-[[ $(spec '.task_id // ""') == "$TASK_ID" && $(spec '.attempt // ""') == "$ATTEMPT" ]] ||
+# A follow-up adds to a pull request's branch; its side branch takes what cannot go there.
+MODE=$(spec '.mode // "issue"')
+SIDE_BRANCH='' FOLLOW_HEAD=''
+if [[ $MODE == follow_up ]]; then
+    SIDE_BRANCH=$(spec .follow_up.side_branch)
+    FOLLOW_HEAD=$(spec '.follow_up.head_sha // ""')
+fi
+# A UUID may come in either case.
+[[ $(spec '.task_id // "" | tostring | ascii_downcase') == "${TASK_ID,,}" && $(spec '.attempt // ""') == "$ATTEMPT" ]] ||
     log "warning: the spec names another task attempt than PORTER_TASK_ID/PORTER_ATTEMPT; reporting for the latter"
 
 # Every secret value joins the redactor's list: git_token, its Basic form, the provider keys.
@@ -546,6 +568,15 @@ for ref in "$BASE_BRANCH" "$BRANCH"; do
     fi
 done
 [[ -z $MODEL || $MODEL =~ ^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$ ]] || spec_bad+=("model is not a model name")
+if [[ $MODE == follow_up ]]; then
+    if [[ $SIDE_BRANCH == -* ]] || ! git check-ref-format --branch "$SIDE_BRANCH" >/dev/null 2>&1; then
+        spec_bad+=("follow_up.side_branch '$SIDE_BRANCH' is not a valid branch name")
+    elif [[ $SIDE_BRANCH == "$BRANCH" || $SIDE_BRANCH == "$BASE_BRANCH" ]]; then
+        spec_bad+=("follow_up.side_branch must differ from branch and base_branch")
+    fi
+    [[ $BRANCH != "$BASE_BRANCH" ]] || spec_bad+=("a follow-up's branch must differ from its base_branch")
+    [[ -z $FOLLOW_HEAD || $FOLLOW_HEAD =~ ^[0-9a-f]{7,64}$ ]] || spec_bad+=("follow_up.head_sha is not a commit id")
+fi
 if ((${#spec_bad[@]} > 0)); then
     fail "the spec is malformed: $(IFS=';'; echo "${spec_bad[*]}")"
 fi
@@ -618,7 +649,14 @@ PHASE=cloning
 if ! remote_heads=$(git_auth ls-remote --heads "$CLONE_URL" "refs/heads/$BRANCH" 2>"$STATE/git.err"); then
     fail_git "the repository could not be reached" "$STATE/git.err"
 fi
-if [[ -n $remote_heads ]]; then
+if [[ $MODE == follow_up ]]; then
+    # ls-remote matches the end of a ref's name: only this exact branch counts.
+    [[ $'\n'$remote_heads$'\n' == *$'\t'"refs/heads/$BRANCH"$'\n'* ]] ||
+        fail "the pull request's branch $BRANCH no longer exists"
+    say "cloning $REPOSITORY: adding to the pull request's branch $BRANCH"
+    event cloning "cloning $REPOSITORY: adding to the pull request's branch $BRANCH"
+    clone_branch=$BRANCH
+elif [[ -n $remote_heads ]]; then
     say "cloning $REPOSITORY: continuing the existing branch $BRANCH"
     event cloning "cloning $REPOSITORY: continuing the existing branch $BRANCH"
     clone_branch=$BRANCH
@@ -636,6 +674,9 @@ if [[ $clone_branch != "$BRANCH" ]] &&
 fi
 BASE_SHA=$(git -C "$REPO" rev-parse HEAD)
 BASE_TREE=$(git -C "$REPO" rev-parse 'HEAD^{tree}')
+if [[ -n $FOLLOW_HEAD && $BASE_SHA != "$FOLLOW_HEAD"* ]]; then
+    say "$BRANCH moved since the prompt was written: it was at ${FOLLOW_HEAD:0:12}, the agent starts from ${BASE_SHA:0:12}"
+fi
 # From here on root runs no git inside $REPO.
 
 mkdir -m 0700 -- "$AGENT_HOME"
@@ -782,13 +823,156 @@ fi
 # ---------------------------------------------------------------------------------------------
 # The push: from the clean repository, never forced.
 
+# push_ref REF BRANCH: pushes the clean repository's branch REF to BRANCH on the git host, as a
+# fast-forward only: no --force, no "+" refspec. Its error output goes to git.err.
+push_ref() {
+    say "git push refs/heads/$1:refs/heads/$2"
+    git_auth_limited -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/$1:refs/heads/$2" 2>"$STATE/git.err"
+}
+
+# ---------------------------------------------------------------------------------------------
+# A follow-up's push: onto the pull request's branch, on top of whatever is there. When someone
+# pushed meanwhile, the agent's commits are rebased onto theirs and pushed again; when they
+# conflict, when the agent ran out of time, or when it rewrote the branch's history, its work goes
+# to the side branch instead and the pull request's branch stays as it is.
+
+FOLLOW_UP_ROUNDS=3
+
+# remote_has BRANCH: whether the git host has BRANCH; a host that cannot be asked fails the task.
+remote_has() {
+    local heads
+    heads=$(git_auth_limited ls-remote --heads "$CLONE_URL" "refs/heads/$1" 2>"$STATE/git.err") || {
+        GIT_STATUS=$?
+        fail_git "the repository could not be reached" "$STATE/git.err"
+    }
+    [[ $'\n'$heads$'\n' == *$'\t'"refs/heads/$1"$'\n'* ]]
+}
+
+# to_side WHY: pushes the agent's unrebased work to the side branch, or to <side>-<attempt> when the
+# side branch exists already (an earlier attempt's), and sets SIDE_PUSHED; WHY begins the failure
+# should that push fail too.
+to_side() {
+    local target=$SIDE_BRANCH
+    if remote_has "$SIDE_BRANCH"; then target=$SIDE_BRANCH-$ATTEMPT; fi
+    event pushing "pushing ${WORK_SHA:0:12} to the side branch $target"
+    push_ref work "$target" || {
+        GIT_STATUS=$?
+        fail_git "$1; pushing the agent's work to $target failed" "$STATE/git.err"
+    }
+    SIDE_PUSHED=$target
+    REPORT_BRANCH=$target
+    HEAD_SHA=$WORK_SHA
+}
+
+# rebase_onto COMMIT: replays the agent's commits (BASE_SHA..work) onto COMMIT as refs/heads/rebased.
+# It runs as root, in a scratch worktree of the clean repository under the state directory, so
+# nothing the agent configured applies and no git runs in the agent's repository; hooks and
+# fsmonitor are off, and a symbolic link the agent committed is written as a plain file. The author
+# is kept and the committer is the bot. Returns 1 on a conflict, with the files in CONFLICTS.
+rebase_onto() {
+    local scratch=$STATE/rebase tip path
+    local -a plain=(git -c core.hooksPath=/dev/null -c core.symlinks=false -c core.fsmonitor=false -c gc.auto=0
+        -c commit.gpgSign=false -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL")
+    rm -rf -- "$scratch"
+    "${plain[@]}" -C "$PUSH_REPO" worktree prune || true
+    if ! limited "${plain[@]}" -C "$PUSH_REPO" worktree add -q --detach "$scratch" refs/heads/work \
+        >"$STATE/rebase.err" 2>&1; then
+        fail "$(step_error "preparing to rebase the agent's work failed" "$STATE/rebase.err")"
+    fi
+    if limited "${plain[@]}" -C "$scratch" rebase -q --onto "$1" "$BASE_SHA" >"$STATE/rebase.err" 2>&1; then
+        tip=$("${plain[@]}" -C "$scratch" rev-parse --verify -q 'HEAD^{commit}') &&
+            "${plain[@]}" -C "$PUSH_REPO" update-ref refs/heads/rebased "$tip" ||
+            fail "rebasing the agent's work onto the new commits of $BRANCH failed: no commit came of it"
+        rm -rf -- "$scratch"
+        "${plain[@]}" -C "$PUSH_REPO" worktree prune || true
+        return 0
+    fi
+    CONFLICTS=()
+    while IFS= read -r -d '' path; do
+        CONFLICTS+=("$path")
+    done < <("${plain[@]}" -C "$scratch" diff --name-only -z --diff-filter=U 2>/dev/null)
+    ((${#CONFLICTS[@]} > 0)) ||
+        fail "$(step_error "rebasing the agent's work onto the new commits of $BRANCH failed" "$STATE/rebase.err")"
+    limited "${plain[@]}" -C "$scratch" rebase --abort >/dev/null 2>&1 || true
+    rm -rf -- "$scratch"
+    "${plain[@]}" -C "$PUSH_REPO" worktree prune || true
+    return 1
+}
+
+# follow_up_push: pushes the agent's work to the pull request's branch, rebasing it onto commits
+# pushed meanwhile (FOLLOW_UP_ROUNDS times at most), and reports.
+follow_up_push() {
+    local ref=work round new listed
+    # The push and what leads to it run to their end: a stop now would report a pushed branch as unpushed.
+    trap '' USR1 TERM
+    if [[ $STATUS == timed_out ]]; then
+        # Partial work is never pushed onto a pull request under review.
+        say "the agent ran out of time: its partial work goes to the side branch, not to $BRANCH"
+        to_side "the agent ran out of time"
+        report
+    fi
+    if ! git -C "$PUSH_REPO" merge-base --is-ancestor "$BASE_SHA" "$WORK_SHA" 2>/dev/null; then
+        to_side "the agent rewrote the branch's history"
+        STATUS=failed
+        ERROR="the agent rewrote the branch's history, so nothing was pushed to $BRANCH; its work is on $SIDE_PUSHED"
+        report
+    fi
+    for ((round = 1; round <= FOLLOW_UP_ROUNDS; round++)); do
+        say "pushing $(git -C "$PUSH_REPO" rev-parse --short=12 "refs/heads/$ref") to $BRANCH"
+        event pushing "pushing to $BRANCH"
+        GIT_STATUS=0
+        push_ref "$ref" "$BRANCH" || GIT_STATUS=$?
+        if ((GIT_STATUS == 0)); then
+            HEAD_SHA=$(git -C "$PUSH_REPO" rev-parse "refs/heads/$ref")
+            REPORT_BRANCH=$BRANCH
+            report
+        fi
+        # Only a branch that moved is rebased onto; any other refusal (a protected branch) fails.
+        grep -qE '\[rejected\].*\((fetch first|non-fast-forward)\)' "$STATE/git.err" ||
+            fail_git "pushing to $BRANCH failed" "$STATE/git.err"
+        ((round < FOLLOW_UP_ROUNDS)) || break
+        if ! git_auth_limited -C "$PUSH_REPO" fetch -q --no-tags "$CLONE_URL" "refs/heads/$BRANCH" 2>"$STATE/git.err"; then
+            GIT_STATUS=$?
+            fail_git "fetching the new commits of $BRANCH failed" "$STATE/git.err"
+        fi
+        new=$(git -C "$PUSH_REPO" rev-parse --verify -q 'FETCH_HEAD^{commit}') ||
+            fail "fetching the new commits of $BRANCH failed: the git host sent no commit"
+        say "$BRANCH moved to ${new:0:12} while the agent worked; rebasing its commits onto it"
+        event pushing "$BRANCH moved to ${new:0:12}: rebasing the agent's work onto it"
+        if ! rebase_onto "$new"; then
+            listed=$(printf '%s, ' "${CONFLICTS[@]:0:20}")
+            listed=${listed%, }
+            ((${#CONFLICTS[@]} <= 20)) || listed+=" and $((${#CONFLICTS[@]} - 20)) more"
+            REBASED_ONTO=''
+            to_side "the branch moved while the agent worked and its changes conflict"
+            STATUS=failed
+            ERROR="the branch moved while the agent worked and its changes conflict in: $listed"
+            report
+        fi
+        if [[ $(git -C "$PUSH_REPO" rev-parse refs/heads/rebased) == "$new" ]]; then
+            log "the agent's changes are on $BRANCH already"
+            [[ $STATUS != succeeded ]] || STATUS=no_changes
+            REBASED_ONTO='' HEAD_SHA='' REPORT_BRANCH=''
+            report
+        fi
+        REBASED_ONTO=$new
+        ref=rebased
+    done
+    REBASED_ONTO=''
+    to_side "$BRANCH kept moving"
+    STATUS=failed
+    ERROR="$BRANCH kept moving while Porter pushed, so nothing was pushed to it; the agent's work is on $SIDE_PUSHED"
+    report
+}
+
 [[ ! -e $CANCELLED ]] || on_cancel
 PHASE=pushing
+[[ $MODE != follow_up ]] || follow_up_push
 say "pushing ${WORK_SHA:0:12} to $BRANCH"
 event pushing "pushing ${WORK_SHA:0:12} to $BRANCH"
 # From here the push runs to its end: a stop or SIGTERM now would report a pushed branch as unpushed.
 trap '' USR1 TERM
-git_auth_limited -C "$PUSH_REPO" push -q --no-verify "$CLONE_URL" "refs/heads/work:refs/heads/$BRANCH" 2>"$STATE/git.err" || {
+push_ref work "$BRANCH" || {
     GIT_STATUS=$?
     fail_git "pushing to $BRANCH failed" "$STATE/git.err"
 }
