@@ -29,7 +29,8 @@ func watchdog(config: WatchdogConfig, dependencies: ServiceDependencies) -> Watc
     let pacer = PostgresFlyPacer(client: postgres, logger: logger)
     let workers = WorkerRemover(fly: config.fly, secrets: secrets, pacer: pacer, logger: logger)
     let finalizer = Finalizer(
-        publicURL: config.publicURL, redactor: Redactor(knownSecrets: config.secretValues),
+        publicURL: config.publicURL, webURL: config.github.webURL,
+        redactor: Redactor(knownSecrets: config.secretValues),
         infraRetries: config.infraRetries)
     var sweeps: [any WatchdogSweep] = [
         DeadlineSweep(

@@ -38,10 +38,22 @@ public struct CompletionReport: Sendable, Equatable {
     /// The failure was the worker's infrastructure (clone or push network errors, no spec), not the
     /// agent's: `failure_kind: "infrastructure"`.
     public var infrastructure: Bool
+    /// A follow-up's: the pull request's branch moved while the agent worked, and its commits were
+    /// rebased onto this commit before they were pushed.
+    public var rebasedOnto: String?
+    /// A follow-up's: the files where the agent's commits conflict with commits pushed meanwhile.
+    public var conflictFiles: [String]
+    /// A follow-up's: the branch its work went to instead of the pull request's (a conflict, a timeout).
+    public var sideBranch: String?
+
+    /// At most this many conflicting files are kept, each cut to `conflictFileLimit` characters.
+    public static let conflictFilesLimit = 50
+    public static let conflictFileLimit = 300
 
     public init(
         taskID: UUID, attempt: Int?, outcome: WorkerOutcome, branch: String? = nil, headSHA: String? = nil,
-        summary: String? = nil, logTail: String? = nil, error: String? = nil, infrastructure: Bool = false
+        summary: String? = nil, logTail: String? = nil, error: String? = nil, infrastructure: Bool = false,
+        rebasedOnto: String? = nil, conflictFiles: [String] = [], sideBranch: String? = nil
     ) {
         self.taskID = taskID
         self.attempt = attempt
@@ -52,6 +64,9 @@ public struct CompletionReport: Sendable, Equatable {
         self.logTail = logTail
         self.error = error
         self.infrastructure = infrastructure
+        self.rebasedOnto = rebasedOnto
+        self.conflictFiles = conflictFiles
+        self.sideBranch = sideBranch
     }
 
     /// Reads the report, accepting the original product's field names beside the documented ones,
@@ -69,21 +84,31 @@ public struct CompletionReport: Sendable, Equatable {
         if let attempt, attempt < 1 || attempt > Int(Int32.max) {
             throw .badRequest("attempt must be between 1 and \(Int32.max)")
         }
-        let head = object.string("head_sha", "commit_sha", "commitSha", "headSha")
-        if let head, head.count < 7 || head.count > 64 || !head.allSatisfy(\.isHexDigit) {
-            throw .badRequest("head_sha must be a hexadecimal commit id")
-        }
+        let head = try object.commit("head_sha", "commit_sha", "commitSha", "headSha")
         return CompletionReport(
             taskID: taskID, attempt: attempt, outcome: outcome, branch: object.string("branch", "branchName"),
-            headSHA: head?.lowercased(), summary: object.string("summary", "message"),
+            headSHA: head, summary: object.string("summary", "message"),
             logTail: object.string("log_tail", "logTail", "logs"), error: object.string("error", "errorMessage"),
-            infrastructure: object.string("failure_kind") == "infrastructure")
+            infrastructure: object.string("failure_kind") == "infrastructure",
+            rebasedOnto: try object.commit("rebased_onto"), conflictFiles: try conflictFiles(object),
+            sideBranch: object.string("side_branch"))
+    }
+
+    /// `conflict_files`: paths, storable and capped in number and length.
+    static func conflictFiles(_ object: CallbackFields) throws(CallbackError) -> [String] {
+        switch object.values["conflict_files"] {
+        case nil, is NSNull: return []
+        case let entries as [Any]:
+            let paths = entries.compactMap { $0 as? String }.map { PromptBuilder.storable($0) }.filter { !$0.isEmpty }
+            return paths.prefix(conflictFilesLimit).map { String($0.prefix(conflictFileLimit)) }
+        default: throw .badRequest("conflict_files must be an array of paths")
+        }
     }
 }
 
 /// `POST …/events`: one step of the worker's progress.
 public struct ProgressReport: Sendable, Equatable {
-    public static let phases: Set<String> = ["cloning", "agent", "committing", "pushing", "reporting"]
+    public static let phases: Set<String> = ["cloning", "agent", "committing", "pushing", "rebasing", "reporting"]
 
     public var phase: String
     public var message: String
@@ -131,6 +156,16 @@ struct CallbackFields {
     /// on every retry instead of landing.
     static func clean(_ text: String) -> String {
         text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "") : text
+    }
+
+    /// The first of `names` as a commit id in lower case: 7 to 64 hexadecimal digits, or a 400 naming
+    /// the first name.
+    func commit(_ names: String...) throws(CallbackError) -> String? {
+        guard let text = names.lazy.compactMap({ self.string($0) }).first else { return nil }
+        guard (7...64).contains(text.count), text.allSatisfy(\.isHexDigit) else {
+            throw .badRequest("\(names[0]) must be a hexadecimal commit id")
+        }
+        return text.lowercased()
     }
 
     func integer(_ name: String) throws(CallbackError) -> Int? {

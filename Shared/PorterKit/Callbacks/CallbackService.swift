@@ -144,7 +144,8 @@ public struct CallbackService: Sendable {
     func end(_ attempt: CallbackAttempt, reason: String) async throws {
         let report = CompletionReport(taskID: attempt.task.id, attempt: attempt.number, outcome: .failed, error: reason)
         let finalizer = Finalizer(
-            publicURL: settings.publicURL, redactor: redactor, infraRetries: settings.infraRetries)
+            publicURL: settings.publicURL, webURL: settings.gitURL, redactor: redactor,
+            infraRetries: settings.infraRetries)
         _ = try await repository.complete(attempt, report: report) { context in
             finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
         }
@@ -228,6 +229,7 @@ public struct CallbackService: Sendable {
         case "agent": "the agent is working"
         case "committing": "committing the agent's changes"
         case "pushing": "pushing the branch"
+        case "rebasing": "rebasing onto new commits on the branch"
         default: "reporting back"
         }
     }
@@ -236,8 +238,9 @@ public struct CallbackService: Sendable {
     public func complete(_ report: CompletionReport, authorization: String?) async throws -> String {
         let attempt = try await authenticate(
             taskID: report.taskID, attempt: report.attempt, authorization: authorization, purpose: .report)
+        try Self.checkSideBranch(report, of: attempt)
         let finalizer = Finalizer(
-            publicURL: settings.publicURL, redactor: try await redactor(for: attempt),
+            publicURL: settings.publicURL, webURL: settings.gitURL, redactor: try await redactor(for: attempt),
             infraRetries: settings.infraRetries)
         let (reply, first) = try await repository.complete(attempt, report: report) { context in
             finalizer.decide(context, attempt: attempt.number, report: report, spec: attempt.spec)
@@ -252,6 +255,21 @@ public struct CallbackService: Sendable {
             if let reaper { Task { await reaper.reap(attempt) } }
         }
         return reply
+    }
+
+    /// A reported side branch must be the one the spec named, or that name with `-<attempt>` (the worker's
+    /// choice when the first one exists already): a worker may not point a task's record and comment at
+    /// any other branch.
+    static func checkSideBranch(_ report: CompletionReport, of attempt: CallbackAttempt) throws(CallbackError) {
+        guard let reported = report.sideBranch else { return }
+        guard let spec = attempt.spec, let followUp = spec.followUp else {
+            throw .badRequest("side_branch is only for follow-ups on a pull request")
+        }
+        guard spec.acceptedSideBranches(attempt: attempt.number).contains(reported) else {
+            throw .badRequest(
+                "side_branch must be \(followUp.sideBranch) or \(followUp.sideBranch)-\(attempt.number), "
+                    + "as the task's spec says")
+        }
     }
 
     /// The base redactor plus the attempt's own provider keys, so none of them is stored or posted.

@@ -31,15 +31,19 @@ public struct CompletionReply: Codable, Sendable, Equatable {
 }
 
 /// Decides how a worker's report finalizes its task: the terminal status, the final status comment,
-/// and the pull request to open. Pure, so the decision can be tested and replayed.
+/// and the pull request to open (for a follow-up, the line added to its pull request's description).
+/// Pure, so the decision can be tested and replayed.
 public struct Finalizer: Sendable {
     public var publicURL: URL
+    /// GitHub's web address (`GITHUB_URL`): links to branches in comments.
+    public var webURL: URL
     public var redactor: Redactor
     /// How many new attempts a task gets after infrastructure failures (`PORTER_INFRA_RETRIES`).
     public var infraRetries: Int
 
-    public init(publicURL: URL, redactor: Redactor, infraRetries: Int = 2) {
+    public init(publicURL: URL, webURL: URL, redactor: Redactor, infraRetries: Int = 2) {
         self.publicURL = publicURL
+        self.webURL = webURL
         self.redactor = redactor
         self.infraRetries = infraRetries
     }
@@ -83,7 +87,7 @@ public struct Finalizer: Sendable {
         let comment = final(task, .cancelled, now: now, paragraphs: paragraphs)
         return Finalization(
             status: .cancelled, reason: task.statusReason ?? "stopped on request",
-            notices: [label(task, "porter:cancelled"), comment.notice(installationID: task.issue.installationID)],
+            notices: label(task, "porter:cancelled") + [comment.notice(installationID: task.issue.installationID)],
             reply: reply(task, attempt, report, .cancelled))
     }
 
@@ -96,6 +100,10 @@ public struct Finalizer: Sendable {
                 status: nil, reason: "\(report.outcome.rawValue) reported after the task ended \(task.status.rawValue)",
                 notices: [], reply: reply(task, attempt, report, task.status))
         }
+        // A follow-up adds to its pull request: it never opens one, whatever its worker pushed.
+        if task.kind == .followUp {
+            return followUpVerdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
+        }
         let pushed = report.branch != nil && report.headSHA != nil
         let summary = report.summary.map { Self.capped($0, 6_000) }
         switch report.outcome {
@@ -103,7 +111,7 @@ public struct Finalizer: Sendable {
             let comment = final(task, .succeeded, now: now, paragraphs: summary.map { [$0] } ?? [])
             return Finalization(
                 status: .succeeded, reason: "the agent pushed \(report.headSHA!.prefix(12))",
-                notices: [label(task, "porter:succeeded"), pullRequest(task, report, spec, comment, timedOut: false)],
+                notices: label(task, "porter:succeeded") + [pullRequest(task, report, spec, comment, timedOut: false)],
                 reply: reply(task, attempt, report, .succeeded, pullRequest: true))
         case .timedOut where pushed:
             let comment = final(
@@ -113,54 +121,79 @@ public struct Finalizer: Sendable {
                 ])
             return Finalization(
                 status: .timedOut, reason: "the agent ran out of time; partial work pushed",
-                notices: [label(task, "porter:timed-out"), pullRequest(task, report, spec, comment, timedOut: true)],
+                notices: label(task, "porter:timed-out") + [pullRequest(task, report, spec, comment, timedOut: true)],
                 reply: reply(task, attempt, report, .timedOut, pullRequest: true))
         case .timedOut:
-            let comment = final(
-                task, .timedOut, now: now,
-                paragraphs: ["The agent ran out of time before changing anything.", Self.retryHint])
-            return Finalization(
-                status: .timedOut, reason: "the agent ran out of time without changes",
-                notices: [label(task, "porter:timed-out"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .timedOut))
+            return timedOutWithoutWork(task, attempt: attempt, report: report, now: now)
         case .noChanges:
-            var paragraphs = ["The agent finished without changing anything."]
-            if let summary { paragraphs.append(Self.quote(summary)) }
-            paragraphs.append(Self.retryHint)
-            let comment = final(task, .failed, now: now, paragraphs: paragraphs)
-            return Finalization(
-                status: .failed, reason: "the agent made no changes",
-                notices: [label(task, "porter:failed"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .failed))
+            return noChanges(task, attempt: attempt, report: report, summary: summary, now: now)
         case .failed where report.infrastructure && attempt <= infraRetries:
-            // Clone, push or spec failures are not the agent's: the task gets a new worker, and keeps
-            // its status comment. Agent failures are never retried by themselves.
-            let reason = Self.capped(report.error ?? "the worker's infrastructure failed", 500)
-            let notices = TaskNotice.status(
-                task, .retrying(attempt: attempt + 1, of: infraRetries + 1, reason: reason), publicURL: publicURL,
-                now: now)
-            var finalization = Finalization(
-                status: .dispatching, reason: "attempt \(attempt) failed: \(reason); retrying", notices: notices,
-                reply: reply(task, attempt, report, .dispatching), recordsBranch: true)
-            finalization.retry = true
-            return finalization
+            return retrying(task, attempt: attempt, report: report, now: now)
         case .failed, .succeeded:
-            let reason =
-                report.outcome == .succeeded
-                ? "the worker reported success without a pushed branch" : (report.error ?? "the agent failed")
-            var paragraphs = ["The task failed: \(Self.capped(reason, 1_000))"]
-            if let tail = report.logTail, !tail.isEmpty {
-                let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(15)
-                paragraphs.append(
-                    "The last lines of the log:\n\n```\n\(Self.capped(lines.joined(separator: "\n"), 3_000))\n```")
-            }
-            paragraphs.append(Self.retryHint)
-            let comment = final(task, .failed, now: now, paragraphs: paragraphs)
-            return Finalization(
-                status: .failed, reason: Self.capped(reason, 500),
-                notices: [label(task, "porter:failed"), comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .failed))
+            return failure(task, attempt: attempt, report: report, now: now)
         }
+    }
+
+    func timedOutWithoutWork(
+        _ task: PorterTask, attempt: Int, report: CompletionReport, now: Date
+    ) -> Finalization {
+        let comment = final(
+            task, .timedOut, now: now,
+            paragraphs: ["The agent ran out of time before changing anything.", Self.retryHint])
+        return Finalization(
+            status: .timedOut, reason: "the agent ran out of time without changes",
+            notices: label(task, "porter:timed-out") + [comment.notice(installationID: task.issue.installationID)],
+            reply: reply(task, attempt, report, .timedOut))
+    }
+
+    func noChanges(
+        _ task: PorterTask, attempt: Int, report: CompletionReport, summary: String?, now: Date
+    ) -> Finalization {
+        var paragraphs = ["The agent finished without changing anything."]
+        if let summary { paragraphs.append(Self.quote(summary)) }
+        paragraphs.append(Self.retryHint)
+        let comment = final(task, .failed, now: now, paragraphs: paragraphs)
+        return Finalization(
+            status: .failed, reason: "the agent made no changes",
+            notices: label(task, "porter:failed") + [comment.notice(installationID: task.issue.installationID)],
+            reply: reply(task, attempt, report, .failed))
+    }
+
+    /// Clone, push or spec failures are not the agent's: the task gets a new worker, and keeps its
+    /// status comment. Agent failures are never retried by themselves.
+    func retrying(_ task: PorterTask, attempt: Int, report: CompletionReport, now: Date) -> Finalization {
+        let reason = Self.capped(report.error ?? "the worker's infrastructure failed", 500)
+        let notices = TaskNotice.status(
+            task, .retrying(attempt: attempt + 1, of: infraRetries + 1, reason: reason), publicURL: publicURL, now: now)
+        var finalization = Finalization(
+            status: .dispatching, reason: "attempt \(attempt) failed: \(reason); retrying", notices: notices,
+            reply: reply(task, attempt, report, .dispatching), recordsBranch: true)
+        finalization.retry = true
+        return finalization
+    }
+
+    /// The task failed: the reason, the log's last lines, then `more` (where the work went).
+    func failure(
+        _ task: PorterTask, attempt: Int, report: CompletionReport, reason: String? = nil, more: [String] = [],
+        now: Date
+    ) -> Finalization {
+        let reason =
+            reason
+            ?? (report.outcome == .succeeded
+                ? "the worker reported success without a pushed branch" : (report.error ?? "the agent failed"))
+        var paragraphs = ["The task failed: \(Self.capped(reason, 1_000))"]
+        if let tail = report.logTail, !tail.isEmpty {
+            let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(15)
+            paragraphs.append(
+                "The last lines of the log:\n\n```\n\(Self.capped(lines.joined(separator: "\n"), 3_000))\n```")
+        }
+        paragraphs += more
+        paragraphs.append(Self.retryHint)
+        let comment = final(task, .failed, now: now, paragraphs: paragraphs)
+        return Finalization(
+            status: .failed, reason: Self.capped(reason, 500),
+            notices: label(task, "porter:failed") + [comment.notice(installationID: task.issue.installationID)],
+            reply: reply(task, attempt, report, .failed))
     }
 
     /// The report with every free-text field redacted.
@@ -180,13 +213,17 @@ public struct Finalizer: Sendable {
             taskURL: TaskNotice.taskURL(task.id, publicURL: publicURL), paragraphs: paragraphs)
     }
 
-    func label(_ task: PorterTask, _ label: String) -> TaskNotice {
-        TaskNotice(
-            .setLabels(
-                LabelChange(
-                    repositoryFullName: task.issue.repositoryFullName, issueNumber: task.issue.number, add: [label],
-                    remove: StatusComment.allLabels.filter { $0 != label })),
-            dedupeKey: "task:\(task.id.uuidString.lowercased()):labels", replacing: true)
+    /// The issue's `porter:<status>` label; none for a follow-up, whose pull request takes no status labels.
+    func label(_ task: PorterTask, _ label: String) -> [TaskNotice] {
+        guard task.kind == .issue else { return [] }
+        return [
+            TaskNotice(
+                .setLabels(
+                    LabelChange(
+                        repositoryFullName: task.issue.repositoryFullName, issueNumber: task.issue.number,
+                        add: [label], remove: StatusComment.allLabels.filter { $0 != label })),
+                dedupeKey: "task:\(task.id.uuidString.lowercased()):labels", replacing: true)
+        ]
     }
 
     func pullRequest(

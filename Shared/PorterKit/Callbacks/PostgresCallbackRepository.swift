@@ -130,6 +130,9 @@ public struct PostgresCallbackRepository: CallbackRepository {
         decide: @Sendable (CompletionContext) -> Finalization
     ) async throws -> (reply: String, first: Bool) {
         let taskID = attempt.task.id
+        // A follow-up's branch is its pull request's, which its spec names: work its worker put on a side
+        // branch is recorded as that, never in the branch's place.
+        let branch = attempt.task.kind == .followUp ? nil : report.branch
         return try await client.withTransaction(logger: logger) { connection in
             // The attempt row's lock makes concurrent copies of the report wait for the first one.
             let stored = try await connection.query(
@@ -165,7 +168,7 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 try await connection.query(
                     """
                     UPDATE tasks SET status = \(status.rawValue), status_reason = \(decision.reason),
-                        branch = coalesce(\(report.branch), branch), head_sha = coalesce(\(report.headSHA), head_sha)
+                        branch = coalesce(\(branch), branch), head_sha = coalesce(\(report.headSHA), head_sha)
                     WHERE id = \(taskID)
                     """, logger: logger)
             } else if decision.recordsBranch {
@@ -173,10 +176,13 @@ public struct PostgresCallbackRepository: CallbackRepository {
                 // attempt's report is kept on its attempt only.
                 try await connection.query(
                     """
-                    UPDATE tasks SET branch = coalesce(\(report.branch), branch),
+                    UPDATE tasks SET branch = coalesce(\(branch), branch),
                         head_sha = coalesce(\(report.headSHA), head_sha)
                     WHERE id = \(taskID)
                     """, logger: logger)
+            }
+            if task.kind == .followUp, decision.status != nil || decision.recordsBranch {
+                try await Self.recordFollowUp(report, taskID: taskID, on: connection, logger: logger)
             }
             let replyJSON = String(decoding: try JSONEncoder.callback.encode(decision.reply), as: UTF8.self)
             let reply = try await connection.query(
@@ -211,6 +217,23 @@ public struct PostgresCallbackRepository: CallbackRepository {
             }
             return (reply, true)
         }
+    }
+}
+
+extension PostgresCallbackRepository {
+    /// What a follow-up's worker said of its push: the commit it rebased onto, the files that
+    /// conflicted, and the side branch its work went to.
+    static func recordFollowUp(
+        _ report: CompletionReport, taskID: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard report.rebasedOnto != nil || !report.conflictFiles.isEmpty || report.sideBranch != nil else { return }
+        let files = report.conflictFiles.isEmpty ? nil : report.conflictFiles
+        try await connection.query(
+            """
+            UPDATE task_follow_ups SET rebased_onto = coalesce(\(report.rebasedOnto), rebased_onto),
+                conflict_files = coalesce(\(files), conflict_files), side_branch = coalesce(\(report.sideBranch), side_branch)
+            WHERE task_id = \(taskID)
+            """, logger: logger)
     }
 }
 

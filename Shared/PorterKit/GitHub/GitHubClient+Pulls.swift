@@ -93,6 +93,19 @@ extension GitHubClient {
             .decode(GitHubMergeResult.self, api: "github", operation: request.operation)
     }
 
+    /// Replaces a pull request's description. Idempotent: the same body written twice is one edit.
+    @discardableResult
+    public func updatePullRequestBody(
+        installationID: Int, owner: String, repo: String, number: Int, body: String
+    ) async throws -> GitHubPullRequest {
+        struct Body: Encodable { var body: String }
+        let request = try APIRequest.json(
+            .PATCH, Self.path("repos", owner, repo, "pulls", String(number)), operation: "update_pull_request",
+            body: Body(body: body), idempotent: true)
+        return try await send(request, as: .installation(installationID))
+            .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+    }
+
     @discardableResult
     public func closePullRequest(
         installationID: Int, owner: String, repo: String, number: Int

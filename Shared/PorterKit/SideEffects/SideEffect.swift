@@ -10,6 +10,8 @@ public enum SideEffect: Sendable, Equatable {
     case setLabels(LabelChange)
     /// A finished task's pull request, then its final status comment with the PR's number.
     case openPullRequest(PullRequestOrder)
+    /// A finished follow-up's line in its pull request's description, added once.
+    case appendFollowUpLog(FollowUpLogEntry)
 
     /// The `kind` column.
     public var kind: String {
@@ -20,6 +22,7 @@ public enum SideEffect: Sendable, Equatable {
         case .addReaction: "add_reaction"
         case .setLabels: "set_labels"
         case .openPullRequest: "open_pull_request"
+        case .appendFollowUpLog: "append_follow_up_log"
         }
     }
 
@@ -31,6 +34,7 @@ public enum SideEffect: Sendable, Equatable {
             case .addReaction(let reaction): try JSONEncoder().encode(reaction)
             case .setLabels(let change): try JSONEncoder().encode(change)
             case .openPullRequest(let order): try JSONEncoder().encode(order)
+            case .appendFollowUpLog(let entry): try JSONEncoder().encode(entry)
             }
         return String(decoding: data, as: UTF8.self)
     }
@@ -45,6 +49,8 @@ public enum SideEffect: Sendable, Equatable {
         case "set_labels": self = .setLabels(try JSONDecoder().decode(LabelChange.self, from: data))
         case "open_pull_request":
             self = .openPullRequest(try JSONDecoder().decode(PullRequestOrder.self, from: data))
+        case "append_follow_up_log":
+            self = .appendFollowUpLog(try JSONDecoder().decode(FollowUpLogEntry.self, from: data))
         default: throw SideEffectError.unknownKind(kind)
         }
     }

@@ -211,7 +211,24 @@ public struct SideEffectDeliverer: Service {
         case .openPullRequest(let order):
             let pull = try await openPullRequest(order, pending)
             return String(decoding: try JSONEncoder().encode(pull), as: UTF8.self)
+        case .appendFollowUpLog(let entry):
+            return try await appendFollowUpLog(entry, installation: installation)
         }
+    }
+
+    /// Adds a follow-up's line to its pull request's description unless its marker is there already (a
+    /// retried delivery whose first edit landed). A person's edit made between the read and the write
+    /// is lost: GitHub has no conditional update of a description.
+    func appendFollowUpLog(_ entry: FollowUpLogEntry, installation: Int) async throws -> String {
+        let (owner, repo) = try Self.split(entry.repositoryFullName)
+        let pull = try await github.pullRequest(
+            installationID: installation, owner: owner, repo: repo, number: entry.pullNumber)
+        guard let body = FollowUpLog.appending(entry, to: pull.body) else {
+            return #"{"pull_request":\#(entry.pullNumber),"found":true}"#
+        }
+        try await github.updatePullRequestBody(
+            installationID: installation, owner: owner, repo: repo, number: entry.pullNumber, body: body)
+        return #"{"pull_request":\#(entry.pullNumber)}"#
     }
 
     /// Opens a finished task's pull request, or finds the one an earlier try opened (its answer lost,

@@ -3,7 +3,8 @@ import Logging
 
 /// Ends tasks nobody reported for by their deadline plus the report grace: the worker is stopped and
 /// destroyed, and the task ends `timed_out` through the same finalization a worker's report takes.
-/// Work the worker pushed before it died is found on its branch and still becomes a draft pull request.
+/// Work the worker pushed before it died is found on its branch and still becomes a draft pull request
+/// (a follow-up's, on its side branch, is linked from the final comment).
 public struct DeadlineSweep: WatchdogSweep {
     public let name = "deadlines"
     public let interval: Duration
@@ -69,20 +70,34 @@ public struct DeadlineSweep: WatchdogSweep {
     }
 
     /// The report the worker would have sent: `timed_out`, with its branch when it pushed one. Nil
-    /// when GitHub cannot say now; the next round asks again.
+    /// when GitHub cannot say now; the next round asks again. A follow-up's timed-out work goes to its
+    /// side branch (its pull request's branch always exists, and holds others' work): that is looked
+    /// for, the worker's fallback name (`-<attempt>`, taken when the first existed) first.
     func timedOutReport(_ attempt: CallbackAttempt, logger: Logger) async throws -> CompletionReport? {
         var report = CompletionReport(
             taskID: attempt.task.id, attempt: attempt.number, outcome: .timedOut,
             error: "the worker did not report by its deadline")
-        guard let branch = attempt.spec?.branch,
+        guard let spec = attempt.spec,
             let (owner, repo) = IssueReference.ownerAndName(attempt.task.issue.repositoryFullName)
         else { return report }
+        let candidates: [String]
+        if attempt.task.kind == .followUp {
+            guard let side = spec.followUp?.sideBranch else { return report }
+            candidates = ["\(side)-\(attempt.number)", side]
+        } else {
+            candidates = [spec.branch]
+        }
         do {
-            if let head = try await github.branchHead(
-                installationID: Int(attempt.task.issue.installationID), owner: owner, repo: repo, branch: branch)
-            {
+            for branch in candidates {
+                guard
+                    let head = try await github.branchHead(
+                        installationID: Int(attempt.task.issue.installationID), owner: owner, repo: repo,
+                        branch: branch)
+                else { continue }
                 report.branch = branch
                 report.headSHA = head
+                if attempt.task.kind == .followUp { report.sideBranch = branch }
+                break
             }
         } catch  where !Failure.isPermanent(error) {
             logger.warning("could not look up an overdue task's branch; next round", metadata: ["error": "\(error)"])

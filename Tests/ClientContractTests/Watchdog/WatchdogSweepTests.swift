@@ -116,6 +116,55 @@ import Testing
         }
     }
 
+    /// A follow-up's pull request branch always exists: its timed-out work is looked for on its side
+    /// branch, and is linked there, never opened as a pull request of the branch under review.
+    @Test func aFollowUpThatTimesOutIsJudgedByItsSideBranchAndOpensNoPullRequest() async throws {
+        try await DispatchWorld.run { world in
+            let watchdog = try await WatchdogWorld.make(world)
+            let (pull, opened) = try await DispatchFollowUpTests.portersPullRequest(world)
+            let dispatcher = world.dispatcher()
+            let quiet = try await DispatchFollowUpTests.followUp(world, on: pull, of: opened, kind: .issueComment)
+            try await world.settle(dispatcher)
+            #expect(try await world.status(quiet).0 == "running")
+            try await world.database.query(
+                "UPDATE tasks SET deadline_at = now() - interval '1 hour' WHERE id = \(quiet)")
+            #expect(try await watchdog.deadlines().sweep(lead: watchdog.lease) == 1)
+            try await world.settle(dispatcher)
+            #expect(try await world.status(quiet).0 == "timed_out")
+            let comments = { world.emulator.comments(owner: "acme", repo: "widgets", issue: pull) }
+            #expect(comments().contains { $0.contains("⌛ timed out") && $0.contains("before changing anything") })
+
+            let pushed = try await DispatchFollowUpTests.followUp(world, on: pull, of: opened, by: "bob")
+            try await world.settle(dispatcher)
+            #expect(try await world.status(pushed).0 == "running")
+            let (head, side) = try await world.database.query(
+                "SELECT head_ref, side_branch FROM task_follow_ups WHERE task_id = \(pushed)"
+            ).collect().first!.decode((String, String).self)
+            #expect(side == "\(head)-followup-2")
+            let work = try await world.emulator.pushCommit(
+                owner: "acme", repo: "widgets", branch: side, files: ["half.txt": "half done\n"], from: head)
+            try await world.database.query(
+                "UPDATE tasks SET deadline_at = now() - interval '1 hour' WHERE id = \(pushed)")
+            #expect(try await watchdog.deadlines().sweep(lead: watchdog.lease) == 1)
+            try await world.settle(dispatcher)
+
+            #expect(try await world.status(pushed).0 == "timed_out")
+            let marker = "porter:task:\(pushed.uuidString.lowercased()):status"
+            let status = try #require(comments().first { $0.contains(marker) })
+            #expect(status.contains("⌛ timed out"))
+            #expect(status.contains("[`\(side)`](\(world.emulator.baseURL)/acme/widgets/tree/\(side))"))
+            #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").count == 1, "no second pull request")
+            #expect(world.emulator.labels(owner: "acme", repo: "widgets", issue: pull).isEmpty)
+            let task = try await world.database.query(
+                """
+                SELECT t.branch, t.head_sha, t.pull_request_number, f.side_branch
+                FROM tasks t JOIN task_follow_ups f ON f.task_id = t.id WHERE t.id = \(pushed)
+                """
+            ).collect().first!.decode((String?, String?, Int?, String?).self)
+            #expect(task.0 == head && task.1 == work && task.2 == nil && task.3 == side)
+        }
+    }
+
     @Test func machinesNoTaskNeedsAreRemovedAndOthersKept() async throws {
         try await DispatchWorld.run { world in
             let watchdog = try await WatchdogWorld.make(world)

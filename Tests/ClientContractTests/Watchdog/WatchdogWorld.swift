@@ -23,7 +23,8 @@ struct WatchdogWorld: Sendable {
                     apiURL: world.flyURL, token: Secret(FlyHarness.orgToken), app: FlyHarness.app, org: FlyHarness.org),
                 secrets: world.secrets, logger: logger),
             finalizer: Finalizer(
-                publicURL: DispatchWorld.publicURL, redactor: Redactor(), infraRetries: infraRetries))
+                publicURL: DispatchWorld.publicURL, webURL: URL(string: world.emulator.baseURL)!, redactor: Redactor(),
+                infraRetries: infraRetries))
     }
 
     var callbacks: PostgresCallbackRepository {
