@@ -938,7 +938,7 @@ follow_up_push() {
         new=$(git -C "$PUSH_REPO" rev-parse --verify -q 'FETCH_HEAD^{commit}') ||
             fail "fetching the new commits of $BRANCH failed: the git host sent no commit"
         say "$BRANCH moved to ${new:0:12} while the agent worked; rebasing its commits onto it"
-        event pushing "$BRANCH moved to ${new:0:12}: rebasing the agent's work onto it"
+        event rebasing "$BRANCH moved to ${new:0:12}: rebasing the agent's work onto it"
         if ! rebase_onto "$new"; then
             listed=$(printf '%s, ' "${CONFLICTS[@]:0:20}")
             listed=${listed%, }

@@ -32,7 +32,8 @@ public struct WorkerSpec: Encodable, Sendable {
         public var sideBranch: String
     }
 
-    public var taskId: UUID
+    /// Lower case, as every address and log line of Porter spells a task id.
+    public var taskId: String
     public var attempt: Int
     public var agent: String
     public var model: String?

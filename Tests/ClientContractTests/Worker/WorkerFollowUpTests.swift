@@ -203,8 +203,12 @@ import Testing
             let log = world.workerLog(followUp.task)
             #expect(status == "failed", "\(log)")
             #expect(
-                reason == "the branch moved while the agent worked and its changes conflict in: fix.txt",
+                reason == "the branch moved while the agent worked; its changes conflict in 1 file",
                 "\(reason ?? "") \(log)")
+            let conflicts = try await world.database.query(
+                "SELECT conflict_files FROM task_follow_ups WHERE task_id = \(followUp.task)"
+            ).collect().first?.decode([String]?.self)
+            #expect(conflicts == ["fix.txt"])
 
             #expect(await sha(world, Self.head) == theirs, "the pull request's branch is as bob left it")
             #expect(await file(world, "fix.txt", at: Self.head) == "fixed by bob\n")
