@@ -118,7 +118,8 @@ public struct CallbackService: Sendable {
             Requested by @\(task.requester.login) in \(task.issue.repositoryFullName)#\(task.issue.number).
             """
         return WorkerSpec(
-            taskId: task.id.uuidString.lowercased(), attempt: attempt.number, agent: task.request.agent.rawValue, model: task.request.model,
+            taskId: task.id.uuidString.lowercased(), attempt: attempt.number, agent: task.request.agent.rawValue,
+            model: task.request.model,
             prompt: spec.prompt, repository: task.issue.repositoryFullName,
             cloneUrl: settings.gitURL.appendingPathComponent(owner).appendingPathComponent("\(name).git")
                 .absoluteString,
