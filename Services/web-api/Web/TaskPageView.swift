@@ -79,6 +79,14 @@ struct TaskPageView {
     /// Whether the page listens for changes: until the task has finished.
     var live: Bool
     var startedISO: String?
+    /// Set for a follow-up: the pull request it adds commits to, and the task that opened it.
+    var followUp: FollowUp?
+
+    struct FollowUp {
+        var number: Int
+        var pullURL: String
+        var original: String?
+    }
 
     struct Row {
         var time: String
@@ -94,10 +102,15 @@ struct TaskPageView {
         statusClass = TaskRow.style(status)
         statusLabel = TaskRow.label(status)
         failed = status == .failed || status == .timedOut
+        let issue = overview.task.issue
+        let kind = overview.task.kind == .followUp ? "pull" : "issues"
         issueURL =
-            githubWebURL.appendingPathComponent(
-                "\(overview.task.issue.repositoryFullName)/issues/\(overview.task.issue.number)"
-            ).absoluteString
+            githubWebURL.appendingPathComponent("\(issue.repositoryFullName)/\(kind)/\(issue.number)")
+            .absoluteString
+        if overview.task.kind == .followUp {
+            followUp = FollowUp(
+                number: issue.number, pullURL: issueURL, original: overview.task.followUpOf?.uuidString.lowercased())
+        }
         let end = overview.task.finishedAt ?? Date()
         duration = overview.startedAt.map { Self.duration(end.timeIntervalSince($0)) }
         created = DisplayTime.full(overview.task.createdAt)

@@ -53,6 +53,29 @@ import Testing
         }
     }
 
+    @Test func aFollowUpsPageLinksItsPullRequestAndTheTaskThatOpenedIt() async throws {
+        try await WebWorld.run { world in
+            let browser = try await world.signedIn("octo")
+            let opened = try await task(in: world, requester: "octo", status: .succeeded)
+            let followUp = try await PostgresTaskRepository(client: world.database, logger: TestDatabase.logger).create(
+                NewTask(
+                    issue: IssueReference(
+                        installationID: Int64(world.installationID), repositoryID: Int64(world.repositoryID),
+                        repositoryFullName: "acme/widgets", number: 2, isPullRequest: true),
+                    requester: Requester(id: Int64(world.github.addUser("octo")), login: "octo"),
+                    request: TaskRequest(agent: .claude, instructions: "also cover logout"), kind: .followUp,
+                    followUpOf: opened, followUp: FollowUpRequest(source: .conversation)))
+            let page = try await browser.get("/tasks/\(followUp.id.uuidString.lowercased())")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Follow-up on"))
+            #expect(page.body.contains(#"/acme/widgets/pull/2">pull request #2</a>"#), "\(page.body)")
+            #expect(page.body.contains(#"<a href="/tasks/\#(opened.uuidString.lowercased())">"#))
+            let issuePage = try await browser.get("/tasks/\(opened.uuidString.lowercased())")
+            #expect(!issuePage.body.contains("Follow-up on"))
+            #expect(issuePage.body.contains("/acme/widgets/issues/1"))
+        }
+    }
+
     @Test func someoneWhoCannotSeeTheRepositoryGetsA404ForPageAPIAndControls() async throws {
         try await WebWorld.run { world in
             let id = try await task(in: world, requester: "octo")
