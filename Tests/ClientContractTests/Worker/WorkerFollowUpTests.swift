@@ -46,6 +46,12 @@ import Testing
         return FollowUp(task: task.id, pull: pull, head: before)
     }
 
+    /// How the task ended, and the worker's log to explain it.
+    static func ended(_ world: CallbackWorld, _ task: UUID) async throws -> (String, String?, String) {
+        let (status, reason) = try await world.finish(task)
+        return (status, reason, world.workerLog(task))
+    }
+
     /// A directory the agent (`nobody`) and the test share: the agent says it is ready (it has its
     /// clone) with a file `ready`, then waits for the file `go`, which the test creates once it has
     /// done what a person would do meanwhile.
@@ -74,6 +80,16 @@ import Testing
                 try await Task.sleep(for: .milliseconds(50))
             }
             throw WorkerTestFailure("the agent never got ready; worker log:\n\(world.workerLog(task))")
+        }
+
+        /// Waits until the agent is ready, does what a person does meanwhile, then lets the agent go on.
+        func meanwhile<T>(
+            _ world: CallbackWorld, _ task: UUID, _ action: () async throws -> T
+        ) async throws -> T {
+            try await ready(world, task)
+            let result = try await action()
+            try go()
+            return result
         }
 
         func go() throws {
@@ -106,8 +122,7 @@ import Testing
         try await CallbackWorld.run { world in
             let followUp = try await Self.followUp(world, script: "echo 'logout covered' > logout.txt")
             let pulls = world.emulator.pullRequests(owner: Self.owner, repo: Self.repo)
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "succeeded", "\(reason ?? "") \(log)")
 
             let head = try #require(await sha(world, Self.head))
@@ -136,13 +151,12 @@ import Testing
                     \(handshake.wait)
                     echo 'logout covered' > logout.txt
                     """)
-            try await handshake.ready(world, followUp.task)
-            let theirs = try await world.emulator.pushCommit(
-                owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
-                message: "Someone else's change", author: "bob")
-            try handshake.go()
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let theirs = try await handshake.meanwhile(world, followUp.task) {
+                try await world.emulator.pushCommit(
+                    owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
+                    message: "Someone else's change", author: "bob")
+            }
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "succeeded", "\(reason ?? "") \(log)")
 
             let head = try #require(await sha(world, Self.head))
@@ -170,8 +184,7 @@ import Testing
                 owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
                 message: "Someone else's change", author: "bob")
             world.specGate.release()
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "succeeded", "\(reason ?? "") \(log)")
             #expect(await sha(world, "\(Self.head)~1") == theirs)
             #expect(await file(world, "other.txt", at: Self.head) == "theirs\n")
@@ -194,13 +207,12 @@ import Testing
                     \(handshake.wait)
                     echo 'fixed by the agent' > fix.txt
                     """)
-            try await handshake.ready(world, followUp.task)
-            let theirs = try await world.emulator.pushCommit(
-                owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["fix.txt": "fixed by bob\n"],
-                message: "Bob's fix", author: "bob")
-            try handshake.go()
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let theirs = try await handshake.meanwhile(world, followUp.task) {
+                try await world.emulator.pushCommit(
+                    owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["fix.txt": "fixed by bob\n"],
+                    message: "Bob's fix", author: "bob")
+            }
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "failed", "\(log)")
             #expect(
                 reason == "the branch moved while the agent worked; its changes conflict in 1 file",
@@ -248,13 +260,12 @@ import Testing
                     \(handshake.wait)
                     echo 'logout covered' > logout.txt
                     """)
-            try await handshake.ready(world, followUp.task)
-            let theirs = try await world.emulator.pushCommit(
-                owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
-                message: "Someone else's change", author: "bob")
-            try handshake.go()
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let theirs = try await handshake.meanwhile(world, followUp.task) {
+                try await world.emulator.pushCommit(
+                    owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
+                    message: "Someone else's change", author: "bob")
+            }
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "succeeded", "\(reason ?? "") \(log)")
             #expect(await sha(world, "\(Self.head)~2") == theirs, "both of the agent's commits were rebased")
             #expect(await file(world, "logout.txt", at: Self.head) == "logout covered\n")
@@ -276,8 +287,7 @@ import Testing
                     git add -A
                     git commit -q --amend -m 'A better fix'
                     """)
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "failed", "\(log)")
             #expect(reason?.hasPrefix("the agent rewrote the branch's history") == true, "\(reason ?? "") \(log)")
             #expect(await sha(world, Self.head) == followUp.head, "nothing was pushed to the pull request")
@@ -296,11 +306,10 @@ import Testing
                     \(handshake.wait)
                     echo 'logout covered' > logout.txt
                     """)
-            try await handshake.ready(world, followUp.task)
-            try world.emulator.protectBranch(owner: Self.owner, repo: Self.repo, branch: Self.head)
-            try handshake.go()
-            let (status, reason) = try await world.finish(followUp.task)
-            let log = world.workerLog(followUp.task)
+            try await handshake.meanwhile(world, followUp.task) {
+                try world.emulator.protectBranch(owner: Self.owner, repo: Self.repo, branch: Self.head)
+            }
+            let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "failed", "\(log)")
             #expect(reason?.hasPrefix("pushing to \(Self.head) failed") == true, "\(reason ?? "")")
             #expect(reason?.contains("Protected branch") == true, "\(reason ?? "")")
