@@ -33,35 +33,28 @@ extension Finalizer {
                 paragraphs.append("The agent's work is on \(sideLink(task, branch)).")
             }
             paragraphs.append(Self.retryHint)
-            let comment = final(task, .failed, now: now, paragraphs: paragraphs)
-            return Finalization(
-                status: .failed,
+            return ended(
+                task, .failed,
                 reason: "the branch moved while the agent worked; its changes conflict in "
                     + (report.conflictFiles.count == 1 ? "1 file" : "\(report.conflictFiles.count) files"),
-                notices: [comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .failed))
+                paragraphs: paragraphs,
+                attempt: attempt, report: report, now: now)
         case (.timedOut, .side(let branch, _)):
-            let comment = final(
-                task, .timedOut, now: now,
+            return ended(
+                task, .timedOut, reason: "the agent ran out of time; partial work is on \(branch)",
                 paragraphs: [
                     "The agent ran out of time. Its partial work is on \(sideLink(task, branch)); nothing was pushed "
                         + "to \(Self.code(head)).", Self.retryHint,
-                ])
-            return Finalization(
-                status: .timedOut, reason: "the agent ran out of time; partial work is on \(branch)",
-                notices: [comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .timedOut))
+                ],
+                attempt: attempt, report: report, now: now)
         case (.timedOut, .head(let sha)):
-            let comment = final(
-                task, .timedOut, now: now,
+            return ended(
+                task, .timedOut, reason: "the agent ran out of time; pushed \(sha.prefix(12))",
                 paragraphs: [
                     "The agent ran out of time after \(Self.code(String(sha.prefix(7)))) was pushed to "
                         + "\(Self.code(head)).", Self.retryHint,
-                ])
-            return Finalization(
-                status: .timedOut, reason: "the agent ran out of time; pushed \(sha.prefix(12))",
-                notices: [comment.notice(installationID: task.issue.installationID)],
-                reply: reply(task, attempt, report, .timedOut))
+                ],
+                attempt: attempt, report: report, now: now)
         case (.timedOut, .none):
             return timedOutWithoutWork(task, attempt: attempt, report: report, now: now)
         case (.noChanges, _):
@@ -101,6 +94,17 @@ extension Finalizer {
             status: .succeeded, reason: "the agent pushed \(sha.prefix(12)) to \(head)",
             notices: [comment.notice(installationID: task.issue.installationID), log],
             reply: reply(task, attempt, report, .succeeded))
+    }
+
+    /// A follow-up ended as `status` with only its final status comment to post.
+    func ended(
+        _ task: PorterTask, _ status: TaskStatus, reason: String, paragraphs: [String], attempt: Int,
+        report: CompletionReport, now: Date
+    ) -> Finalization {
+        let comment = final(task, status, now: now, paragraphs: paragraphs)
+        return Finalization(
+            status: status, reason: reason, notices: [comment.notice(installationID: task.issue.installationID)],
+            reply: reply(task, attempt, report, status))
     }
 
     /// `- 2026-11-29 · @alice · `claude` · `the request` · `abc1234` · [task](…) <!-- marker -->`: the request
