@@ -630,6 +630,15 @@ HISTORY_TASKS = [
 ]
 
 
+def wait_for_figures(b):
+    """Stat cards not counted when the page was drawn are fetched by its script: wait until they are in."""
+    try:
+        WebDriverWait(b.driver, PAGE_WAIT).until(
+            lambda d: d.find_element(By.ID, "stat-cards").get_attribute("aria-busy") is None)
+    except TimeoutException:
+        raise CheckFailed(f"the stat cards never came: {b.text('#stat-cards')!r}") from None
+
+
 def history_flow(b, stack):
     """/history: the table and stat cards, a filter applied from the form by keyboard (the URL carries
     it), type-ahead from the person's own tasks, the CSV of the filtered set, paging, a bad filter."""
@@ -672,6 +681,7 @@ def history_flow(b, stack):
            "History is the current section")
     rows = b.find_all("#history-table tbody tr")
     expect(len(rows) == total, f"history rows: {len(rows)} of {total}")
+    wait_for_figures(b)
     expect(b.text("#stat-tasks .stat-value") == str(total), f"tasks card: {b.text('#stat-tasks')!r}")
     expect(b.text("#stat-prs .stat-value") == "4", f"PRs card (three seeded, one opened): {b.text('#stat-prs')!r}")
     expect("<script>alert(1)</script>" in b.text("#history-table"), "a title with markup shows as text")
@@ -700,6 +710,7 @@ def history_flow(b, stack):
     chips = [b.text(".chip", row) for row in b.find_all("#history-table tbody tr")]
     expect(chips == ["Succeeded"] * 3, f"succeeded rows only: {chips}")
     # Of the succeeded: 95 s, 240 s and 420 s.
+    wait_for_figures(b)
     for card, value in (("tasks", "3"), ("success", "100%"), ("median", "4m 0s"), ("prs", "3")):
         expect(b.text(f"#stat-{card} .stat-value") == value, f"{card} card: {b.text(f'#stat-{card}')!r}")
     b.shot("history-filtered")

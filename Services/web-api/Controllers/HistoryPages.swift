@@ -33,12 +33,37 @@ struct HistoryPages {
             let repositories = try await visibility.repositories(of: user)
             async let page = store.page(
                 userID: user.id, repositories: repositories, filter: filter, after: cursor, limit: limit)
-            async let stats = store.stats(userID: user.id, repositories: repositories, filter: filter)
             async let offered = self.suggestions(user: user, repositories: repositories, filter: filter)
+            let stats = try await self.stats(
+                user: user, repositories: repositories, filter: filter, now: query.get("figures") == "now")
             let (tasks, next) = try await page
-            view.show(tasks: tasks, next: next, stats: try await stats, suggestions: try await offered)
+            view.show(tasks: tasks, next: next, stats: stats, suggestions: try await offered)
             return pages.render("history", view)
         }
+        // The stat cards alone, for the page's script when they were not ready with the page.
+        router.get("/history/figures") { request, context in
+            let user = try context.requireUser()
+            let filter = try TaskListAPI.filter(request.formQuery)
+            let repositories = try await visibility.repositories(of: user)
+            let stats = try await store.stats(userID: user.id, repositories: repositories, filter: filter)
+            return pages.render("stat-cards", HistoryPageView.StatCards(stats))
+        }
+    }
+
+    /// The stat cards if they are ready, or when asked for `now` (a browser without scripts) or when
+    /// nothing is kept anyway. Otherwise nil, and they are counted meanwhile: sorting the durations of
+    /// a large history takes longer than the rest of the page, so the page does not wait for them and
+    /// its request for them finds them under way.
+    func stats(user: SignedInUser, repositories: [Int64], filter: TaskFilter, now: Bool) async throws -> TaskStats? {
+        if now || !store.keepsFigures {
+            return try await store.stats(userID: user.id, repositories: repositories, filter: filter)
+        }
+        if let kept = try await store.keptStats(userID: user.id, repositories: repositories, filter: filter) {
+            return kept
+        }
+        let store = store
+        Task { _ = try? await store.stats(userID: user.id, repositories: repositories, filter: filter) }
+        return nil
     }
 
     /// What the form's type-ahead offers before anything is typed: each field's values among the tasks

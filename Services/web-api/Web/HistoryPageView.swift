@@ -88,6 +88,15 @@ struct HistoryPageView {
         var p90: String
         var durationDetail: String
         var pullRequests: String
+        /// Set while the figures are still being counted: the page asks for them after it is shown.
+        var pending: Pending?
+    }
+
+    struct Pending {
+        /// The cards alone, for the page's script.
+        var src: String
+        /// The whole page with the figures counted first, for a browser without scripts.
+        var inline: String
     }
 
     struct Results {
@@ -180,13 +189,23 @@ struct HistoryPageView {
         csvURL = nil
     }
 
+    /// `stats` nil: the figures are not counted yet, and the cards say so until the page's script
+    /// brings them.
     mutating func show(
-        tasks: [TaskSummary], next: TaskCursor?, stats: TaskStats, suggestions: Suggestions
+        tasks: [TaskSummary], next: TaskCursor?, stats: TaskStats?, suggestions: Suggestions
     ) {
         self.suggestions = suggestions
-        self.stats = StatCards(stats)
         let filters = form.filters
         let kept = filters + (form.limit.isEmpty ? [] : [("limit", form.limit)])
+        if let stats {
+            self.stats = StatCards(stats)
+        } else {
+            let position = kept + (form.cursor.isEmpty ? [] : [("cursor", form.cursor)])
+            self.stats = StatCards(
+                pending: Pending(
+                    src: "/history/figures" + (filters.isEmpty ? "" : "?" + Fields.query(filters)),
+                    inline: "/history?" + Fields.query(position + [("figures", "now")])))
+        }
         let paged = !form.cursor.isEmpty
         var empty: Empty?
         if tasks.isEmpty {
@@ -226,6 +245,13 @@ extension HistoryPageView.StatCards {
         p90 = stats.p90DurationSeconds.map { TaskPageView.duration($0) } ?? "–"
         durationDetail = stats.finished == 0 ? "of finished tasks" : "of \(Self.count(stats.finished)) finished"
         pullRequests = Self.count(stats.pullRequestsOpened)
+    }
+
+    /// Cards that say their figures are on their way.
+    init(pending: HistoryPageView.Pending) {
+        (tasks, successRate, median, p90, pullRequests) = ("…", "…", "…", "…", "…")
+        (successDetail, durationDetail) = ("counting…", "counting…")
+        self.pending = pending
     }
 
     /// 12,345: grouped in threes, whatever the server's locale.

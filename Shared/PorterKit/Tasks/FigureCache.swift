@@ -30,6 +30,8 @@ public final class FigureCache<Key: Hashable & Sendable, Value: Sendable>: Senda
         let generation: Generation
         let started: ContinuousClock.Instant
         let value: Task<Value, any Error>
+        /// The answer, once `value` gave it.
+        var answer: Value?
     }
 
     private struct State {
@@ -90,12 +92,26 @@ public final class FigureCache<Key: Hashable & Sendable, Value: Sendable>: Senda
             return entry
         }
         do {
-            return try await entry.value.value
+            let answer = try await entry.value.value
+            state.withLock { state in
+                if state.entries[key]?.serial == entry.serial { state.entries[key]?.answer = answer }
+            }
+            return answer
         } catch {
             state.withLock { state in
                 if state.entries[key]?.serial == entry.serial { state.entries[key] = nil }
             }
             throw error
+        }
+    }
+
+    /// The kept answer for `key` if it still holds and is ready; nil, without reading anything, when it
+    /// is not, or is still being read.
+    public func kept(for key: Key) async throws -> Value? {
+        guard let current = try await generation() else { return nil }
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            state.entries[key].flatMap { holds($0, at: now, under: current) ? $0.answer : nil }
         }
     }
 

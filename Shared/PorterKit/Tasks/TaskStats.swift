@@ -44,6 +44,16 @@ extension PostgresTaskListStore {
         }
     }
 
+    /// Whether figures are kept (this process's change feed is set up): only then can `keptStats` know any.
+    public var keepsFigures: Bool { figures != nil }
+
+    /// The stat cards for `filter` if they are kept and ready, else nil at once: a page can show what is
+    /// known and ask for the rest (`stats`) afterwards.
+    public func keptStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats? {
+        try await figures?.stats.kept(
+            for: TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter))
+    }
+
     private func readStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
         let sql = try Conditions(userID: userID, repositories: repositories, filter: filter)
         let terminal = TaskStatus.terminal.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")

@@ -146,9 +146,15 @@ import Testing
             #expect(pages.count == 3)
             #expect(link("newest-page", in: pages[0]) == nil)
             #expect(link("newest-page", in: pages[2]) == "/history?agent=claude&limit=3")
+            // The cards count every task, not a page's: shown with the page once counted, else fetched after it.
+            let figures = try await browser.get("/history/figures?agent=claude")
+            #expect(figures.body.contains(#"<strong class="stat-value">7</strong>"#), "\(figures.body)")
             #expect(
-                pages.allSatisfy { $0.body.contains(#"<strong class="stat-value">7</strong>"#) },
-                "every task, not a page")
+                pages.allSatisfy {
+                    $0.body.contains(#"<strong class="stat-value">7</strong>"#)
+                        || $0.body.contains(#"data-src="/history/figures?agent=claude""#)
+                })
+            #expect(pages.last?.body.contains(#"<strong class="stat-value">7</strong>"#) == true)
         }
     }
 
@@ -338,7 +344,7 @@ import Testing
             #expect(unfinished["tasks"] as? Int == 2)
             #expect(unfinished["successRate"] == nil && unfinished["medianDurationSeconds"] == nil)
 
-            let page = try await browser.get("/history")
+            let page = try await browser.get("/history?figures=now")
             for (card, value) in [
                 ("stat-tasks", "8"), ("stat-success", "50%"), ("stat-median", "3m 30s"), ("stat-p90", "7m 30s"),
                 ("stat-prs", "2"),
@@ -348,8 +354,45 @@ import Testing
                 #expect(page.body.range(of: pattern, options: .regularExpression) != nil, "\(card) \(value)")
             }
             #expect(page.body.contains("3 of 6 finished"))
-            let codex = try await browser.get("/history?agent=codex")
+            let codex = try await browser.get("/history/figures?agent=codex")
             #expect(codex.body.contains(#"<strong class="stat-value">0%</strong>"#))
+        }
+    }
+
+    /// Sorting the durations of a large history takes longer than the rest of the page, so stat cards
+    /// not counted yet come after the page: it shows them as pending, with where to fetch them, and
+    /// once counted they come with the page.
+    @Test func statCardsNotCountedYetComeAfterThePage() async throws {
+        try await WebWorld.run { world in
+            try await task(world, on: widgets(world), number: 1, agent: "codex", status: .succeeded, ran: 90)
+            let browser = try await world.signedIn("octo")
+            let first = try await browser.get("/history?agent=codex")
+            #expect(first.status == .ok)
+            #expect(first.body.contains(#"aria-busy="true" data-src="/history/figures?agent=codex""#), "\(first.body)")
+            #expect(first.body.contains(#"<a href="/history?agent=codex&amp;figures=now">Show the figures</a>"#))
+            #expect(rows(first).count == 1, "the list does not wait for the figures")
+
+            let cards = try await browser.get("/history/figures?agent=codex")
+            #expect(cards.status == .ok)
+            #expect(cards.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(cards.body.contains(#"<section class="stat-cards" id="stat-cards""#))
+            #expect(!cards.body.contains("aria-busy"))
+            #expect(cards.body.contains(#"<strong class="stat-value">100%</strong>"#), "\(cards.body)")
+            #expect(cards.body.contains(#"<strong class="stat-value">1m 30s</strong>"#))
+
+            let again = try await browser.get("/history?agent=codex")
+            #expect(!again.body.contains("aria-busy"), "counted once, the figures come with the page")
+            #expect(again.body.contains(#"<strong class="stat-value">100%</strong>"#))
+            let inline = try await browser.get("/history?agent=claude&figures=now")
+            #expect(!inline.body.contains("aria-busy"))
+            #expect(
+                inline.body.contains(
+                    #"id="stat-tasks"><span class="stat-label">Tasks</span><strong class="stat-value">0</strong>"#))
+
+            #expect(try await browser.get("/history/figures?agent=hal").status == .badRequest)
+            let stranger = Browser(world: world)
+            let signedOut = try await stranger.get("/history/figures?agent=codex")
+            #expect(signedOut.status == .found, "no figures without a session: \(signedOut.status)")
         }
     }
 

@@ -1,7 +1,28 @@
 // The history's filter form, enhanced; it works the same without this script.
+// - Stat cards not ready with the page are fetched once it is shown (GET /history/figures); without
+//   the script, a link asks for the page with its figures counted first.
 // - Repository, branch and issue suggest values from the person's own tasks as they type
 //   (GET /api/tasks/facets), within the filters already applied.
 // - Applying filters leaves empty fields out, so the URL carries only the filters that are set.
+(async () => {
+  const cards = document.querySelector("#stat-cards[data-src]");
+  if (!cards) return;
+  try {
+    const answer = await fetch(cards.dataset.src, { headers: { Accept: "text/html" } });
+    if (!answer.ok) throw new Error(String(answer.status));
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("stat-cards");
+    if (!fresh) throw new Error("no cards in the answer");
+    cards.replaceWith(document.adoptNode(fresh));
+  } catch {
+    cards.removeAttribute("aria-busy");
+    for (const detail of cards.querySelectorAll(".stat-detail")) detail.textContent = "not available now";
+    const more = document.createElement("p");
+    more.className = "stat-more";
+    more.innerHTML = '<a href="">Reload the page</a> to count them again.';
+    cards.append(more);
+  }
+})();
+
 (() => {
   const form = document.getElementById("history-filters");
   if (!form) return;
