@@ -170,6 +170,7 @@ def main():
             ("history, agent (unkept)", "/api/tasks/history?agent=codex&limit=50"),
             ("history stats (unkept)", "/api/tasks/stats?agent="),
             ("history page (unkept)", "/history?agent="),
+            ("history cards (unkept)", "/history/figures?agent="),
         ]
         # Warm the visibility cache and the pages once.
         for _, path in lists:

@@ -51,19 +51,15 @@ struct HistoryPages {
     }
 
     /// The stat cards if they are ready, or when asked for `now` (a browser without scripts) or when
-    /// nothing is kept anyway. Otherwise nil, and they are counted meanwhile: sorting the durations of
-    /// a large history takes longer than the rest of the page, so the page does not wait for them and
-    /// its request for them finds them under way.
+    /// nothing is kept anyway; otherwise nil. Sorting the durations of a large history takes longer
+    /// than the rest of the page, so the page does not wait for them: its script asks for them once it
+    /// is shown. Nothing is started here for that request, so a flood of new filters costs one count
+    /// per page actually shown, never a pile of counts nobody waits for.
     func stats(user: SignedInUser, repositories: [Int64], filter: TaskFilter, now: Bool) async throws -> TaskStats? {
         if now || !store.keepsFigures {
             return try await store.stats(userID: user.id, repositories: repositories, filter: filter)
         }
-        if let kept = try await store.keptStats(userID: user.id, repositories: repositories, filter: filter) {
-            return kept
-        }
-        let store = store
-        Task { _ = try? await store.stats(userID: user.id, repositories: repositories, filter: filter) }
-        return nil
+        return try await store.keptStats(userID: user.id, repositories: repositories, filter: filter)
     }
 
     /// What the form's type-ahead offers before anything is typed: each field's values among the tasks
