@@ -154,7 +154,9 @@ import Testing
                     $0.body.contains(#"<strong class="stat-value">7</strong>"#)
                         || $0.body.contains(#"data-src="/history/figures?agent=claude""#)
                 })
-            #expect(pages.last?.body.contains(#"<strong class="stat-value">7</strong>"#) == true)
+            let counted = try await browser.get("/history?agent=claude&limit=3")
+            #expect(
+                counted.body.contains(#"<strong class="stat-value">7</strong>"#), "counted once, shown with the page")
         }
     }
 
