@@ -689,7 +689,12 @@ def history_flow(b, stack):
 
     # Type-ahead: typing narrows the branch suggestions to the person's matching branches.
     branch = b.find("#f-branch")
-    expect(len(b.find_all("#branch-options option")) >= 5, "every branch is suggested before typing")
+    # Offers not ready with the page come from its script a moment later.
+    try:
+        WebDriverWait(b.driver, PAGE_WAIT).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#branch-options option")) >= 5)
+    except TimeoutException:
+        raise CheckFailed("every branch is suggested before typing") from None
     branch.send_keys("cold")
     try:
         WebDriverWait(b.driver, PAGE_WAIT).until(lambda d: [

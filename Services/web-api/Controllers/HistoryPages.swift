@@ -63,21 +63,30 @@ struct HistoryPages {
     }
 
     /// What the form's type-ahead offers before anything is typed: each field's values among the tasks
-    /// the other filters match.
+    /// the other filters match. Offers not ready with the page are left to its script (nil), as the stat
+    /// cards are: for a filter nobody used lately they cost more than the list.
     func suggestions(
         user: SignedInUser, repositories: [Int64], filter: TaskFilter
     ) async throws
         -> HistoryPageView.Suggestions
     {
-        func values(_ facet: TaskFacet) async throws -> [TaskSuggestion] {
-            try await store.suggestions(
-                facet, containing: "", userID: user.id, repositories: repositories, filter: filter.without(facet),
-                limit: Self.suggestionCount)
+        func values(_ facet: TaskFacet) async throws -> [TaskSuggestion]? {
+            let filter = filter.without(facet)
+            guard store.keepsFigures else {
+                return try await store.suggestions(
+                    facet, containing: "", userID: user.id, repositories: repositories, filter: filter,
+                    limit: Self.suggestionCount)
+            }
+            return try await store.keptOffers(
+                facet, userID: user.id, repositories: repositories, filter: filter, limit: Self.suggestionCount)
         }
         async let repo = values(.repo)
         async let branch = values(.branch)
         async let issue = values(.issue)
-        return .init(repo: try await repo, branch: try await branch, issue: try await issue)
+        let (repos, branches, issues) = (try await repo, try await branch, try await issue)
+        return .init(
+            repo: repos ?? [], branch: branches ?? [], issue: issues ?? [], laterRepo: repos == nil,
+            laterBranch: branches == nil, laterIssue: issues == nil)
     }
 }
 

@@ -78,6 +78,10 @@ struct HistoryPageView {
         var repo: [TaskSuggestion] = []
         var branch: [TaskSuggestion] = []
         var issue: [TaskSuggestion] = []
+        /// A field whose offers were not ready with the page: its list is filled by the page's script.
+        var laterRepo = false
+        var laterBranch = false
+        var laterIssue = false
     }
 
     struct StatCards {

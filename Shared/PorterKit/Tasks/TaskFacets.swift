@@ -45,6 +45,16 @@ extension PostgresTaskListStore {
         }
     }
 
+    /// What `suggestions` offers for `facet` before anything is typed, if kept and ready; nil at once
+    /// otherwise, without reading anything.
+    public func keptOffers(
+        _ facet: TaskFacet, userID: Int64, repositories: [Int64], filter: TaskFilter, limit: Int
+    ) async throws -> [TaskSuggestion]? {
+        try await figures?.offers.kept(
+            for: TaskFigures.Scope(
+                userID: userID, repositories: repositories, filter: filter, detail: "\(facet.rawValue) \(limit)"))
+    }
+
     private func readSuggestions(
         _ facet: TaskFacet, containing typed: String, userID: Int64, repositories: [Int64], filter: TaskFilter,
         limit: Int

@@ -2,7 +2,8 @@
 // - Stat cards not ready with the page are fetched once it is shown (GET /history/figures); without
 //   the script, a link asks for the page with its figures counted first.
 // - Repository, branch and issue suggest values from the person's own tasks as they type
-//   (GET /api/tasks/facets), within the filters already applied.
+//   (GET /api/tasks/facets), within the filters already applied; offers not ready with the page are
+//   asked for once it is shown.
 // - Applying filters leaves empty fields out, so the URL carries only the filters that are set.
 (async () => {
   const cards = document.querySelector("#stat-cards[data-src]");
@@ -57,6 +58,12 @@
     } catch {
       // A stale request was cancelled, or the network is gone: the suggestions already shown stay.
     }
+  }
+
+  // Offers that were not ready with the page: asked for now, as typing would.
+  for (const input of form.querySelectorAll("input[data-facet]")) {
+    const list = document.getElementById(input.getAttribute("list"));
+    if (list?.hasAttribute("data-later")) suggest(input).then(() => list.removeAttribute("data-later"));
   }
 
   const timers = new Map();
