@@ -373,8 +373,8 @@ public struct DispatchProcessor: Sendable {
         return .done
     }
 
-    /// The stored spec, or a new one: the prompt from the issue, the command and the repository's
-    /// instruction files, the branch, the base branch and the deadline.
+    /// An issue task's new spec (`launch` uses a stored one first): the prompt from the issue, the command
+    /// and the repository's instruction files, the branch, the base branch and the deadline.
     func specification(for state: DispatchState, userKeys: Set<String>) async throws -> TaskSpec {
         let task = state.task
         let installation = Int(task.issue.installationID)
