@@ -46,6 +46,23 @@ import Testing
         return FollowUp(task: task.id, pull: pull, head: before)
     }
 
+    /// A follow-up whose agent waits until bob has pushed `files` to the pull request's branch, then runs
+    /// `then`: the follow-up and bob's commit.
+    static func pushedMeanwhile(
+        _ world: CallbackWorld, then: String, files: [String: String], message: String
+    ) async throws -> (FollowUp, String) {
+        let handshake = try Handshake()
+        defer { handshake.remove() }
+        let followUp = try await Self.followUp(world, script: handshake.wait + "\n" + then)
+        let theirs = try await handshake.meanwhile(world, followUp.task) {
+            try await world.emulator.pushCommit(
+                owner: owner, repo: repo, branch: head, files: files, message: message, author: "bob")
+        }
+        // The agent may still read the handshake's files until its task has ended.
+        _ = try await world.finish(followUp.task)
+        return (followUp, theirs)
+    }
+
     /// How the task ended, and the worker's log to explain it.
     static func ended(_ world: CallbackWorld, _ task: UUID) async throws -> (String, String?, String) {
         let (status, reason) = try await world.finish(task)
@@ -142,20 +159,10 @@ import Testing
     }
 
     @Test func workPushedMeanwhileToAnotherFileIsKeptAndTheAgentsCommitsAreRebasedOntoIt() async throws {
-        let handshake = try Handshake()
-        defer { handshake.remove() }
         try await CallbackWorld.run { world in
-            let followUp = try await Self.followUp(
-                world,
-                script: """
-                    \(handshake.wait)
-                    echo 'logout covered' > logout.txt
-                    """)
-            let theirs = try await handshake.meanwhile(world, followUp.task) {
-                try await world.emulator.pushCommit(
-                    owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["other.txt": "theirs\n"],
-                    message: "Someone else's change", author: "bob")
-            }
+            let (followUp, theirs) = try await Self.pushedMeanwhile(
+                world, then: "echo 'logout covered' > logout.txt", files: ["other.txt": "theirs\n"],
+                message: "Someone else's change")
             let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "succeeded", "\(reason ?? "") \(log)")
 
@@ -198,20 +205,10 @@ import Testing
     }
 
     @Test func workPushedMeanwhileToTheSameLineFailsTheTaskAndTheAgentsWorkGoesToTheSideBranch() async throws {
-        let handshake = try Handshake()
-        defer { handshake.remove() }
         try await CallbackWorld.run { world in
-            let followUp = try await Self.followUp(
-                world,
-                script: """
-                    \(handshake.wait)
-                    echo 'fixed by the agent' > fix.txt
-                    """)
-            let theirs = try await handshake.meanwhile(world, followUp.task) {
-                try await world.emulator.pushCommit(
-                    owner: Self.owner, repo: Self.repo, branch: Self.head, files: ["fix.txt": "fixed by bob\n"],
-                    message: "Bob's fix", author: "bob")
-            }
+            let (followUp, theirs) = try await Self.pushedMeanwhile(
+                world, then: "echo 'fixed by the agent' > fix.txt", files: ["fix.txt": "fixed by bob\n"],
+                message: "Bob's fix")
             let (status, reason, log) = try await Self.ended(world, followUp.task)
             #expect(status == "failed", "\(log)")
             #expect(
