@@ -81,9 +81,17 @@ let package = Package(
             path: "Shared/PorterKit",
             swiftSettings: swiftSettings
         ),
+        .target(name: "CPorterSpawn", path: "Shared/CPorterSpawn"),
+        .target(
+            name: "PorterProcess",
+            dependencies: ["CPorterSpawn"],
+            path: "Shared/PorterProcess",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PorterEmulators",
             dependencies: [
+                "PorterProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,6 +138,7 @@ let package = Package(
             name: "PorterTestSupport",
             dependencies: [
                 "PorterKit",
+                "PorterProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,6 +187,7 @@ let package = Package(
             dependencies: [
                 "PorterKit",
                 "PorterEmulators",
+                "PorterProcess",
                 "PorterTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -2,13 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import PorterProcess
 
 /// A real service binary started as a child process, its output captured to a file.
-public final class ServiceProcess: @unchecked Sendable {
+public final class ServiceProcess: Sendable {
     public let name: String
     public let port: Int
     public let outputPath: String
-    private let process: Process
+    private let process: ChildProcess
 
     /// Where `swift build` put the binaries: `PORTER_BIN_DIR`, or the package's debug build folder.
     public static var binDirectory: URL {
@@ -17,7 +18,7 @@ public final class ServiceProcess: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug")
     }
 
-    private init(name: String, port: Int, outputPath: String, process: Process) {
+    private init(name: String, port: Int, outputPath: String, process: ChildProcess) {
         self.name = name
         self.port = port
         self.outputPath = outputPath
@@ -37,33 +38,24 @@ public final class ServiceProcess: @unchecked Sendable {
         let outputPath = NSTemporaryDirectory() + "porter-\(name)-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        defer { try? output.close() }
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-        process.environment = env
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        try? output.close()
+        let process = try ChildProcess.spawn(
+            binary.path, arguments: arguments, environment: env,
+            standardOutput: output.fileDescriptor, standardError: output.fileDescriptor)
         return ServiceProcess(name: name, port: port, outputPath: outputPath, process: process)
     }
 
     public var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
     public var isRunning: Bool { process.isRunning }
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { process.send(signal) }
 
     /// Waits for the process to exit, returning its status, or nil when it is still running after `timeout`.
     public func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationStatus
+        await process.terminated(within: timeout)?.status
     }
 
     /// Polls `/healthz` until it answers 200.
@@ -86,7 +78,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// Stops the process if it still runs; for cleanup.
     public func terminate() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         try? FileManager.default.removeItem(atPath: outputPath)
     }
 

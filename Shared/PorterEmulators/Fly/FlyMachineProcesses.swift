@@ -1,4 +1,5 @@
 import Foundation
+import PorterProcess
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,15 +11,8 @@ import Synchronization
 /// The local child processes standing in for Machines' main processes, one per Machine at most.
 /// Output goes to files rather than pipes so a chatty worker can never block on a full pipe.
 final class FlyMachineProcesses: Sendable {
-    /// `Process` is not Sendable; it is only touched under `running`'s lock or after it exited.
-    private final class Handle: @unchecked Sendable {
-        let process: Process
-        var exited = false
-        init(_ process: Process) { self.process = process }
-    }
-
     let outputDirectory: URL
-    private let running = Mutex<[String: Handle]>([:])
+    private let running = Mutex<[String: ChildProcess]>([:])
 
     init() {
         outputDirectory = FileManager.default.temporaryDirectory
@@ -30,85 +24,54 @@ final class FlyMachineProcesses: Sendable {
         outputDirectory.appendingPathComponent("\(machineID).\(stream)")
     }
 
-    /// Starts `command` with exactly `environment` plus PATH; `onExit` gets the exit status.
+    /// Starts `command` with exactly `environment` plus PATH; `onExit` gets the exit status (or the
+    /// number of the signal that ended it). The child starts with no signals blocked, so a worker
+    /// always sees the SIGTERM of a stop.
     func start(
         machineID: String, command: [String], environment: [String: String],
         onExit: @escaping @Sendable (Int32) -> Void
     ) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try Self.appendHandle(outputURL(machineID, "stdout"))
-        process.standardError = try Self.appendHandle(outputURL(machineID, "stderr"))
-        let handle = Handle(process)
-        process.terminationHandler = { [self] finished in
-            self.running.withLock { table in
-                handle.exited = true
-                if table[machineID] === handle { table[machineID] = nil }
-            }
-            onExit(finished.terminationStatus)
-        }
+        let stdout = try Self.appendHandle(outputURL(machineID, "stdout"))
+        let stderr = try Self.appendHandle(outputURL(machineID, "stderr"))
+        defer { for handle in [stdout, stderr] { try? handle.close() } }
         try running.withLock { table in
-            try Self.runWithDefaultSignalMask(handle)
-            table[machineID] = handle
+            let child = try ChildProcess.spawn(
+                command[0], arguments: Array(command.dropFirst()), environment: env,
+                standardOutput: stdout.fileDescriptor, standardError: stderr.fileDescriptor
+            ) { [self] termination in
+                self.running.withLock { table in
+                    if table[machineID]?.termination != nil { table[machineID] = nil }
+                }
+                onExit(termination.status)
+            }
+            table[machineID] = child
         }
     }
-
-    /// A child inherits the signal mask of the thread that spawns it, and NIO's and the concurrency
-    /// pool's threads block most signals: spawned from there, a worker would never see SIGTERM.
-    private static func runWithDefaultSignalMask(_ handle: Handle) throws {
-        let failure = Mutex<String?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            var empty = sigset_t()
-            sigemptyset(&empty)
-            pthread_sigmask(SIG_SETMASK, &empty, nil)
-            do { try handle.process.run() } catch { failure.withLock { $0 = "\(error)" } }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        if let message = failure.withLock({ $0 }) { throw SpawnError(message: message) }
-    }
-
-    struct SpawnError: Error { var message: String }
 
     /// Sends `signal`, then SIGKILL when the process is still there after `grace`.
     func stop(machineID: String, signal: Int32 = SIGTERM, grace: Duration) {
-        guard let pid = send(signal, to: machineID) else { return }
+        guard let child = running.withLock({ $0[machineID] }), child.send(signal) else { return }
         Task {
             try? await Task.sleep(for: grace)
-            running.withLock { table in
-                if let handle = table[machineID], !handle.exited, handle.process.processIdentifier == pid {
-                    kill(pid, SIGKILL)
-                }
-            }
+            child.send(SIGKILL)
         }
     }
 
     func isRunning(_ machineID: String) -> Bool {
-        running.withLock { $0[machineID].map { !$0.exited } ?? false }
+        running.withLock { $0[machineID]?.isRunning ?? false }
     }
 
     /// Ends every process now: for tests and shutdown.
     func killAll() {
-        running.withLock { table in
-            for handle in table.values where !handle.exited { kill(handle.process.processIdentifier, SIGKILL) }
-        }
+        for child in running.withLock({ Array($0.values) }) { child.send(SIGKILL) }
     }
 
     @discardableResult
     func send(_ signal: Int32, to machineID: String) -> Int32? {
-        running.withLock { table in
-            guard let handle = table[machineID], !handle.exited else { return nil }
-            let pid = handle.process.processIdentifier
-            kill(pid, signal)
-            return pid
-        }
+        guard let child = running.withLock({ $0[machineID] }), child.send(signal) else { return nil }
+        return child.pid
     }
 
     private static func appendHandle(_ url: URL) throws -> FileHandle {

@@ -1,4 +1,5 @@
 import Foundation
+import PorterProcess
 
 /// Runs a program to completion without blocking a thread: input and output go through files, so
 /// large outputs cannot deadlock on a full pipe.
@@ -11,6 +12,8 @@ enum ProcessRunner {
         var text: String { String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
+    /// Runs `arguments` through `/usr/bin/env`, so the program is found on `environment`'s PATH (or
+    /// this process's when `environment` is nil).
     static func run(
         _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil, input: Data? = nil
     ) async throws -> Output {
@@ -24,22 +27,19 @@ enum ProcessRunner {
         try Data().write(to: outURL)
         try Data().write(to: errURL)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
         let stdin = try FileHandle(forReadingFrom: inURL)
         let stdout = try FileHandle(forWritingTo: outURL)
         let stderr = try FileHandle(forWritingTo: errURL)
-        defer { for handle in [stdin, stdout, stderr] { try? handle.close() } }
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+        let child: ChildProcess
+        do {
+            defer { for handle in [stdin, stdout, stderr] { try? handle.close() } }
+            child = try ChildProcess.spawn(
+                "/usr/bin/env", arguments: arguments,
+                environment: environment ?? ProcessInfo.processInfo.environment,
+                directory: directory?.path, standardInput: stdin.fileDescriptor,
+                standardOutput: stdout.fileDescriptor, standardError: stderr.fileDescriptor)
         }
+        let status = await child.terminated().status
         return Output(status: status, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
     }
 }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import PorterEmulators
 import PorterKit
+import PorterProcess
 import _CryptoExtras
 
 /// One App key for the whole run: 2048-bit keys are slow to generate.
@@ -66,22 +67,13 @@ enum GitCLI {
         var description: String
     }
 
-    /// Runs git on its own thread: blocking the few cooperative threads would starve the emulator serving it.
     @discardableResult
     static func run(_ arguments: [String], in directory: URL? = nil) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(arguments, in: directory) })
-            }
-        }
-    }
-
-    static func runBlocking(_ arguments: [String], in directory: URL?) throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
         environment["GIT_TERMINAL_PROMPT"] = "0"
-        let (status, text) = try ChildProcess.runBlocking(
+        let (status, text) = try await ProgramRun.run(
             ["/usr/bin/env", "git"] + arguments, environment: environment, in: directory)
         guard status == 0 else { throw Failure(description: "git \(arguments[0]): \(text)") }
         return text
@@ -111,32 +103,24 @@ enum GitCLI {
 }
 
 /// A program run to its end, its standard output and error together.
-enum ChildProcess {
-    /// Runs on its own thread: blocking the few cooperative threads would starve the servers it talks to.
+enum ProgramRun {
     static func run(
         _ command: [String], environment: [String: String], in directory: URL? = nil
     ) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(command, environment: environment, in: directory) })
-            }
+        let outputURL = FileManager.default.temporaryDirectory
+            .appendingPathComponent("porter-program-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputURL) }
+        let child: ChildProcess
+        do {
+            let output = try FileHandle(forWritingTo: outputURL)
+            defer { try? output.close() }
+            child = try ChildProcess.spawn(
+                command[0], arguments: Array(command.dropFirst()), environment: environment,
+                directory: directory?.path, standardOutput: output.fileDescriptor,
+                standardError: output.fileDescriptor)
         }
-    }
-
-    static func runBlocking(
-        _ command: [String], environment: [String: String], in directory: URL? = nil
-    ) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        if let directory { process.currentDirectoryURL = directory }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let status = await child.terminated().status
+        return (status, String(decoding: try Data(contentsOf: outputURL), as: UTF8.self))
     }
 }

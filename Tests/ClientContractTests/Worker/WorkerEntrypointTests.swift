@@ -315,7 +315,7 @@ import Testing
 
     /// Runs a program with exactly `environment` plus PATH.
     static func run(_ command: [String], environment: [String: String]) async throws -> (Int32, String) {
-        try await ChildProcess.run(
+        try await ProgramRun.run(
             command,
             environment: environment.merging(
                 ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { $1 })
