@@ -60,6 +60,29 @@ import Testing
             "SIGTERM never reached the worker")
     }
 
+    /// The agent runs under the worker: nothing the dispatcher holds may reach it, even a descriptor
+    /// opened without close-on-exec.
+    @Test func theWorkerInheritsNoDescriptorOfTheDispatcher() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("fds").path
+        let inheritable = open("/dev/null", O_RDONLY)
+        #expect(inheritable > 2 && fcntl(inheritable, F_GETFD) & FD_CLOEXEC == 0)
+        defer { close(inheritable) }
+        let launcher = LocalWorkerLauncher(
+            command: ["/bin/sh", "-c", "ls /proc/$$/fd > '\(out).tmp' && mv '\(out).tmp' '\(out)'"],
+            stateDirectory: directory)
+        _ = try await launcher.launch(Self.launch())
+        #expect(try await Self.eventually { FileManager.default.fileExists(atPath: out) })
+        let descriptors = Set(
+            try String(contentsOfFile: out, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap {
+                Int($0)
+            })
+        // The shell's own: standard input, output (the log) and error, and what it opened for the redirect.
+        #expect(!descriptors.contains(Int(inheritable)), "\(descriptors)")
+        #expect(descriptors.isSuperset(of: [0, 1, 2]) && descriptors.count <= 5, "\(descriptors)")
+    }
+
     @Test func launchingTheSameAttemptAgainReturnsTheRunningWorker() async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,3 +1,4 @@
+import CPorterSpawn
 import Foundation
 
 /// Workers as local child processes (`PORTER_RUNTIME=local`), for single-box deployments and the
@@ -93,6 +94,10 @@ public struct LocalWorkerLauncher: WorkerLauncher {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of the dispatcher's (its database and GitHub connections, its logs) reaches the
+        // worker and the agent under it, whether or not it was opened close-on-exec.
+        let closed = porter_spawn_file_actions_addclosefrom(&actions, 3)
+        guard closed == 0 else { throw LocalWorkerError.spawnFailed(String(cString: strerror(closed))) }
 
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
