@@ -71,8 +71,13 @@ func buildRouter(
     DashboardPages(
         pages: pages, lists: lists, changes: changes, visibility: visibility, agentStats: agentStats
     ).add(to: router)
-    let dispatch = TaskDispatch(
-        gitHub: gitHub, intake: PostgresTaskIntake(client: postgres, logger: logger), logger: logger)
+    let intake = PostgresTaskIntake(client: postgres, logger: logger)
+    let dispatch = TaskDispatch(gitHub: gitHub, intake: intake, logger: logger)
+    ReviewController(
+        pages: pages, store: PostgresReviewStore(client: postgres, logger: logger), gitHub: gitHub, tasks: tasks,
+        visibility: visibility, intake: intake, signals: ReviewSignalsCache(),
+        mention: MentionScanner(mention: config.mention), logger: logger
+    ).add(to: router)
     let recent = PostgresRecentCommandStore(client: postgres, logger: logger)
     DispatchController(
         pages: pages, dispatch: dispatch, recent: recent, account: account, installURL: config.installURL,

@@ -10,6 +10,9 @@ struct WebAPIConfig: ServiceConfiguration {
     var app: GitHubAppCredentials
     var oauth: GitHubOAuthCredentials
     var fly: FlySettings
+    /// `PORTER_MENTION`: the name people address Porter by (default `porter`), so text the web app posts
+    /// to GitHub never reads as a command.
+    var mention: String
     /// `PORTER_WEB_RESOURCES`, or the templates and static files built next to the binary.
     var resources: String
 
@@ -32,13 +35,14 @@ struct WebAPIConfig: ServiceConfiguration {
         let app = GitHubAppCredentials.read(from: &env)
         let oauth = GitHubOAuthCredentials.read(from: &env)
         let fly = FlySettings.read(from: &env)
+        let mention = env.optional("PORTER_MENTION", default: "porter", Parse.mention)
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!,
             sessions: SessionSettings(
                 secret: sessionSecret!, idleTimeout: idle, lifetime: lifetime,
                 secureCookies: publicURL!.scheme == "https"),
-            github: github, app: app!, oauth: oauth!, fly: fly,
+            github: github, app: app!, oauth: oauth!, fly: fly, mention: mention,
             resources: Pages.resourceDirectory(environment: environment), sessionSecret: sessionSecret!)
     }
 

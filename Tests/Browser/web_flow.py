@@ -841,6 +841,103 @@ def dispatch_from_the_command_bar(b, stack):
     b.shot("dispatch-page")
 
 
+def review_flow(b, stack):
+    """The review queue and a pull request's page: the diff in both views, changes requested with a
+    line note become a follow-up that pushes to the branch while the page watches, the draft is
+    marked ready, a merge after someone else pushed is refused with GitHub's reason, and a squash
+    merge of the commit shown goes through."""
+    b.find(".sidebar nav a[href='/review']").click()
+    b.wait_url(lambda url: url.path == "/review", "the Review link")
+    rows = b.find_all(".review-row")
+    expect(len(rows) >= 2, f"the queue lists the pull requests the tasks opened: {[r.text for r in rows]}")
+    b.shot("review-queue")
+    task = stack.psql("SELECT id FROM tasks WHERE delivery_id LIKE 'web-dispatch:%' AND pull_request_number IS NOT NULL "
+                      "ORDER BY created_at DESC LIMIT 1")
+    expect(task, "the task dispatched from the command bar opened a pull request")
+    row = b.find(f".review-row[data-task-id='{task}'] a.title")
+    row.click()
+    b.wait_url(lambda url: url.path == f"/review/{task}", "a row of the queue")
+    number, branch = stack.psql(f"SELECT pull_request_number || '|' || branch FROM tasks WHERE id = '{task}'").split("|")
+    sha = b.find("header code[title]").get_attribute("title")
+    expect(len(sha) == 40, f"the page names the head commit: {sha!r}")
+    stack.seed("POST", "/check-runs", {"owner": "octo", "repo": "demo", "sha": sha, "name": "tests",
+                                       "status": "completed", "conclusion": "success"})
+    b.get(f"/review/{task}")
+    expect("tests" in b.text("#checks-title + p, #checks-title ~ ul") or b.find_all(".checks li"),
+           "the check run is listed")
+    expect(b.find_all("table.diff.unified tr.added"), "the unified diff shows added lines")
+    b.shot("review-pull")
+    b.find(".diff-card nav a[href$='view=split']").click()
+    b.wait_url(lambda url: url.query == "view=split", "the Split view")
+    expect(b.find_all("table.diff.split td.code.added"), "the split view shows the new lines on the right")
+    b.shot("review-pull-split", widths=("desktop",))
+    b.get(f"/review/{task}")
+
+    # Request changes, with a note on a line chosen by keyboard.
+    b.find("#request-changes summary").click()
+    b.find("#changes-body").send_keys("Also mention the crash in the notes.")
+    first_line = b.find("table.diff [data-line]")
+    first_line.send_keys(Keys.ENTER)
+    editor = b.find("tr.note-editor textarea")
+    expect(b.driver.switch_to.active_element == editor, "the note editor takes the focus")
+    editor.send_keys("Say where this comes from.")
+    b.find("tr.note-editor button[type=submit]").click()
+    notes = b.find_all("#note-list li")
+    expect(len(notes) == 1 and "Say where this comes from." in notes[0].text, f"the note is listed: {notes}")
+    b.shot("review-request-changes", widths=("desktop",))
+    b.submit("#send-changes")
+    expect(b.query.get("done") == ["changes"], f"after sending: {b.driver.current_url}")
+    expect("follow-up task is on its way" in b.text("#review-outcome"), b.text("#review-outcome"))
+    follow_up = b.find("[data-follow-up]").get_attribute("data-follow-up")
+    row = stack.psql(f"SELECT kind || '|' || follow_up_of || '|' || left(instructions, 20) FROM tasks WHERE id = '{follow_up}'")
+    expect(row == f"follow_up|{task}|Also mention the cra", f"the follow-up task: {row!r}")
+    reviews = stack.seed("GET", f"/pulls/octo/demo/{number}/reviews")
+    expect(any(r["state"] == "CHANGES_REQUESTED" and r["comments"] for r in reviews),
+           f"the review with its note is on GitHub: {reviews}")
+    b.mark_document()
+    try:
+        WebDriverWait(b.driver, TASK_WAIT).until(
+            lambda d: b.text(f"[data-follow-up='{follow_up}'] [data-field=status]") in ("Succeeded", "Failed", "Timed out"))
+    except TimeoutException:
+        raise CheckFailed(f"the follow-up never ended on the page: {task_state(stack, follow_up)}") from None
+    expect(b.text(f"[data-follow-up='{follow_up}'] [data-field=status]") == "Succeeded",
+           f"the follow-up pushed to the branch: {task_state(stack, follow_up)}")
+    expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the page followed it without a reload")
+    b.shot("review-follow-up-done", widths=("desktop",))
+
+    # The draft is marked ready; then a merge is refused when someone pushed after the page loaded.
+    b.get(f"/review/{task}")
+    if b.find_all("#mark-ready"):
+        b.submit("#mark-ready")
+        expect("Marked ready for review." in b.text("#review-outcome"), b.text("#review-outcome"))
+    stack.seed("POST", "/commits", {"owner": "octo", "repo": "demo", "branch": branch,
+                                    "files": {"LATE.md": "pushed after the page loaded\n"}, "author": "octo"})
+    b.find("#merge").click()
+    WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present()).accept()
+    b.wait_new_document("the refused merge")
+    expect("pushed after you loaded this page" in b.text("#review-problem"), b.text("#review-problem"))
+    expect(stack.psql(f"SELECT coalesce(pull_request_state, 'open') FROM tasks WHERE id = '{task}'") == "open",
+           "nothing was merged")
+    b.shot("review-merge-refused")
+    b.get(f"/review/{task}")
+    Select(b.find("#merge-method")).select_by_value("squash")
+    b.find("#merge").click()
+    WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present()).accept()
+    b.wait_new_document("the merge")
+    expect(b.text("#review-outcome") == "Merged.", b.text("#review-outcome"))
+    b.shot("review-merged", widths=("desktop",))
+    began = time.monotonic()
+    while time.monotonic() - began < TASK_WAIT:
+        if stack.psql(f"SELECT pull_request_state FROM tasks WHERE id = '{task}'") == "merged":
+            break
+        time.sleep(0.5)
+    expect(stack.psql(f"SELECT pull_request_state FROM tasks WHERE id = '{task}'") == "merged",
+           "the gateway recorded the merge from GitHub's webhook")
+    b.get("/review")
+    expect(not b.find_all(f".review-row[data-task-id='{task}']"), "a merged pull request leaves the queue")
+    b.check_page("review")
+
+
 def without_installation(b, stack):
     """Someone the App is not installed for: the empty states of Settings and Diagnostics."""
     b.submit(".sidebar .who button[type=submit]")
@@ -878,7 +975,7 @@ def main():
                               ("diagnostics", diagnostics_and_errors), ("sign-out", sign_out),
                               ("waiting task", waiting_task_starts_after_sign_in),
                               ("history", history_flow), ("live task views", live_task_views),
-                              ("command bar", dispatch_from_the_command_bar),
+                              ("command bar", dispatch_from_the_command_bar), ("review", review_flow),
                               ("no installation", without_installation)):
                 started = time.monotonic()
                 run(b, stack)

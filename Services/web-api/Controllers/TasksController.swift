@@ -67,10 +67,16 @@ struct TasksController {
     /// The user's role on the task's repository, as the comment verbs check it; a repository GitHub
     /// will not describe counts as none.
     func permission(of user: SignedInUser, on task: PorterTask) async throws -> GitHubPermission {
-        guard let (owner, repo) = IssueReference.ownerAndName(task.issue.repositoryFullName) else { return .none }
+        try await permission(
+            of: user, installationID: task.issue.installationID, repository: task.issue.repositoryFullName)
+    }
+
+    /// The user's role on `repository`, asked through the installation.
+    func permission(of user: SignedInUser, installationID: Int64, repository: String) async throws -> GitHubPermission {
+        guard let (owner, repo) = IssueReference.ownerAndName(repository) else { return .none }
         do {
             return try await github.collaboratorPermission(
-                installationID: Int(task.issue.installationID), owner: owner, repo: repo, user: user.login)
+                installationID: Int(installationID), owner: owner, repo: repo, user: user.login)
         } catch let error where Failure.isPermanent(error) {
             return .none
         } catch {

@@ -33,6 +33,15 @@ enum DisplayTime {
         date.formatted(dayStyle) + " " + date.formatted(secondsStyle) + " UTC"
     }
 
+    /// How long ago: "just now", "12 min", "5 h", "3 days".
+    static func age(_ date: Date, now: Date = Date()) -> String {
+        let minutes = Int(max(0, now.timeIntervalSince(date)) / 60)
+        if minutes < 1 { return "just now" }
+        if minutes < 60 { return "\(minutes) min" }
+        if minutes < 48 * 60 { return "\(minutes / 60) h" }
+        return "\(minutes / 1_440) days"
+    }
+
     /// 2026-11-29T14:05:09Z, for `<time datetime>` and scripts.
     static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 }

@@ -79,6 +79,7 @@ struct Chrome {
     var user: UserView?
     var dashboardActive: Bool
     var historyActive: Bool
+    var reviewActive: Bool
     var dispatchActive: Bool
     var settingsActive: Bool
     var diagnosticsActive: Bool
@@ -91,7 +92,7 @@ struct Chrome {
         var initial: String
     }
 
-    enum Section { case dashboard, history, dispatch, settings, diagnostics }
+    enum Section { case dashboard, history, review, dispatch, settings, diagnostics }
 
     init(title: String, user: SignedInUser?, section: Section?) {
         self.title = title
@@ -102,6 +103,7 @@ struct Chrome {
         }
         dashboardActive = section == .dashboard
         historyActive = section == .history
+        reviewActive = section == .review
         dispatchActive = section == .dispatch
         settingsActive = section == .settings
         diagnosticsActive = section == .diagnostics

@@ -34,5 +34,6 @@ extension Migration {
         .v15TaskCounts,
         .v16TaskFigures,
         .v17FollowUps,
+        .v18Reviews,
     ]
 }

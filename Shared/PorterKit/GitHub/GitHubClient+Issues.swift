@@ -40,11 +40,8 @@ extension GitHubClient {
     public func createIssueComment(
         installationID: Int, owner: String, repo: String, issue: Int, body: String
     ) async throws -> GitHubIssueComment {
-        let request = try APIRequest.json(
-            .POST, Self.path("repos", owner, repo, "issues", String(issue), "comments"),
-            operation: "create_issue_comment", body: BodyText(body: body))
-        return try await send(request, as: .installation(installationID))
-            .decode(GitHubIssueComment.self, api: "github", operation: request.operation)
+        try await createIssueComment(
+            as: .installation(installationID), owner: owner, repo: repo, issue: issue, body: body)
     }
 
     /// An issue's comments, oldest first (the first 100).

@@ -52,10 +52,7 @@ extension GitHubClient {
     public func pullRequest(
         installationID: Int, owner: String, repo: String, number: Int
     ) async throws -> GitHubPullRequest {
-        let request = APIRequest(
-            .GET, Self.path("repos", owner, repo, "pulls", String(number)), operation: "get_pull_request")
-        return try await send(request, as: .installation(installationID))
-            .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+        try await pullRequest(as: .installation(installationID), owner: owner, repo: repo, number: number)
     }
 
     /// The line comments a review was submitted with, in the order they were made (at most 100: more
@@ -74,23 +71,16 @@ extension GitHubClient {
     public func pullRequestFiles(
         installationID: Int, owner: String, repo: String, number: Int
     ) async throws -> [GitHubPullRequestFile] {
-        let request = APIRequest(
-            .GET, Self.path("repos", owner, repo, "pulls", String(number), "files") + "?per_page=100",
-            operation: "list_pull_request_files")
-        return try await send(request, as: .installation(installationID))
-            .decode([GitHubPullRequestFile].self, api: "github", operation: request.operation)
+        try await pullRequestFiles(as: .installation(installationID), owner: owner, repo: repo, number: number)
     }
 
-    /// Merges; GitHub refuses a second merge with 405, so a retried PUT cannot merge twice.
+    /// Merges whatever the head holds; GitHub refuses a second merge with 405, so a retried PUT
+    /// cannot merge twice.
     public func mergePullRequest(
         installationID: Int, owner: String, repo: String, number: Int, method: GitHubMergeMethod = .squash
     ) async throws -> GitHubMergeResult {
-        struct Body: Encodable { var mergeMethod: GitHubMergeMethod }
-        let request = try APIRequest.json(
-            .PUT, Self.path("repos", owner, repo, "pulls", String(number), "merge"), operation: "merge_pull_request",
-            body: Body(mergeMethod: method))
-        return try await send(request, as: .installation(installationID))
-            .decode(GitHubMergeResult.self, api: "github", operation: request.operation)
+        try await mergePullRequest(
+            as: .installation(installationID), owner: owner, repo: repo, number: number, sha: nil, method: method)
     }
 
     /// Replaces a pull request's description. Idempotent: the same body written twice is one edit.
@@ -110,11 +100,6 @@ extension GitHubClient {
     public func closePullRequest(
         installationID: Int, owner: String, repo: String, number: Int
     ) async throws -> GitHubPullRequest {
-        struct Body: Encodable { var state = "closed" }
-        let request = try APIRequest.json(
-            .PATCH, Self.path("repos", owner, repo, "pulls", String(number)), operation: "close_pull_request",
-            body: Body(), idempotent: true)
-        return try await send(request, as: .installation(installationID))
-            .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+        try await closePullRequest(as: .installation(installationID), owner: owner, repo: repo, number: number)
     }
 }

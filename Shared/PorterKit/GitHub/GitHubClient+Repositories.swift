@@ -2,9 +2,7 @@ import Foundation
 
 extension GitHubClient {
     public func repository(installationID: Int, owner: String, repo: String) async throws -> GitHubRepository {
-        let request = APIRequest(.GET, Self.path("repos", owner, repo), operation: "get_repository")
-        return try await send(request, as: .installation(installationID))
-            .decode(GitHubRepository.self, api: "github", operation: request.operation)
+        try await repository(as: .installation(installationID), owner: owner, repo: repo)
     }
 
     /// The commit a branch points at, or nil when there is no such branch.

@@ -101,6 +101,9 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAFile(path: String)
     /// The file is over the contents API's 1 MB: GitHub answers `encoding: none` and no content.
     case fileTooLarge(path: String)
+    /// A GraphQL call answered with errors (GitHub sends those with 200): the first one's type, such
+    /// as `NOT_FOUND` or `FORBIDDEN`, and message.
+    case graphQL(type: String?, message: String)
 
     public var description: String {
         switch self {
@@ -108,6 +111,7 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
         case .oauth(let error): "GitHub refused the OAuth token request: \(error)"
         case .notAFile(let path): "`\(path)` in the repository is not a file"
         case .fileTooLarge(let path): "`\(path)` is larger than the 1 MB GitHub serves through its contents API"
+        case .graphQL(_, let message): "GitHub's GraphQL API refused: \(message)"
         }
     }
 }

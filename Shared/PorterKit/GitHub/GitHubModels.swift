@@ -19,6 +19,11 @@ public struct GitHubRepository: Codable, Sendable, Equatable {
     public var `private`: Bool
     public var defaultBranch: String
     public var cloneUrl: String?
+    /// The merge methods the repository allows; GitHub sends them to those who may push.
+    public var allowMergeCommit: Bool?
+    public var allowSquashMerge: Bool?
+    public var allowRebaseMerge: Bool?
+    public var deleteBranchOnMerge: Bool?
 }
 
 /// An issue (pull requests are issues too; `pullRequest` is set for those).

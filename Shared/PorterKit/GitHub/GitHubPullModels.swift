@@ -29,6 +29,17 @@ public struct GitHubPullRequest: Codable, Sendable, Equatable {
     public var head: Ref
     public var base: Ref
     public var user: GitHubUser
+    /// GraphQL's id for it, which `markPullRequestReadyForReview` takes.
+    public var nodeId: String?
+    /// Whether the head merges cleanly into the base; null while GitHub is still working it out.
+    public var mergeable: Bool?
+    /// `clean`, `dirty` (conflicts), `blocked` (protection or required checks), `unstable` (checks
+    /// failing that are not required), `draft`, `behind`, `has_hooks` or `unknown`.
+    public var mergeableState: String?
+    public var additions: Int?
+    public var deletions: Int?
+    public var changedFiles: Int?
+    public var commits: Int?
 }
 
 /// What to open a pull request with. `head` is a branch of the same repository or `owner:branch`.
@@ -55,10 +66,18 @@ public struct NewPullRequest: Codable, Sendable, Equatable {
 
 /// One file changed by a pull request.
 public struct GitHubPullRequestFile: Codable, Sendable, Equatable {
+    public var sha: String?
     public var filename: String
+    /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`.
     public var status: String
     public var additions: Int?
     public var deletions: Int?
+    public var changes: Int?
+    /// The file's unified diff hunks; GitHub leaves it out for binary files and very large diffs.
+    public var patch: String?
+    /// The name before a rename.
+    public var previousFilename: String?
+    public var blobUrl: String?
 }
 
 /// The answer to a merge.

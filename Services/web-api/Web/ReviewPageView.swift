@@ -1,0 +1,385 @@
+import Foundation
+import PorterKit
+
+/// `/review`: the queue's view model, and each row as `GET /api/review` answers it.
+struct ReviewQueueView {
+    var page: Chrome
+    var items: [Item]
+    var hasItems: Bool { !items.isEmpty }
+
+    struct Item {
+        var pull: ReviewedPullRequest
+        var signals: ReviewSignals?
+        /// Why GitHub's side is missing, when it is.
+        var problem: String?
+
+        init(_ pull: ReviewedPullRequest, signals: ReviewSignals?, problem: String?) {
+            self.pull = pull
+            self.signals = signals
+            self.problem = problem
+        }
+
+        /// What GitHub could not describe comes last.
+        var rank: Int { signals?.readiness.rawValue ?? 9 }
+        var openedAt: Date { pull.openedAt }
+        var taskID: String { pull.taskID.uuidString.lowercased() }
+        var title: String { signals?.pull.title ?? pull.issueTitle ?? "Pull request #\(pull.number)" }
+        var age: String { DisplayTime.age(pull.openedAt) }
+        var opened: String { DisplayTime.recent(pull.openedAt) }
+        var openedISO: String { DisplayTime.iso(pull.openedAt) }
+        var label: String { signals?.label ?? "Unknown" }
+        var style: String { signals?.style ?? "" }
+        var additions: Int? { signals?.pull.additions }
+        var deletions: Int? { signals?.pull.deletions }
+        var files: Int? { signals?.pull.changedFiles }
+        var hasSize: Bool { files != nil }
+        var filesLabel: String { files.map { $0 == 1 ? "1 file" : "\($0) files" } ?? "" }
+        var checks: String { signals.map { Self.checksLabel($0.checks) } ?? "—" }
+        var checksStyle: String {
+            switch signals?.checks {
+            case .passing?: "ok"
+            case .failing?: "bad"
+            case .pending?: "warn"
+            default: ""
+            }
+        }
+        var review: String {
+            switch signals?.verdict {
+            case .approved?: "Approved"
+            case .changesRequested?: "Changes requested"
+            case .none?: "No review yet"
+            case nil: "—"
+            }
+        }
+
+        static func checksLabel(_ checks: ReviewSignals.Checks) -> String {
+            switch checks {
+            case .passing: "Checks pass"
+            case .failing: "Checks fail"
+            case .pending: "Checks running"
+            case .none: "No checks"
+            }
+        }
+
+        var json: QueueJSON {
+            QueueJSON(
+                taskId: taskID, repository: pull.repository, number: pull.number, title: title, url: pull.url,
+                agent: pull.agent, model: pull.model, requester: pull.requester, openedAt: pull.openedAt,
+                draft: signals?.pull.draft, additions: additions, deletions: deletions, changedFiles: files,
+                checks: signals?.checks.rawValue, review: signals?.verdict.rawValue,
+                mergeable: signals?.pull.mergeable, mergeableState: signals?.pull.mergeableState,
+                readiness: signals.map { "\($0.readiness)" }, label: label, problem: problem)
+        }
+    }
+
+    struct QueueJSON: Encodable {
+        var taskId: String
+        var repository: String
+        var number: Int
+        var title: String
+        var url: String?
+        var agent: String
+        var model: String?
+        var requester: String
+        var openedAt: Date
+        var draft: Bool?
+        var additions: Int?
+        var deletions: Int?
+        var changedFiles: Int?
+        var checks: String?
+        var review: String?
+        var mergeable: Bool?
+        var mergeableState: String?
+        /// `ready`, `checksRunning`, `draft` or `needsWork`; null when GitHub did not answer.
+        var readiness: String?
+        var label: String
+        var problem: String?
+    }
+}
+
+/// `/review/<task id>`: one pull request with its diff, checks and actions.
+struct ReviewPageView {
+    /// What an action just did, said at the top of the page after it.
+    enum Outcome: String {
+        case ready, merged, closed
+        case closedBranchKept = "closed-branch-kept"
+        case changesRequested = "changes"
+
+        var message: String {
+            switch self {
+            case .ready: "Marked ready for review."
+            case .merged: "Merged."
+            case .closed: "Closed, with your reason on the pull request."
+            case .closedBranchKept: "Closed, with your reason on the pull request. GitHub did not delete the branch."
+            case .changesRequested: "Changes requested: a follow-up task is on its way to the same branch."
+            }
+        }
+    }
+
+    /// Diffs past this many lines in all are left to GitHub.
+    static let lineBudget = 20_000
+
+    var page: Chrome
+    var taskID: String
+    var repository: String
+    var number: Int
+    var title: String
+    var url: String?
+    var filesURL: String?
+    var agent: String
+    var model: String?
+    var requester: String
+    var summary: String?
+    var state: String
+    var label: String
+    var style: String
+    var draft: Bool
+    var headSHA: String
+    var shortSHA: String
+    var branch: String
+    var base: String
+    var additions: Int
+    var deletions: Int
+    var fileCount: Int
+    var canWrite: Bool
+    var isOpen: Bool
+    var split: Bool
+    var outcome: String?
+    var problem: String?
+    var checks: [Check]
+    var hasChecks: Bool { !checks.isEmpty }
+    var methods: [Method]
+    var files: [File]
+    var hiddenFiles: Int
+    var hasHiddenFiles: Bool { hiddenFiles > 0 }
+    /// What was typed into a form whose action failed, shown again with the reason.
+    var typedBody = ""
+    var typedReason = ""
+    var changesOpen = false
+    var closeOpen = false
+    var followUps: [FollowUp]
+    var hasFollowUps: Bool { !followUps.isEmpty }
+    var requestID = UUID().uuidString.lowercased()
+
+    struct Check {
+        var name: String
+        var state: String
+        var style: String
+        var link: String?
+        var detail: String?
+    }
+
+    struct Method {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    struct FollowUp {
+        var id: String
+        var status: String
+        var statusLabel: String
+        var style: String
+        var created: String
+        var live: Bool
+    }
+
+    struct File {
+        var anchor: String
+        var filename: String
+        var previousFilename: String?
+        var status: String
+        var additions: Int
+        var deletions: Int
+        var binary: Bool
+        /// No patch and not binary: GitHub left a very large diff out.
+        var tooLarge: Bool
+        /// Shown only on GitHub: the page's line budget was spent.
+        var cut: Bool
+        var blobURL: String?
+        var unified: [ReviewDiff.UnifiedRow]
+        var split: [ReviewDiff.SplitRow]
+        var hasUnified: Bool { !unified.isEmpty }
+        var hasSplit: Bool { !split.isEmpty }
+    }
+
+    init(page: Chrome, loaded: ReviewController.Loaded, split: Bool, outcome: Outcome?, problem: String?) {
+        let pull = loaded.signals.pull
+        self.page = page
+        taskID = loaded.pull.taskID.uuidString.lowercased()
+        repository = loaded.pull.repository
+        number = pull.number
+        title = pull.title
+        url = pull.htmlUrl
+        filesURL = pull.htmlUrl + "/files"
+        agent = loaded.pull.agent
+        model = loaded.pull.model
+        requester = loaded.pull.requester
+        summary = loaded.summary?.nilIfEmpty
+        state = pull.mergedAt != nil || pull.merged == true ? "merged" : pull.state
+        isOpen = pull.state == "open"
+        label = isOpen ? loaded.signals.label : state == "merged" ? "Merged" : "Closed"
+        style = isOpen ? loaded.signals.style : state == "merged" ? "ok" : ""
+        draft = pull.draft == true
+        headSHA = pull.head.sha
+        shortSHA = String(pull.head.sha.prefix(7))
+        branch = pull.head.ref
+        base = pull.base.ref
+        canWrite = loaded.permission.canWrite
+        self.split = split
+        self.outcome = outcome?.message
+        self.problem = problem
+        checks =
+            loaded.runs.map { run in
+                let state = run.status == "completed" ? run.conclusion ?? "completed" : run.status
+                return Check(
+                    name: run.name, state: state.replacingOccurrences(of: "_", with: " "), style: Self.style(state),
+                    link: run.htmlUrl ?? run.detailsUrl, detail: run.app?.name)
+            }
+            + loaded.statuses.map { status in
+                Check(
+                    name: status.context, state: status.state, style: Self.style(status.state), link: status.targetUrl,
+                    detail: status.description)
+            }
+        let allowed: [(GitHubMergeMethod, Bool?, String)] = [
+            (.squash, loaded.repository?.allowSquashMerge, "Squash and merge"),
+            (.merge, loaded.repository?.allowMergeCommit, "Create a merge commit"),
+            (.rebase, loaded.repository?.allowRebaseMerge, "Rebase and merge"),
+        ]
+        // GitHub tells only those who may push which methods are allowed; otherwise offer all and let it say.
+        let offered = allowed.filter { $0.1 ?? true }
+        methods = offered.enumerated().map { index, method in
+            Method(value: method.0.rawValue, label: method.2, selected: index == 0)
+        }
+        var budget = Self.lineBudget
+        var files: [File] = []
+        var added = 0
+        var removed = 0
+        for (index, file) in loaded.files.enumerated() {
+            added += file.additions ?? 0
+            removed += file.deletions ?? 0
+            let diff = file.patch.map(ReviewDiff.init(patch:))
+            let lines = diff?.lines.count ?? 0
+            let cut = lines > budget
+            if !cut { budget -= lines }
+            let binary =
+                file.patch == nil && (file.additions ?? 0) == 0 && (file.deletions ?? 0) == 0
+                && file.status != "renamed" && file.status != "removed"
+            files.append(
+                File(
+                    anchor: "file-\(index + 1)", filename: file.filename, previousFilename: file.previousFilename,
+                    status: file.status, additions: file.additions ?? 0, deletions: file.deletions ?? 0,
+                    binary: binary, tooLarge: file.patch == nil && !binary && (file.changes ?? 0) > 0, cut: cut,
+                    blobURL: file.blobUrl, unified: cut || split ? [] : diff?.unified ?? [],
+                    split: cut || !split ? [] : diff?.split ?? []))
+        }
+        self.files = files
+        hiddenFiles = files.filter(\.cut).count
+        additions = pull.additions ?? added
+        deletions = pull.deletions ?? removed
+        fileCount = pull.changedFiles ?? loaded.files.count
+        followUps = loaded.followUps.map { task in
+            FollowUp(
+                id: task.id.uuidString.lowercased(), status: task.status.rawValue,
+                statusLabel: TaskRow.label(task.status), style: TaskRow.style(task.status),
+                created: DisplayTime.full(task.createdAt), live: !task.status.isTerminal)
+        }
+    }
+
+    static func style(_ state: String) -> String {
+        switch state {
+        case "success", "neutral", "skipped": "ok"
+        case "failure", "error", "cancelled", "timed_out", "action_required", "startup_failure", "stale": "bad"
+        default: "warn"
+        }
+    }
+}
+
+/// `GET /api/review/<task id>`.
+struct ReviewJSON: Encodable {
+    struct File: Encodable {
+        var filename: String
+        var previousFilename: String?
+        var status: String
+        var additions: Int?
+        var deletions: Int?
+        var patch: String?
+        var binary: Bool
+    }
+
+    struct Check: Encodable {
+        var name: String
+        var kind: String
+        var state: String
+        var url: String?
+    }
+
+    var taskId: String
+    var repository: String
+    var number: Int
+    var title: String
+    var url: String
+    var state: String
+    var draft: Bool
+    var headSha: String
+    var branch: String
+    var base: String
+    var mergeable: Bool?
+    var mergeableState: String?
+    var checks: String
+    var review: String
+    var readiness: String
+    var label: String
+    var canWrite: Bool
+    var mergeMethods: [String]
+    var summary: String?
+    var agent: String
+    var model: String?
+    var files: [File]
+    var checkRuns: [Check]
+    var followUpTaskIds: [String]
+
+    init(_ loaded: ReviewController.Loaded) {
+        let pull = loaded.signals.pull
+        taskId = loaded.pull.taskID.uuidString.lowercased()
+        repository = loaded.pull.repository
+        number = pull.number
+        title = pull.title
+        url = pull.htmlUrl
+        state = pull.mergedAt != nil || pull.merged == true ? "merged" : pull.state
+        draft = pull.draft == true
+        headSha = pull.head.sha
+        branch = pull.head.ref
+        base = pull.base.ref
+        mergeable = pull.mergeable
+        mergeableState = pull.mergeableState
+        checks = loaded.signals.checks.rawValue
+        review = loaded.signals.verdict.rawValue
+        readiness = "\(loaded.signals.readiness)"
+        label = loaded.signals.label
+        canWrite = loaded.permission.canWrite
+        let repository = loaded.repository
+        mergeMethods = [
+            (GitHubMergeMethod.merge, repository?.allowMergeCommit), (.squash, repository?.allowSquashMerge),
+            (.rebase, repository?.allowRebaseMerge),
+        ].filter { $0.1 ?? true }.map(\.0.rawValue)
+        summary = loaded.summary
+        agent = loaded.pull.agent
+        model = loaded.pull.model
+        files = loaded.files.map { file in
+            File(
+                filename: file.filename, previousFilename: file.previousFilename, status: file.status,
+                additions: file.additions, deletions: file.deletions, patch: file.patch,
+                binary: file.patch == nil && (file.changes ?? 0) == 0 && file.status != "renamed"
+                    && file.status != "removed")
+        }
+        checkRuns =
+            loaded.runs.map {
+                Check(
+                    name: $0.name, kind: "check_run",
+                    state: $0.status == "completed" ? $0.conclusion ?? "completed" : $0.status,
+                    url: $0.htmlUrl ?? $0.detailsUrl)
+            } + loaded.statuses.map { Check(name: $0.context, kind: "status", state: $0.state, url: $0.targetUrl) }
+        followUpTaskIds = loaded.followUps.map { $0.id.uuidString.lowercased() }
+    }
+}
