@@ -7,6 +7,8 @@ struct GitHubAPIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var message: String
     var headers: HTTPFields = [:]
+    /// Where GitHub points for more; branch protection refusals point at its article.
+    var documentationURL = "https://docs.github.com/rest"
 
     static let badCredentials = GitHubAPIError(status: .unauthorized, message: "Bad credentials")
     static let notFound = GitHubAPIError(status: .notFound, message: "Not Found")
@@ -19,7 +21,7 @@ struct GitHubAPIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = GitHubJSONResponse.make(
             [
-                "message": message, "documentation_url": "https://docs.github.com/rest",
+                "message": message, "documentation_url": documentationURL,
                 "status": String(status.code),
             ], status: status)
         for field in headers { response.headers.append(field) }
@@ -36,20 +38,35 @@ enum GitHubJSONResponse {
     }
 
     /// One page of a list, as GitHub pages it: `per_page` (default 30, at most 100) and `page` (from
-    /// 1), with a `Link` header naming the next and last pages when there are more.
+    /// 1), with a `Link` header naming the pages around it when there are more.
     static func page(_ items: [Any], request: Request, baseURL: String) -> Response {
+        let (slice, link) = pageSlice(items, request: request, baseURL: baseURL)
+        var response = make(slice)
+        if let link { response.headers[HTTPField.Name("Link")!] = link }
+        return response
+    }
+
+    /// The page of `items` a request asks for, and the `Link` header GitHub would send with it: the
+    /// previous, next, last and first pages, each keeping the request's other query parameters.
+    static func pageSlice(_ items: [Any], request: Request, baseURL: String) -> (items: [Any], link: String?) {
         let query = request.uri.queryParameters
         let perPage = min(100, max(1, query.get("per_page").flatMap { Int($0) } ?? 30))
         let page = max(1, query.get("page").flatMap { Int($0) } ?? 1)
         let last = max(1, (items.count + perPage - 1) / perPage)
         let slice = Array(items.dropFirst((page - 1) * perPage).prefix(perPage))
-        var response = make(slice)
-        if page < last {
-            let url = { (number: Int) in "<\(baseURL)\(request.uri.path)?per_page=\(perPage)&page=\(number)>" }
-            response.headers[HTTPField.Name("Link")!] =
-                "\(url(page + 1)); rel=\"next\", \(url(last)); rel=\"last\""
+        guard last > 1 else { return (slice, nil) }
+        let kept = (request.uri.query ?? "").split(separator: "&").map(String.init).filter {
+            !$0.hasPrefix("per_page=") && !$0.hasPrefix("page=")
         }
-        return response
+        let url = { (number: Int) in
+            let query = kept + ["per_page=\(perPage)", "page=\(number)"]
+            return "<\(baseURL)\(request.uri.path)?\(query.joined(separator: "&"))>"
+        }
+        var links: [String] = []
+        if page > 1 { links.append("\(url(min(page - 1, last))); rel=\"prev\"") }
+        if page < last { links += ["\(url(page + 1)); rel=\"next\"", "\(url(last)); rel=\"last\""] }
+        if page > 1 { links.append("\(url(1)); rel=\"first\"") }
+        return (slice, links.isEmpty ? nil : links.joined(separator: ", "))
     }
 }
 

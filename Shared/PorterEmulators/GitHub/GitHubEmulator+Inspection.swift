@@ -146,6 +146,12 @@ extension GitHubEmulator {
         try await git.git(["-C", git.directory(owner: owner, name: repo).path, "log", "-1", "--format=%B", ref])
     }
 
+    /// The parents of the commit at `ref`: one for a squash or a rebased commit, two for a merge commit.
+    public func commitParents(owner: String, repo: String, ref: String) async throws -> [String] {
+        try await git.git(["-C", git.directory(owner: owner, name: repo).path, "log", "-1", "--format=%P", ref])
+            .split(separator: " ").map(String.init)
+    }
+
     /// The repository's branch names, sorted.
     public func branches(owner: String, repo: String) async throws -> [String] {
         try await git.branches(owner: owner, name: repo)

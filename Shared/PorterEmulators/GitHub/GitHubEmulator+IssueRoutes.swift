@@ -20,13 +20,17 @@ extension GitHubEmulator {
             return GitHubJSONResponse.page(
                 try ids.map { try self.commentJSON($0) }, request: request, baseURL: self.baseURL)
         }
+        // A user's token comments as them, through the App; any role that sees the repository may
+        // comment, as on GitHub.
         repo.post("/issues/:number/comments") { request, context in
-            let (repository, _) = try self.authorize(request, context, ("issues", "write"))
+            let (repository, caller) = try self.authorizeCaller(request, context, ("issues", "write"))
             let number = try context.parameters.require("number", as: Int.self)
             guard let body = try await request.jsonObject(context: context)["body"] as? String else {
                 throw GitHubAPIError.unprocessable("Invalid request.\n\n\"body\" wasn't supplied.")
             }
-            let id = try self.createComment(repository, issue: number, author: self.botLogin, body: body)
+            let viaApp = if case .user = caller { true } else { false }
+            let id = try self.createComment(
+                repository, issue: number, author: self.login(of: caller), body: body, viaApp: viaApp)
             Task { await self.deliverIssueComment(id) }
             return GitHubJSONResponse.make(try self.commentJSON(id), status: .created)
         }

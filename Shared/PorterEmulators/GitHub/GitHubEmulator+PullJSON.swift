@@ -1,10 +1,14 @@
 import Foundation
 
 extension GitHubEmulator {
-    func pullJSON(_ pull: EmulatedPull, _ repository: EmulatedRepository) async -> [String: Any] {
+    /// A pull request as GitHub renders it. `detailed` adds what only the single pull request and
+    /// webhooks carry, which GitHub computes (mergeability, sizes) and lists leave out.
+    func pullJSON(_ pull: EmulatedPull, _ repository: EmulatedRepository, detailed: Bool = true) async -> [String: Any]
+    {
         let headRepository = state.withLock { $0.repositories[pull.headRepositoryID] } ?? repository
-        let headSHA =
-            await git.branchSHA(owner: headRepository.owner, name: headRepository.name, branch: pull.head) ?? ""
+        let branchHead = await git.branchSHA(
+            owner: headRepository.owner, name: headRepository.name, branch: pull.head)
+        let headSHA = pull.frozen?.head ?? branchHead ?? ""
         let baseSHA = await git.branchSHA(owner: repository.owner, name: repository.name, branch: pull.base) ?? ""
         let counts = state.withLock { state in
             (
@@ -22,10 +26,10 @@ extension GitHubEmulator {
         func ref(_ name: String, _ sha: String, in repository: EmulatedRepository) -> [String: Any] {
             [
                 "label": "\(repository.owner):\(name)", "ref": name, "sha": sha,
-                "user": json.user(user(repository.owner)), "repo": repositoryJSON(repository),
+                "user": json.user(user(repository.owner)), "repo": repositoryJSON(repository, settings: true),
             ]
         }
-        return [
+        var object: [String: Any] = [
             "url": url, "id": pull.id, "node_id": GitHubJSON.nodeID("011:PullRequest", pull.id), "html_url": html,
             "diff_url": "\(html).diff", "patch_url": "\(html).patch", "issue_url": "\(api)/issues/\(pull.number)",
             "commits_url": "\(url)/commits", "review_comments_url": "\(url)/comments",
@@ -44,6 +48,20 @@ extension GitHubEmulator {
             "mergeable": pull.state == "open" ? true : NSNull(), "comments": counts.comments,
             "review_comments": counts.reviewComments, "commits": 1,
         ]
+        guard detailed else { return object }
+        let condition = await condition(pull, repository, headSHA: headSHA)
+        object["mergeable"] = condition.mergeable ?? NSNull()
+        object["rebaseable"] = condition.mergeable ?? NSNull()
+        object["mergeable_state"] = condition.mergeableState
+        object["additions"] = condition.summary.additions
+        object["deletions"] = condition.summary.deletions
+        object["changed_files"] = condition.summary.changedFiles
+        object["commits"] = condition.summary.commits
+        object["merged_by"] = pull.mergedBy.map { json.user(user($0)) as Any } ?? NSNull()
+        object["maintainer_can_modify"] = false
+        object["auto_merge"] = NSNull()
+        object["active_lock_reason"] = NSNull()
+        return object
     }
 
     /// Where the pull request's head commit can be read in the base repository: the branch itself, or

@@ -3,29 +3,6 @@ import Foundation
 /// Merging, closing and editing pull requests, shared by the REST routes and the seeding API, and
 /// the `pull_request` webhook they send.
 extension GitHubEmulator {
-    /// Merges an open pull request into its base and returns the merge commit.
-    func mergePull(_ repository: EmulatedRepository, _ pull: EmulatedPull) async throws -> String {
-        guard pull.state == "open" else {
-            throw GitHubAPIError(status: .methodNotAllowed, message: "Pull Request is not mergeable")
-        }
-        let headOwner = state.withLock { $0.repositories[pull.headRepositoryID]?.owner } ?? repository.owner
-        let sha = try await git.merge(
-            owner: repository.owner, name: repository.name, base: pull.base, head: try await headRef(pull, repository),
-            message: "Merge pull request #\(pull.number) from \(headOwner)/\(pull.head)")
-        state.withLock { state in
-            let now = Date()
-            state.pulls[repository.id]?[pull.number]?.state = "closed"
-            state.pulls[repository.id]?[pull.number]?.mergedAt = now
-            state.pulls[repository.id]?[pull.number]?.closedAt = now
-            state.pulls[repository.id]?[pull.number]?.updatedAt = now
-            state.pulls[repository.id]?[pull.number]?.mergeCommitSHA = sha
-            state.issues[repository.id]?[pull.number]?.state = "closed"
-            state.issues[repository.id]?[pull.number]?.closedAt = now
-            state.issues[repository.id]?[pull.number]?.updatedAt = now
-        }
-        return sha
-    }
-
     /// Edits a pull request as `PATCH /pulls/{n}` does, keeping its issue in step. Returns the pull
     /// request and the `pull_request` action to send (`closed`, `reopened`) when its state changed.
     func editPull(

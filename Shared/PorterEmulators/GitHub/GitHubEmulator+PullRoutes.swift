@@ -12,7 +12,7 @@ extension GitHubEmulator {
             return GitHubJSONResponse.make(await self.pullJSON(pull, repository), status: .created)
         }
         repo.get("/pulls") { request, context in
-            let (repository, _) = try self.authorize(request, context, ("pull_requests", "read"))
+            let (repository, _) = try self.authorizeCaller(request, context, ("pull_requests", "read"))
             let wanted = request.uri.queryParameters.get("state") ?? "open"
             let head = request.uri.queryParameters.get("head")?.removingPercentEncoding
             let pulls = self.state.withLock { state in
@@ -24,31 +24,25 @@ extension GitHubEmulator {
                     }
             }
             var list: [[String: Any]] = []
-            for pull in pulls { list.append(await self.pullJSON(pull, repository)) }
+            for pull in pulls { list.append(await self.pullJSON(pull, repository, detailed: false)) }
             return GitHubJSONResponse.make(list)
         }
         repo.get("/pulls/:number") { request, context in
-            let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
+            let (repository, pull, _) = try self.callerPull(request, context, ("pull_requests", "read"))
             return GitHubJSONResponse.make(await self.pullJSON(pull, repository))
         }
         repo.get("/pulls/:number/files") { request, context in
-            let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
-            let files = try await self.git.changedFiles(
-                owner: repository.owner, name: repository.name, base: "refs/heads/\(pull.base)",
-                head: try await self.headRef(pull, repository))
-            let names = ["A": "added", "M": "modified", "D": "removed", "R": "renamed", "C": "copied"]
-            return GitHubJSONResponse.make(
-                files.map { file in
-                    [
-                        "filename": file.path, "status": names[String(file.status.prefix(1))] ?? "changed",
-                        "additions": 0, "deletions": 0, "changes": 0,
-                    ]
-                })
+            let (repository, pull, _) = try self.callerPull(request, context, ("pull_requests", "read"))
+            return GitHubJSONResponse.page(
+                try await self.pullFilesJSON(pull, repository), request: request, baseURL: self.baseURL)
         }
         repo.put("/pulls/:number/merge") { request, context in
-            let (repository, pull) = try self.pull(request, context, ("contents", "write"))
-            let sha = try await self.mergePull(repository, pull)
-            let sender = self.botLogin
+            let (repository, pull, caller) = try self.callerPull(request, context, ("contents", "write"))
+            try self.requirePush(caller, repository)
+            let body = try await request.jsonObject(context: context)
+            let order = try Self.mergeOrder(body)
+            let sender = self.login(of: caller)
+            let sha = try await self.mergePull(repository, pull, order, by: sender)
             Task {
                 await self.deliverPullRequestEvent(
                     "closed", repository: repository, number: pull.number, sender: sender)
@@ -56,13 +50,14 @@ extension GitHubEmulator {
             return GitHubJSONResponse.make(["sha": sha, "merged": true, "message": "Pull Request successfully merged"])
         }
         repo.patch("/pulls/:number") { request, context in
-            let (repository, pull) = try self.pull(request, context, ("pull_requests", "write"))
+            let (repository, pull, caller) = try self.callerPull(request, context, ("pull_requests", "write"))
             let body = try await request.jsonObject(context: context)
+            try self.requireEdit(caller, repository, pull, changesOnlyState: body.keys.allSatisfy { $0 == "state" })
             let (updated, action) = self.editPull(
                 repository, pull.number, title: body["title"] as? String, body: body["body"] as? String,
                 state: body["state"] as? String)
             if let action {
-                let sender = self.botLogin
+                let sender = self.login(of: caller)
                 Task {
                     await self.deliverPullRequestEvent(
                         action, repository: repository, number: pull.number, sender: sender)
@@ -70,6 +65,40 @@ extension GitHubEmulator {
             }
             return GitHubJSONResponse.make(await self.pullJSON(updated, repository))
         }
+    }
+
+    /// A merge's body, checked as GitHub checks it: an unknown `merge_method` is 422.
+    static func mergeOrder(_ body: [String: Any]) throws(GitHubAPIError) -> MergeOrder {
+        var order = MergeOrder()
+        if let raw = body["merge_method"], !(raw is NSNull) {
+            guard let name = raw as? String, let method = EmulatedMergeMethod(rawValue: name) else {
+                throw .unprocessable(
+                    "Invalid request.\n\nFor 'properties/merge_method', \(Self.jsonText(raw)) is not a member of "
+                        + "[\"merge\", \"squash\", \"rebase\"].")
+            }
+            order.method = method
+        }
+        order.sha = body["sha"] as? String
+        order.title = body["commit_title"] as? String
+        order.message = body["commit_message"] as? String
+        return order
+    }
+
+    static func jsonText(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed]) else {
+            return "\(value)"
+        }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// A pull request route's repository, pull request and caller; installation and user tokens both.
+    func callerPull(
+        _ request: Request, _ context: BasicRequestContext, _ permission: (String, String)
+    ) throws -> (EmulatedRepository, EmulatedPull, Caller) {
+        let (repository, caller) = try authorizeCaller(request, context, permission)
+        let number = try context.parameters.require("number", as: Int.self)
+        guard let pull = state.withLock({ $0.pulls[repository.id]?[number] }) else { throw GitHubAPIError.notFound }
+        return (repository, pull, caller)
     }
 
     func pull(

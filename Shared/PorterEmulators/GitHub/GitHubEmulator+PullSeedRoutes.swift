@@ -9,7 +9,12 @@ extension GitHubEmulator {
         var owner: String
         var repo: String
         var branch: String
-        var files: [String: String]
+        var files: [String: String]?
+        /// Paths to base64 content, for bytes that are not text.
+        var binaryFiles: [String: String]?
+        var deletions: [String]?
+        /// Old path to new path.
+        var renames: [String: String]?
         var message: String?
         var author: String?
         var from: String?
@@ -67,6 +72,7 @@ extension GitHubEmulator {
         var repo: String
         var branch: String
         var protected: Bool?
+        var requiredChecks: [String]?
     }
 
     struct SeedPullAction: Decodable {
@@ -74,6 +80,7 @@ extension GitHubEmulator {
         var repo: String
         var number: Int
         var by: String?
+        var method: EmulatedMergeMethod?
     }
 
     struct Pushed: ResponseEncodable {
@@ -84,8 +91,16 @@ extension GitHubEmulator {
         let seed = router.group("/_emulator")
         seed.post("/commits") { request, context -> EditedResponse<Pushed> in
             let body = try await request.decode(as: SeedCommit.self, context: context)
+            var binary: [String: Data] = [:]
+            for (path, text) in body.binaryFiles ?? [:] {
+                guard let bytes = Data(base64Encoded: text) else {
+                    throw HTTPError(.badRequest, message: "binaryFiles[\(path)] is not base64")
+                }
+                binary[path] = bytes
+            }
             let sha = try await self.pushCommit(
-                owner: body.owner, repo: body.repo, branch: body.branch, files: body.files,
+                owner: body.owner, repo: body.repo, branch: body.branch, files: body.files ?? [:],
+                binaryFiles: binary, deletions: body.deletions ?? [], renames: body.renames ?? [:],
                 message: body.message ?? "Update files", author: body.author ?? "octocat", from: body.from)
             return EditedResponse(status: .created, response: Pushed(sha: sha))
         }
@@ -104,7 +119,8 @@ extension GitHubEmulator {
         seed.post("/pulls/merge") { request, context -> HTTPResponse.Status in
             let body = try await request.decode(as: SeedPullAction.self, context: context)
             try await self.mergePullRequest(
-                owner: body.owner, repo: body.repo, number: body.number, by: body.by ?? "octocat")
+                owner: body.owner, repo: body.repo, number: body.number, by: body.by ?? "octocat",
+                method: body.method ?? .merge)
             return .noContent
         }
         seed.post("/pulls/close") { request, context -> HTTPResponse.Status in
@@ -132,7 +148,8 @@ extension GitHubEmulator {
         seed.put("/protected-branches") { request, context -> HTTPResponse.Status in
             let body = try await request.decode(as: SeedProtection.self, context: context)
             try self.protectBranch(
-                owner: body.owner, repo: body.repo, branch: body.branch, protected: body.protected ?? true)
+                owner: body.owner, repo: body.repo, branch: body.branch, protected: body.protected ?? true,
+                requiredChecks: body.requiredChecks)
             return .noContent
         }
     }

@@ -3,19 +3,23 @@ import Foundation
 /// What people do around pull requests, for tests: push commits, fork, open, protect, merge and close.
 /// Each webhook goes out before the call returns.
 extension GitHubEmulator {
-    /// Someone pushes one commit with `files` to `branch` and returns its sha; a missing branch is
-    /// created from `from` (the default branch when nil). Branch protection does not apply.
+    /// Someone pushes one commit to `branch` and returns its sha: `files` written as text,
+    /// `binaryFiles` as bytes, `deletions` removed and `renames` moved (old path → new path, the
+    /// content kept unless `files` rewrites the new path). A missing branch is created from `from`
+    /// (the default branch when nil). Branch protection does not apply.
     @discardableResult
     public func pushCommit(
-        owner: String, repo: String, branch: String, files: [String: String], message: String = "Update files",
-        author: String = "octocat", from: String? = nil
+        owner: String, repo: String, branch: String, files: [String: String] = [:],
+        binaryFiles: [String: Data] = [:], deletions: [String] = [], renames: [String: String] = [:],
+        message: String = "Update files", author: String = "octocat", from: String? = nil
     ) async throws -> String {
         addUser(author)
         guard let repository = state.withLock({ $0.repository(owner: owner, name: repo) }) else {
             throw GitHubAPIError.notFound
         }
         let sha = try await git.commit(
-            owner: repository.owner, name: repository.name, branch: branch, files: files, message: message,
+            owner: repository.owner, name: repository.name, branch: branch, files: files,
+            changes: FileChanges(binary: binaryFiles, deletions: deletions, renames: renames), message: message,
             author: (author, "\(author)@users.noreply.github.com"), from: from ?? repository.defaultBranch)
         state.withLock { state in
             let now = Date()
@@ -83,28 +87,39 @@ extension GitHubEmulator {
     }
 
     /// Protects a branch (or lifts its protection): the branch API reports it, and pushes to it over
-    /// git are refused with GitHub's GH006 error.
-    public func protectBranch(owner: String, repo: String, branch: String, protected: Bool = true) throws {
+    /// git are refused with GitHub's GH006 error. `requiredChecks` (check run names or status
+    /// contexts) must then succeed on a pull request's head before it merges into the branch; nil
+    /// keeps the ones set before. Lifting the protection drops them.
+    public func protectBranch(
+        owner: String, repo: String, branch: String, protected: Bool = true, requiredChecks: [String]? = nil
+    ) throws {
         try state.withLock { state throws in
             guard let repository = state.repository(owner: owner, name: repo) else { throw GitHubAPIError.notFound }
             var branches = state.protectedBranches[repository.id] ?? []
             if protected { branches.insert(branch) } else { branches.remove(branch) }
             state.protectedBranches[repository.id] = branches
+            if !protected {
+                state.requiredChecks[repository.id]?[branch] = nil
+            } else if let requiredChecks {
+                state.requiredChecks[repository.id, default: [:]][branch] = requiredChecks
+            }
             // Written under the lock, so that concurrent changes reach the file in order.
             try git.setProtectedBranches(owner: repository.owner, name: repository.name, branches: branches)
         }
     }
 
-    /// A person merges an open pull request; `pull_request` (`closed`, merged) goes out. Returns the merge commit.
+    /// A person merges an open pull request with `method`, as an administrator may whatever the
+    /// repository's settings and branch protection say; `pull_request` (`closed`, merged) goes out.
+    /// Returns the new commit on the base.
     @discardableResult
     public func mergePullRequest(
-        owner: String, repo: String, number: Int, by login: String = "octocat"
-    ) async throws
-        -> String
-    {
+        owner: String, repo: String, number: Int, by login: String = "octocat",
+        method: EmulatedMergeMethod = .merge
+    ) async throws -> String {
         addUser(login)
         let (repository, pull) = try repositoryAndPull(owner: owner, repo: repo, number: number)
-        let sha = try await mergePull(repository, pull)
+        let sha = try await mergePull(
+            repository, pull, MergeOrder(method: method, enforcesRules: false), by: login)
         await deliverPullRequestEvent("closed", repository: repository, number: number, sender: login)
         return sha
     }

@@ -12,9 +12,18 @@ extension GitHubEmulator {
         }
     }
 
-    func repositoryJSON(_ repository: EmulatedRepository) -> [String: Any] {
+    /// A repository; `settings` adds its merge settings, which GitHub shows in the repository's own
+    /// answer and in pull requests' `head.repo` and `base.repo`, not in webhooks' `repository`.
+    func repositoryJSON(_ repository: EmulatedRepository, settings: Bool = false) -> [String: Any] {
         let open = state.withLock { $0.issues[repository.id]?.values.count { $0.state == "open" } ?? 0 }
-        return json.repository(repository, owner: user(repository.owner), openIssues: open)
+        var object = json.repository(repository, owner: user(repository.owner), openIssues: open)
+        if settings {
+            object["allow_merge_commit"] = repository.allowMergeCommit
+            object["allow_squash_merge"] = repository.allowSquashMerge
+            object["allow_rebase_merge"] = repository.allowRebaseMerge
+            object["delete_branch_on_merge"] = repository.deleteBranchOnMerge
+        }
+        return object
     }
 
     /// An issue as the REST API answers it; `webhook` leaves out what GitHub's webhook payloads of
@@ -55,11 +64,11 @@ extension GitHubEmulator {
             state.comments[id].flatMap { comment in state.repositories[comment.repositoryID].map { (comment, $0) } }
         }
         guard let (comment, repository) = found else { throw .notFound }
-        return json.comment(comment, repository: repository, author: user(comment.author))
+        return json.comment(comment, repository: repository, author: user(comment.author), app: appJSON)
     }
 
     func createComment(
-        _ repository: EmulatedRepository, issue number: Int, author: String, body: String
+        _ repository: EmulatedRepository, issue number: Int, author: String, body: String, viaApp: Bool = false
     ) throws(GitHubAPIError) -> Int {
         try state.withLock { state throws(GitHubAPIError) in
             guard state.issues[repository.id]?[number] != nil else { throw .notFound }
@@ -67,7 +76,7 @@ extension GitHubEmulator {
             let now = Date()
             state.comments[id] = EmulatedComment(
                 id: id, repositoryID: repository.id, issueNumber: number, author: author, body: body, createdAt: now,
-                updatedAt: now)
+                updatedAt: now, viaApp: viaApp)
             state.issues[repository.id]![number]!.updatedAt = now
             return id
         }

@@ -5,9 +5,10 @@ import Hummingbird
 extension GitHubEmulator {
     func addRepositoryRoutes(to router: Router<BasicRequestContext>) {
         let repo = router.group("/repos/:owner/:repo")
+        // A review page reads the merge settings with the signed-in person's token.
         repo.get { request, context in
-            let (repository, _) = try self.authorize(request, context, ("metadata", "read"))
-            return GitHubJSONResponse.make(self.repositoryJSON(repository))
+            let (repository, _) = try self.authorizeCaller(request, context, ("metadata", "read"))
+            return GitHubJSONResponse.make(self.repositoryJSON(repository, settings: true))
         }
         repo.get("/contents/**") { request, context in
             let (repository, _) = try self.authorize(request, context, ("contents", "read"))
@@ -35,9 +36,17 @@ extension GitHubEmulator {
             guard let sha = await self.git.branchSHA(owner: repository.owner, name: repository.name, branch: branch)
             else { throw GitHubAPIError.notFound }
             let protected = self.state.withLock { $0.protectedBranches[repository.id]?.contains(branch) ?? false }
+            let required = self.requiredChecks(repository, branch: branch)
             let url = "\(self.baseURL)/repos/\(repository.fullName)/branches/\(branch)"
             return GitHubJSONResponse.make([
                 "name": branch, "protected": protected, "protection_url": "\(url)/protection",
+                "protection": [
+                    "enabled": protected,
+                    "required_status_checks": [
+                        "enforcement_level": required.isEmpty ? "off" : "non_admins", "contexts": required,
+                        "checks": required.map { ["context": $0, "app_id": NSNull()] },
+                    ],
+                ],
                 "commit": ["sha": sha, "url": "\(self.baseURL)/repos/\(repository.fullName)/commits/\(sha)"],
                 "_links": ["self": url, "html": "\(self.baseURL)/\(repository.fullName)/tree/\(branch)"],
             ])

@@ -34,7 +34,7 @@ extension GitHubEmulator {
             return GitHubJSONResponse.make([
                 "total_count": repositories.count,
                 "repository_selection": installation.repositoryIDs == nil ? "all" : "selected",
-                "repositories": repositories.map(self.repositoryJSON),
+                "repositories": repositories.map { self.repositoryJSON($0) },
             ])
         }
     }

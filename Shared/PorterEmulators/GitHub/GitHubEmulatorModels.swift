@@ -16,6 +16,7 @@ public struct EmulatedGitHubApp: Sendable {
         clientSecret: String = "emulated-secret",
         permissions: [String: String] = [
             "contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read",
+            "checks": "read", "statuses": "read",
         ]
     ) {
         self.id = id
@@ -42,6 +43,11 @@ struct EmulatedRepository: Sendable {
     var createdAt: Date
     /// The repository this one is a fork of.
     var parentID: Int? = nil
+    /// The merge methods the repository's settings allow, and whether a merge deletes the head branch.
+    var allowMergeCommit = true
+    var allowSquashMerge = true
+    var allowRebaseMerge = true
+    var deleteBranchOnMerge = false
     var fullName: String { "\(owner)/\(name)" }
 }
 
@@ -71,6 +77,8 @@ struct EmulatedComment: Sendable {
     var createdAt: Date
     var updatedAt: Date
     var reactions: [(id: Int, content: String, user: String)] = []
+    /// Made through the App with a user's token: GitHub names the App in `performed_via_github_app`.
+    var viaApp = false
 }
 
 struct EmulatedPull: Sendable {
@@ -89,6 +97,10 @@ struct EmulatedPull: Sendable {
     var state = "open"
     var mergedAt: Date?
     var mergeCommitSHA: String?
+    var mergedBy: String?
+    /// The base and head commits when the pull request stopped following its branches (merged, or
+    /// closed because a branch was deleted): its diff, counts and files stay what they were then.
+    var frozen: (base: String, head: String)?
     var createdAt: Date
     var updatedAt: Date
     var closedAt: Date?

@@ -12,6 +12,13 @@ struct GitHubEmulatorState: Sendable {
     var reviews: [Int: EmulatedReview] = [:]
     /// Branch names per repository id that refuse pushes.
     var protectedBranches: [Int: Set<String>] = [:]
+    /// Per repository id and protected branch: the status checks (check names or status contexts)
+    /// that must succeed on a pull request's head before it merges.
+    var requiredChecks: [Int: [String: [String]]] = [:]
+    var checkRuns: [Int: EmulatedCheckRun] = [:]
+    var commitStatuses: [Int: EmulatedCommitStatus] = [:]
+    /// Pull request ids being merged now, so that two merges of one pull request cannot both land.
+    var mergesInFlight: Set<Int> = []
     var collaborators: [Int: [String: String]] = [:]
     var installations: [Int: EmulatedInstallation] = [:]
     var grants: [String: TokenGrant] = [:]

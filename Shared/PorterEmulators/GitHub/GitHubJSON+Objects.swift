@@ -67,7 +67,9 @@ extension GitHubJSON {
         return object
     }
 
-    func comment(_ comment: EmulatedComment, repository: EmulatedRepository, author: EmulatedUser) -> [String: Any] {
+    func comment(
+        _ comment: EmulatedComment, repository: EmulatedRepository, author: EmulatedUser, app: [String: Any]? = nil
+    ) -> [String: Any] {
         let url = "\(api)/repos/\(repository.fullName)/issues/comments/\(comment.id)"
         return [
             "url": url,
@@ -75,7 +77,9 @@ extension GitHubJSON {
             "issue_url": "\(api)/repos/\(repository.fullName)/issues/\(comment.issueNumber)", "id": comment.id,
             "node_id": Self.nodeID("012:IssueComment", comment.id), "user": user(author),
             "created_at": Self.timestamp(comment.createdAt), "updated_at": Self.timestamp(comment.updatedAt),
-            "author_association": "CONTRIBUTOR", "performed_via_github_app": NSNull(), "body": comment.body,
+            "author_association": "CONTRIBUTOR",
+            "performed_via_github_app": comment.viaApp ? app.map { $0 as Any } ?? NSNull() : NSNull(),
+            "body": comment.body,
             "reactions": reactions("\(url)/reactions", comment.reactions),
         ]
     }

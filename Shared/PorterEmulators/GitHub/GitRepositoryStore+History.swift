@@ -3,42 +3,79 @@ import Foundation
 /// What tests do to repositories besides serving them: people pushing, forks, protected branches,
 /// and reading branches, messages and diff hunks back.
 extension GitRepositoryStore {
-    /// Commits `files` on top of `branch` without a working tree and moves the branch, as a person's
-    /// push would; a missing branch starts at `from`. The branch moves only if nothing else moved it
-    /// meanwhile, and no hook runs: protection guards pushes over HTTP, not what a test does.
+    /// Commits `files` (and `changes`: binary files, deletions, renames) on top of `branch` without
+    /// a working tree and moves the branch, as a person's push would; a missing branch starts at
+    /// `from`. One `git fast-import` writes the commit however many files it holds, to a ref of its
+    /// own; the branch then moves only if nothing else moved it meanwhile. No hook runs: protection
+    /// guards pushes over HTTP, not what a test does.
     func commit(
-        owner: String, name: String, branch: String, files: [String: String], message: String,
+        owner: String, name: String, branch: String, files: [String: String],
+        changes: FileChanges = FileChanges(), message: String,
         author: (name: String, email: String), from: String
     ) async throws -> String {
-        let bare = directory(owner: owner, name: name).path
+        let bare = directory(owner: owner, name: name)
         let existing = await branchSHA(owner: owner, name: name, branch: branch)
         let parent: String
         if let existing {
             parent = existing
         } else {
-            parent = try await git(["-C", bare, "rev-parse", "--verify", "--quiet", "\(from)^{commit}"])
+            parent = try await git(["-C", bare.path, "rev-parse", "--verify", "--quiet", "\(from)^{commit}"])
         }
-        let index = root.appendingPathComponent("index-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: index) }
-        let indexEnvironment = ["GIT_INDEX_FILE": index.path]
-        try await git(["-C", bare, "read-tree", parent], environment: indexEnvironment)
-        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
-            let blob = try await git(["-C", bare, "hash-object", "-w", "--stdin"], input: Data(text.utf8))
-            try await git(
-                ["-C", bare, "update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"],
-                environment: indexEnvironment)
+        let scratch = "refs/porter-seed/\(UUID().uuidString.lowercased())"
+        let identity = "\(author.name) <\(author.email)> \(Int(Date().timeIntervalSince1970)) +0000"
+        var stream = Data("commit \(scratch)\nauthor \(identity)\ncommitter \(identity)\n".utf8)
+        stream.append(Self.fastImportData(Data(message.utf8)))
+        stream.append(Data("from \(parent)\n".utf8))
+        for (old, new) in changes.renames.sorted(by: { $0.key < $1.key }) {
+            stream.append(Data("R \(Self.quoted(old)) \(Self.quoted(new))\n".utf8))
         }
-        let tree = try await git(["-C", bare, "write-tree"], environment: indexEnvironment)
-        let identity = [
-            "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_COMMITTER_NAME": author.name,
-            "GIT_COMMITTER_EMAIL": author.email,
-        ]
-        let commit = try await git(
-            ["-C", bare, "commit-tree", tree, "-p", parent, "-m", message], environment: identity)
+        for path in changes.deletions.sorted() { stream.append(Data("D \(Self.quoted(path))\n".utf8)) }
+        let contents = files.mapValues { Data($0.utf8) }.merging(changes.binary) { $1 }
+        for (path, bytes) in contents.sorted(by: { $0.key < $1.key }) {
+            stream.append(Data("M 100644 inline \(Self.quoted(path))\n".utf8))
+            stream.append(Self.fastImportData(bytes))
+        }
+        stream.append(Data("\n".utf8))
+        let imported = try await Self.run(
+            ["git", "-C", bare.path, "fast-import", "--quiet", "--date-format=raw"], input: stream)
+        guard imported.status == 0 else {
+            // fast-import leaves a crash report in the repository when it gives up.
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: bare.path)) ?? []
+            for report in names where report.hasPrefix("fast_import_crash_") {
+                try? FileManager.default.removeItem(at: bare.appendingPathComponent(report))
+            }
+            throw GitError(description: "git fast-import: " + String(decoding: imported.stderr, as: UTF8.self))
+        }
+        let commit = try await git(["-C", bare.path, "rev-parse", "--verify", "\(scratch)^{commit}"])
+        try await git(["-C", bare.path, "update-ref", "-d", scratch])
         try await git([
-            "-C", bare, "update-ref", "refs/heads/\(branch)", commit, existing ?? String(repeating: "0", count: 40),
+            "-C", bare.path, "update-ref", "refs/heads/\(branch)", commit,
+            existing ?? String(repeating: "0", count: 40),
         ])
         return commit
+    }
+
+    /// fast-import's `data <count>` block.
+    static func fastImportData(_ bytes: Data) -> Data {
+        var block = Data("data \(bytes.count)\n".utf8)
+        block.append(bytes)
+        block.append(Data("\n".utf8))
+        return block
+    }
+
+    /// A path as fast-import reads it: C-style quoted, so spaces and quotes pass.
+    static func quoted(_ path: String) -> String {
+        var text = "\""
+        for character in path {
+            switch character {
+            case "\\": text += "\\\\"
+            case "\"": text += "\\\""
+            case "\n": text += "\\n"
+            case "\t": text += "\\t"
+            default: text.append(character)
+            }
+        }
+        return text + "\""
     }
 
     /// Makes `<into>/<name>` a fork of `<owner>/<name>`: the same history and branches.

@@ -71,34 +71,6 @@ final class GitRepositoryStore: Sendable {
         return (content.stdout, blob.text)
     }
 
-    /// `git diff --name-status base...head`: what a pull request changes.
-    func changedFiles(
-        owner: String, name: String, base: String, head: String
-    ) async throws -> [(status: String, path: String)] {
-        let bare = directory(owner: owner, name: name)
-        let output = try await git(["-C", bare.path, "diff", "--name-status", "\(base)...\(head)"])
-        return output.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: "\t").map(String.init)
-            guard fields.count >= 2 else { return nil }
-            return (fields[0], fields.last!)
-        }
-    }
-
-    /// Merges `head` (a full ref) into the branch `base` the way GitHub's merge button does, returning
-    /// the new commit on `base`.
-    func merge(owner: String, name: String, base: String, head: String, message: String) async throws -> String {
-        let bare = directory(owner: owner, name: name)
-        let tree =
-            try await git(["-C", bare.path, "merge-tree", "--write-tree", "refs/heads/\(base)", head])
-            .split(separator: "\n").first.map(String.init) ?? ""
-        let commit = try await git([
-            "-C", bare.path, "-c", "user.name=GitHub", "-c", "user.email=noreply@github.com", "commit-tree", tree,
-            "-p", "refs/heads/\(base)", "-p", head, "-m", message,
-        ])
-        try await git(["-C", bare.path, "update-ref", "refs/heads/\(base)", commit])
-        return commit
-    }
-
     @discardableResult
     func git(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil) async throws -> String {
         let output = try await Self.run(["git"] + arguments, environment: environment, input: input)

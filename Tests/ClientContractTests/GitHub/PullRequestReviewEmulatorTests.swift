@@ -442,9 +442,10 @@ import Testing
             try await emulator.mergePullRequest(owner: "acme", repo: "widgets", number: merged)
         }
         let restA = try #require(pulls.first { $0.head == "rest-a" })
+        // Porter's client squashes: one commit titled the way GitHub titles it.
         #expect(
             try await emulator.commitMessages(owner: "acme", repo: "widgets", ref: "main").first
-                == "Merge pull request #\(restA.number) from acme/rest-a")
+                == "A (#\(restA.number))\n\n* Update files")
     }
 
     @Test func theSeedRoutesDriveTheSameThingsOverHTTP() async throws {
