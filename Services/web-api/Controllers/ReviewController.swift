@@ -163,8 +163,15 @@ struct ReviewController {
         guard let (owner, repo) = IssueReference.ownerAndName(pull.repository) else { throw WebError.notFound }
         return try await gitHub.call(user) { token in
             let credential = GitHubClient.Credential.user(token: token)
-            let signals = try await ReviewSignals.read(
-                github, token: token, owner: owner, repo: repo, number: pull.number)
+            let signals: ReviewSignals
+            do {
+                signals = try await ReviewSignals.read(
+                    github, token: token, owner: owner, repo: repo, number: pull.number)
+            } catch let error as APIError where error.statusCode == 404 {
+                throw WebError(
+                    status: .notFound, code: "not_found",
+                    message: "GitHub shows you no pull request #\(pull.number) in \(pull.repository).")
+            }
             await self.signals.keep(signals, userID: user.id, task: pull.taskID)
             let sha = signals.pull.head.sha
             async let files = github.pullRequestFiles(as: credential, owner: owner, repo: repo, number: pull.number)

@@ -25,7 +25,8 @@ struct ReviewDiff {
         /// Where a line note attaches: the new line for added and context lines, the old for removed.
         var noteSide: String?
         var noteLine: Int?
-        var isHunk: Bool { kind == "hunk" }
+        /// Stored, not computed: templates see stored properties only.
+        var isHunk = false
     }
 
     /// One row of the split view: the old line on the left, the new on the right, either may be blank.
@@ -89,7 +90,7 @@ struct ReviewDiff {
         lines.map { line in
             switch line.kind {
             case .hunk:
-                UnifiedRow(kind: "hunk", old: "", new: "", sign: "", text: line.text)
+                UnifiedRow(kind: "hunk", old: "", new: "", sign: "", text: line.text, isHunk: true)
             case .added:
                 UnifiedRow(
                     kind: "added", old: "", new: line.new.map(String.init) ?? "", sign: "+", text: line.text,

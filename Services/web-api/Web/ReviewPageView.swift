@@ -1,55 +1,76 @@
 import Foundation
 import PorterKit
 
-/// `/review`: the queue's view model, and each row as `GET /api/review` answers it.
+/// `/review`: the queue's view model, and each row as `GET /api/review` answers it. Templates see
+/// stored properties only, so every field the page shows is stored.
 struct ReviewQueueView {
     var page: Chrome
     var items: [Item]
-    var hasItems: Bool { !items.isEmpty }
+    var hasItems: Bool
+
+    init(page: Chrome, items: [Item]) {
+        self.page = page
+        self.items = items
+        hasItems = !items.isEmpty
+    }
 
     struct Item {
         var pull: ReviewedPullRequest
         var signals: ReviewSignals?
         /// Why GitHub's side is missing, when it is.
         var problem: String?
+        /// What GitHub could not describe comes last.
+        var rank: Int
+        var openedAt: Date
+        var taskID: String
+        var title: String
+        var age: String
+        var opened: String
+        var openedISO: String
+        var label: String
+        var style: String
+        var additions: Int?
+        var deletions: Int?
+        var files: Int?
+        var hasSize: Bool
+        var filesLabel: String
+        var checks: String
+        var checksStyle: String
+        var review: String
 
         init(_ pull: ReviewedPullRequest, signals: ReviewSignals?, problem: String?) {
             self.pull = pull
             self.signals = signals
             self.problem = problem
-        }
-
-        /// What GitHub could not describe comes last.
-        var rank: Int { signals?.readiness.rawValue ?? 9 }
-        var openedAt: Date { pull.openedAt }
-        var taskID: String { pull.taskID.uuidString.lowercased() }
-        var title: String { signals?.pull.title ?? pull.issueTitle ?? "Pull request #\(pull.number)" }
-        var age: String { DisplayTime.age(pull.openedAt) }
-        var opened: String { DisplayTime.recent(pull.openedAt) }
-        var openedISO: String { DisplayTime.iso(pull.openedAt) }
-        var label: String { signals?.label ?? "Unknown" }
-        var style: String { signals?.style ?? "" }
-        var additions: Int? { signals?.pull.additions }
-        var deletions: Int? { signals?.pull.deletions }
-        var files: Int? { signals?.pull.changedFiles }
-        var hasSize: Bool { files != nil }
-        var filesLabel: String { files.map { $0 == 1 ? "1 file" : "\($0) files" } ?? "" }
-        var checks: String { signals.map { Self.checksLabel($0.checks) } ?? "—" }
-        var checksStyle: String {
-            switch signals?.checks {
-            case .passing?: "ok"
-            case .failing?: "bad"
-            case .pending?: "warn"
-            default: ""
-            }
-        }
-        var review: String {
-            switch signals?.verdict {
-            case .approved?: "Approved"
-            case .changesRequested?: "Changes requested"
-            case .none?: "No review yet"
-            case nil: "—"
-            }
+            rank = signals?.readiness.rawValue ?? 9
+            openedAt = pull.openedAt
+            taskID = pull.taskID.uuidString.lowercased()
+            title = signals?.pull.title ?? pull.issueTitle ?? "Pull request #\(pull.number)"
+            age = DisplayTime.age(pull.openedAt)
+            opened = DisplayTime.recent(pull.openedAt)
+            openedISO = DisplayTime.iso(pull.openedAt)
+            label = signals?.label ?? "Unknown"
+            style = signals?.style ?? ""
+            additions = signals?.pull.additions
+            deletions = signals?.pull.deletions
+            files = signals?.pull.changedFiles
+            hasSize = files != nil
+            filesLabel = files.map { $0 == 1 ? "1 file" : "\($0) files" } ?? ""
+            checks = signals.map { Self.checksLabel($0.checks) } ?? "—"
+            checksStyle =
+                switch signals?.checks {
+                case .passing?: "ok"
+                case .failing?: "bad"
+                case .pending?: "warn"
+                default: ""
+                }
+            review =
+                switch signals?.verdict {
+                case .approved?: "Approved"
+                case .changesRequested?: "Changes requested"
+                case .none?: "No review yet"
+                case nil: "—"
+                }
         }
 
         static func checksLabel(_ checks: ReviewSignals.Checks) -> String {
@@ -147,18 +168,18 @@ struct ReviewPageView {
     var outcome: String?
     var problem: String?
     var checks: [Check]
-    var hasChecks: Bool { !checks.isEmpty }
+    var hasChecks: Bool
     var methods: [Method]
     var files: [File]
     var hiddenFiles: Int
-    var hasHiddenFiles: Bool { hiddenFiles > 0 }
+    var hasHiddenFiles: Bool
     /// What was typed into a form whose action failed, shown again with the reason.
     var typedBody = ""
     var typedReason = ""
     var changesOpen = false
     var closeOpen = false
     var followUps: [FollowUp]
-    var hasFollowUps: Bool { !followUps.isEmpty }
+    var hasFollowUps: Bool
     var requestID = UUID().uuidString.lowercased()
 
     struct Check {
@@ -199,8 +220,8 @@ struct ReviewPageView {
         var blobURL: String?
         var unified: [ReviewDiff.UnifiedRow]
         var split: [ReviewDiff.SplitRow]
-        var hasUnified: Bool { !unified.isEmpty }
-        var hasSplit: Bool { !split.isEmpty }
+        var hasUnified: Bool
+        var hasSplit: Bool
     }
 
     init(page: Chrome, loaded: ReviewController.Loaded, split: Bool, outcome: Outcome?, problem: String?) {
@@ -241,6 +262,7 @@ struct ReviewPageView {
                     name: status.context, state: status.state, style: Self.style(status.state), link: status.targetUrl,
                     detail: status.description)
             }
+        hasChecks = !checks.isEmpty
         let allowed: [(GitHubMergeMethod, Bool?, String)] = [
             (.squash, loaded.repository?.allowSquashMerge, "Squash and merge"),
             (.merge, loaded.repository?.allowMergeCommit, "Create a merge commit"),
@@ -265,16 +287,19 @@ struct ReviewPageView {
             let binary =
                 file.patch == nil && (file.additions ?? 0) == 0 && (file.deletions ?? 0) == 0
                 && file.status != "renamed" && file.status != "removed"
+            let unified = cut || split ? [] : diff?.unified ?? []
+            let sideBySide = cut || !split ? [] : diff?.split ?? []
             files.append(
                 File(
                     anchor: "file-\(index + 1)", filename: file.filename, previousFilename: file.previousFilename,
                     status: file.status, additions: file.additions ?? 0, deletions: file.deletions ?? 0,
                     binary: binary, tooLarge: file.patch == nil && !binary && (file.changes ?? 0) > 0, cut: cut,
-                    blobURL: file.blobUrl, unified: cut || split ? [] : diff?.unified ?? [],
-                    split: cut || !split ? [] : diff?.split ?? []))
+                    blobURL: file.blobUrl, unified: unified, split: sideBySide, hasUnified: !unified.isEmpty,
+                    hasSplit: !sideBySide.isEmpty))
         }
         self.files = files
         hiddenFiles = files.filter(\.cut).count
+        hasHiddenFiles = hiddenFiles > 0
         additions = pull.additions ?? added
         deletions = pull.deletions ?? removed
         fileCount = pull.changedFiles ?? loaded.files.count
@@ -284,6 +309,7 @@ struct ReviewPageView {
                 statusLabel: TaskRow.label(task.status), style: TaskRow.style(task.status),
                 created: DisplayTime.full(task.createdAt), live: !task.status.isTerminal)
         }
+        hasFollowUps = !followUps.isEmpty
     }
 
     static func style(_ state: String) -> String {

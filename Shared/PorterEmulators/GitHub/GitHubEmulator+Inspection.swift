@@ -1,6 +1,15 @@
 import Foundation
 
 /// A pull request as tests see it.
+/// A submitted review, for tests: its line comments as `path:line body`.
+public struct EmulatedReviewSummary: Sendable, Equatable, Encodable {
+    public var id: Int
+    public var author: String
+    public var state: String
+    public var body: String?
+    public var comments: [String]
+}
+
 public struct EmulatedPullSummary: Sendable, Equatable {
     public var number: Int
     public var head: String
@@ -110,6 +119,23 @@ extension GitHubEmulator {
     }
 
     /// One pull request, or nil when there is no such pull request.
+    /// The reviews of a pull request, oldest first.
+    public func reviews(owner: String, repo: String, pull: Int) -> [EmulatedReviewSummary] {
+        state.withLock { state in
+            guard let repository = state.repository(owner: owner, name: repo) else { return [] }
+            return state.reviews.values.filter { $0.repositoryID == repository.id && $0.pullNumber == pull }
+                .sorted { $0.id < $1.id }
+                .map { review in
+                    EmulatedReviewSummary(
+                        id: review.id, author: review.author, state: review.state, body: review.body,
+                        comments: state.reviewComments.values.filter { $0.reviewID == review.id }.sorted {
+                            $0.id < $1.id
+                        }
+                        .map { "\($0.path):\($0.line) \($0.body)" })
+                }
+        }
+    }
+
     public func pullRequest(owner: String, repo: String, number: Int) -> EmulatedPullSummary? {
         pullRequests(owner: owner, repo: repo).first { $0.number == number }
     }

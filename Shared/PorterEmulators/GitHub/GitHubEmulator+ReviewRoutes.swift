@@ -29,7 +29,7 @@ extension GitHubEmulator {
             return try self.reactToReviewComment(id, content: content)
         }
         repo.get("/pulls/:number/reviews") { request, context in
-            let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
+            let (repository, pull, _) = try self.callerPull(request, context, ("pull_requests", "read"))
             let reviews = self.state.withLock { state in
                 state.reviews.values.filter { $0.repositoryID == repository.id && $0.pullNumber == pull.number }
                     .sorted { $0.id < $1.id }
@@ -37,6 +37,13 @@ extension GitHubEmulator {
             return GitHubJSONResponse.page(
                 reviews.map { self.reviewJSON($0, repository, webhook: false) }, request: request,
                 baseURL: self.baseURL)
+        }
+        repo.post("/pulls/:number/reviews") { request, context in
+            let (repository, pull, caller) = try self.callerPull(request, context, ("pull_requests", "write"))
+            let body = try await request.jsonObject(context: context)
+            let id = try await self.createReview(repository, pull, by: self.login(of: caller), body)
+            let review = try self.review(repository, pull, id)
+            return GitHubJSONResponse.make(self.reviewJSON(review, repository, webhook: false))
         }
         repo.get("/pulls/:number/reviews/:id") { request, context in
             let (repository, pull) = try self.pull(request, context, ("pull_requests", "read"))
@@ -50,6 +57,35 @@ extension GitHubEmulator {
             return GitHubJSONResponse.page(
                 comments.map { self.reviewCommentJSON($0, repository) }, request: request, baseURL: self.baseURL)
         }
+    }
+
+    /// `POST /pulls/{n}/reviews` as GitHub validates it: an event (a review left pending is not
+    /// emulated), a body for anything but an approval, and line comments on lines of the diff.
+    func createReview(
+        _ repository: EmulatedRepository, _ pull: EmulatedPull, by author: String, _ body: [String: Any]
+    ) async throws -> Int {
+        guard let event = body["event"] as? String, ["APPROVE", "REQUEST_CHANGES", "COMMENT"].contains(event) else {
+            throw GitHubAPIError.unprocessable(
+                "Unprocessable Entity: \"event\" must be APPROVE, REQUEST_CHANGES or COMMENT")
+        }
+        let text = body["body"] as? String
+        if event != "APPROVE", text?.isEmpty ?? true {
+            throw GitHubAPIError.unprocessable(
+                "Unprocessable Entity: \"Body is required when using REQUEST_CHANGES or COMMENT events\"")
+        }
+        guard pull.state == "open" else {
+            throw GitHubAPIError.unprocessable("Unprocessable Entity: \"Can not review a closed pull request\"")
+        }
+        var comments: [(path: String, line: Int, side: String, body: String)] = []
+        for item in body["comments"] as? [[String: Any]] ?? [] {
+            guard let path = item["path"] as? String, let line = item["line"] as? Int,
+                let text = item["body"] as? String
+            else { throw GitHubAPIError.unprocessable("Unprocessable Entity: a comment needs path, line and body") }
+            comments.append((path, line, item["side"] as? String ?? "RIGHT", text))
+        }
+        return try await submitReview(
+            owner: repository.owner, repo: repository.name, pull: pull.number, author: author, body: text,
+            event: event, lineComments: comments)
     }
 
     static let reactionContents: Set = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]

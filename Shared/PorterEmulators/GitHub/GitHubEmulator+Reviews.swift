@@ -49,6 +49,17 @@ extension GitHubEmulator {
         owner: String, repo: String, pull number: Int, author: String, body: String?, event: String = "COMMENT",
         comments: [(path: String, line: Int, body: String)] = []
     ) async throws -> Int {
+        try await submitReview(
+            owner: owner, repo: repo, pull: number, author: author, body: body, event: event,
+            lineComments: comments.map { (path: $0.path, line: $0.line, side: "RIGHT", body: $0.body) })
+    }
+
+    /// `submitReview` with each line comment on the side it names: `RIGHT` (the head) or `LEFT` (the base).
+    @discardableResult
+    func submitReview(
+        owner: String, repo: String, pull number: Int, author: String, body: String?, event: String,
+        lineComments comments: [(path: String, line: Int, side: String, body: String)]
+    ) async throws -> Int {
         addUser(author)
         let states = ["COMMENT": "COMMENTED", "APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"]
         guard let reviewState = states[event] else {
@@ -58,7 +69,7 @@ extension GitHubEmulator {
         var anchors: [(Anchor, String)] = []
         for comment in comments {
             let anchor = try await self.anchor(
-                repository, pull, path: comment.path, line: comment.line, startLine: nil, side: "RIGHT")
+                repository, pull, path: comment.path, line: comment.line, startLine: nil, side: comment.side)
             anchors.append((anchor, comment.body))
         }
         let commit = try await headCommit(repository, pull)

@@ -76,7 +76,12 @@ extension GitHubEmulator {
             self.setRole(owner: body.owner, repo: body.repo, user: body.user, role: body.role)
             return .noContent
         }
-        // Read without a token, to watch what Porter posts on an issue.
+        // Read without a token, to watch what people and Porter post on an issue or pull request.
+        seed.get("/pulls/:owner/:repo/:number/reviews") { _, context -> [EmulatedReviewSummary] in
+            self.reviews(
+                owner: try context.parameters.require("owner"), repo: try context.parameters.require("repo"),
+                pull: try context.parameters.require("number", as: Int.self))
+        }
         seed.get("/issues/:owner/:repo/:number/comments") { _, context -> [String] in
             let number = try context.parameters.require("number", as: Int.self)
             return self.comments(
