@@ -912,6 +912,7 @@ def review_flow(b, stack):
         expect("Marked ready for review." in b.text("#review-outcome"), b.text("#review-outcome"))
     stack.seed("POST", "/commits", {"owner": "octo", "repo": "demo", "branch": branch,
                                     "files": {"LATE.md": "pushed after the page loaded\n"}, "author": "octo"})
+    b.expected_errors.append((f"/review/{task}/merge", 409))
     b.find("#merge").click()
     WebDriverWait(b.driver, PAGE_WAIT).until(expected_conditions.alert_is_present()).accept()
     b.wait_new_document("the refused merge")

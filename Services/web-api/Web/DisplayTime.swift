@@ -33,13 +33,13 @@ enum DisplayTime {
         date.formatted(dayStyle) + " " + date.formatted(secondsStyle) + " UTC"
     }
 
-    /// How long ago: "just now", "12 min", "5 h", "3 days".
+    /// How long ago: "just now", "12 min ago", "5 h ago", "3 days ago".
     static func age(_ date: Date, now: Date = Date()) -> String {
         let minutes = Int(max(0, now.timeIntervalSince(date)) / 60)
         if minutes < 1 { return "just now" }
-        if minutes < 60 { return "\(minutes) min" }
-        if minutes < 48 * 60 { return "\(minutes / 60) h" }
-        return "\(minutes / 1_440) days"
+        if minutes < 60 { return "\(minutes) min ago" }
+        if minutes < 48 * 60 { return "\(minutes / 60) h ago" }
+        return "\(minutes / 1_440) days ago"
     }
 
     /// 2026-11-29T14:05:09Z, for `<time datetime>` and scripts.

@@ -19,6 +19,8 @@ struct ReviewQueueView {
         var signals: ReviewSignals?
         /// Why GitHub's side is missing, when it is.
         var problem: String?
+        /// Whether GitHub described it.
+        var known: Bool
         /// What GitHub could not describe comes last.
         var rank: Int
         var openedAt: Date
@@ -42,6 +44,7 @@ struct ReviewQueueView {
             self.pull = pull
             self.signals = signals
             self.problem = problem
+            known = signals != nil
             rank = signals?.readiness.rawValue ?? 9
             openedAt = pull.openedAt
             taskID = pull.taskID.uuidString.lowercased()

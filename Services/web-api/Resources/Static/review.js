@@ -146,6 +146,8 @@
           if (["succeeded", "failed", "timed_out", "cancelled"].includes(task.status)) {
             item.removeAttribute("data-live");
             live.splice(live.indexOf(item), 1);
+            const pushed = document.getElementById("follow-up-pushed");
+            if (pushed && task.status === "succeeded") pushed.hidden = false;
           }
         } catch {
           // The next round tries again.
