@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 
 import requests
 
@@ -65,6 +66,33 @@ def seed_account(stack, cookie, csrf):
         assert answer.status_code == 200, f"PUT {path}: {answer.status_code} {answer.text}"
 
 
+def open_pull_request(stack, cookie, csrf):
+    """A task of the fuzzer's that opened a pull request, so the review operations run against a
+    real one (its diff, checks, merge, close, changes) rather than only answering 404. Needs the real
+    worker (root); without it the review operations only see unknown ids."""
+    if not stack.real_worker:
+        log("not root: the review operations are fuzzed without a pull request to act on")
+        return None
+    issue = stack.seed("POST", "/issues", {"owner": "fuzzer", "repo": "sandbox", "title": "Fuzz the review",
+                                           "author": "fuzzer"})["number"]
+    headers = {"Cookie": f"porter_session={cookie}", "X-CSRF-Token": csrf}
+    answer = requests.post(f"{stack.web_url}/api/tasks", headers=headers, timeout=30, json={
+        "repository": "fuzzer/sandbox", "issueNumber": issue, "agent": "claude", "instructions": "add notes",
+        "requestId": str(uuid.uuid4())})
+    assert answer.status_code == 201, f"POST /api/tasks: {answer.status_code} {answer.text}"
+    task = answer.json()["id"]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status, number = stack.psql(
+            f"SELECT status || '|' || coalesce(pull_request_number::text, '') FROM tasks WHERE id = '{task}'").split("|")
+        if status == "succeeded" and number:
+            log(f"task {task} opened pull request #{number} for the review operations")
+            return task
+        assert status not in ("failed", "timed_out", "cancelled"), f"the fuzzer's task ended {status}"
+        time.sleep(0.5)
+    raise AssertionError(f"the fuzzer's task opened no pull request within 300 s: {status}")
+
+
 def main(extra):
     stop_on_signals()
     # The CLI of the schemathesis this Python imports (a fresh pip install may not be on PATH yet).
@@ -79,6 +107,7 @@ def main(extra):
         stack.seed("POST", "/installations", {"account": "fuzzer"})
         cookie, csrf = sign_in(stack, "fuzzer")
         seed_account(stack, cookie, csrf)
+        pull_task = open_pull_request(stack, cookie, csrf)
         command = [
             *schemathesis, "run", f"{stack.web_url}/api/openapi.json",
             "--checks", CHECKS,
@@ -103,6 +132,11 @@ def main(extra):
         # schemathesis and hypothesis keep their caches in the working directory: not in the checkout.
         state = os.path.join(ARTIFACTS, "api-fuzz-state")
         os.makedirs(state, exist_ok=True)
+        # The review operations get the real pull request's task id; every other id stays generated.
+        with open(os.path.join(state, "schemathesis.toml"), "w") as config:
+            if pull_task:
+                config.write('[[operations]]\ninclude-path-regex = "^/api/review/"\n'
+                             f'parameters = {{ "path.id" = "{pull_task}" }}\n')
         result = subprocess.run(command, cwd=state, env={**os.environ, "NO_COLOR": "1"})
         log(f"schemathesis finished in {time.monotonic() - began:.1f}s with status {result.returncode}; "
             f"JUnit report in {os.path.relpath(reports)}/, web-api log in {os.path.relpath(stack.logs)}/web-api.log")
