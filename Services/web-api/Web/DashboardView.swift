@@ -57,6 +57,7 @@ struct DashboardView {
         var p90: String
         var opened: Int
         var merged: Int
+        var rejected: Int
     }
 
     /// The per-agent figures over `window`, with links to the other windows that keep the status filter.
@@ -67,7 +68,7 @@ struct DashboardView {
                 successRate: line.successRate.map { "\(Int(($0 * 100).rounded())) %" } ?? "–",
                 finished: line.finished, median: line.medianDurationSeconds.map(TaskPageView.duration) ?? "–",
                 p90: line.p90DurationSeconds.map(TaskPageView.duration) ?? "–", opened: line.pullRequestsOpened,
-                merged: line.pullRequestsMerged)
+                merged: line.pullRequestsMerged, rejected: line.pullRequestsRejected)
         }
         hasAgents = !agents.isEmpty
         let status = filter == .all ? "" : "status=\(filter.rawValue)&"

@@ -43,11 +43,13 @@ public struct AgentStats: Sendable, Equatable, Encodable {
     /// Tasks that opened a pull request, and those whose pull request was merged.
     public var pullRequestsOpened: Int
     public var pullRequestsMerged: Int
+    /// Tasks whose pull request a reviewer closed from Porter's review page: the agent's work rejected.
+    public var pullRequestsRejected: Int
 
     public init(
         agent: String, model: String?, runs: Int, succeeded: Int, failed: Int, cancelled: Int, finished: Int,
         successRate: Double?, medianDurationSeconds: Double?, p90DurationSeconds: Double?, pullRequestsOpened: Int,
-        pullRequestsMerged: Int
+        pullRequestsMerged: Int, pullRequestsRejected: Int = 0
     ) {
         self.agent = agent
         self.model = model
@@ -61,6 +63,7 @@ public struct AgentStats: Sendable, Equatable, Encodable {
         self.p90DurationSeconds = p90DurationSeconds
         self.pullRequestsOpened = pullRequestsOpened
         self.pullRequestsMerged = pullRequestsMerged
+        self.pullRequestsRejected = pullRequestsRejected
     }
 }
 
@@ -142,6 +145,32 @@ public struct PostgresAgentStatsStore: Sendable {
                     pullRequestsOpened: Int(try columns[8].decode(Int64.self)),
                     pullRequestsMerged: Int(try columns[9].decode(Int64.self))))
         }
+        let rejected = try await rejections(userID: userID, repositories: repositories, since: filter.from)
+        for index in lines.indices {
+            lines[index].pullRequestsRejected = rejected[Key(agent: lines[index].agent, model: lines[index].model)] ?? 0
+        }
         return lines
+    }
+
+    struct Key: Hashable {
+        var agent: String
+        var model: String?
+    }
+
+    /// Rejections are few: read apart, through their own partial index, so the figures above keep
+    /// reading their covering indexes alone. The same visibility rule as the task lists.
+    private func rejections(userID: Int64, repositories: [Int64], since: Date?) async throws -> [Key: Int] {
+        var counts: [Key: Int] = [:]
+        let rows = try await client.query(
+            """
+            SELECT agent, model, count(*) FROM tasks
+            WHERE rejected_at IS NOT NULL AND (\(since)::timestamptz IS NULL OR created_at >= \(since))
+                AND (repository_id = ANY(\(repositories)) OR requester_id = \(userID))
+            GROUP BY agent, model
+            """, logger: logger)
+        for try await (agent, model, count) in rows.decode((String, String?, Int64).self) {
+            counts[Key(agent: agent, model: model)] = Int(count)
+        }
+        return counts
     }
 }

@@ -264,6 +264,9 @@ import Testing
                 "SELECT rejected_by, rejection_reason FROM tasks WHERE id = \(task)"
             ).collect().first?.decode((String?, String?).self)
             #expect(rejected?.0 == "octo" && rejected?.1?.hasPrefix("Not the approach") == true)
+            let stats = try await browser.get("/api/agents/stats?window=7d").json()
+            let lines = try #require(stats["agents"] as? [[String: Any]])
+            #expect(lines.map { $0["pullRequestsRejected"] as? Int } == [1], "\(lines)")
 
             // The form path: a refusal shows the page again with the reason and what was typed.
             let (other, _) = try await opened(world, branch: "porter/11-form", files: ["y.txt": "y\n"], title: "Form")
@@ -288,7 +291,8 @@ import Testing
                 """
             let answer = try await browser.send(.post, "/api/review/\(id)/changes", json: body)
             #expect(answer.status == .created, "\(answer.body)")
-            let followUp = try #require((try answer.json()["followUpTaskId"] as? String).flatMap { UUID(uuidString: $0) })
+            let followUp = try #require(
+                (try answer.json()["followUpTaskId"] as? String).flatMap { UUID(uuidString: $0) })
             let row = try await world.database.query(
                 """
                 SELECT t.kind, t.follow_up_of, t.agent, t.model, t.instructions, t.issue_number, t.trigger_comment_kind,

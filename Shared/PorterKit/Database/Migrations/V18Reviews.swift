@@ -10,6 +10,8 @@ extension Migration {
                 ADD COLUMN rejected_by text,
                 ADD COLUMN rejection_reason text
             """,
+            // Rejections per agent, for the analytics: few, so a partial index finds them in a window.
+            "CREATE INDEX tasks_rejected ON tasks (created_at) WHERE rejected_at IS NOT NULL",
             // The review queue: the open pull requests Porter opened, newest first, per repository.
             """
             CREATE INDEX tasks_open_pull_requests ON tasks (repository_id, finished_at DESC)
