@@ -227,7 +227,8 @@ struct ReviewController {
             throw WebError(status: .conflict, code: "not_open", message: "This pull request is \(pull.state).")
         }
         guard let (owner, repo) = IssueReference.ownerAndName(pull.repository) else { throw WebError.notFound }
-        defer { Task { await signals.forget(userID: user.id, task: pull.taskID) } }
+        // What the queue knew of it is about to change.
+        await signals.forget(userID: user.id, task: pull.taskID)
         let token = try await gitHub.token(for: user)
         let credential = GitHubClient.Credential.user(token: token)
         do {
@@ -254,11 +255,19 @@ struct ReviewController {
             case .close:
                 let reason = try fields.text(
                     "reason", limit: 10_000, missing: "Say why it is closed: the reason goes on the pull request.")
-                _ = try await github.createIssueComment(
-                    as: credential, owner: owner, repo: repo, issue: pull.number,
-                    body: "Closed from Porter's review by @\(user.login):\n\n" + Self.quoted(reason))
+                // Closed first: someone GitHub will not let close it leaves no comment saying it was.
                 try await github.closePullRequest(as: credential, owner: owner, repo: repo, number: pull.number)
                 try await store.recordRejection(taskID: pull.taskID, by: user.login, reason: reason)
+                do {
+                    _ = try await github.createIssueComment(
+                        as: credential, owner: owner, repo: repo, issue: pull.number,
+                        body: "Closed from Porter's review by @\(user.login):\n\n" + Self.quoted(reason))
+                } catch let error as APIError {
+                    logger.notice(
+                        "reason not commented after close",
+                        metadata: ["task_id": "\(pull.taskID)", "status": "\(error.statusCode ?? 0)"])
+                    return Done(outcome: .closedWithoutComment)
+                }
                 if fields.deleteBranch, let branch = pull.branch {
                     do {
                         try await github.deleteBranch(as: credential, owner: owner, repo: repo, branch: branch)

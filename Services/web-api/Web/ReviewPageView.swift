@@ -127,6 +127,7 @@ struct ReviewPageView {
     enum Outcome: String {
         case ready, merged, closed
         case closedBranchKept = "closed-branch-kept"
+        case closedWithoutComment = "closed-without-comment"
         case changesRequested = "changes"
 
         var message: String {
@@ -135,6 +136,8 @@ struct ReviewPageView {
             case .merged: "Merged."
             case .closed: "Closed, with your reason on the pull request."
             case .closedBranchKept: "Closed, with your reason on the pull request. GitHub did not delete the branch."
+            case .closedWithoutComment:
+                "Closed. GitHub did not take the comment with your reason; Porter keeps it with the task."
             case .changesRequested: "Changes requested: a follow-up task is on its way to the same branch."
             }
         }
@@ -266,15 +269,11 @@ struct ReviewPageView {
                     detail: status.description)
             }
         hasChecks = !checks.isEmpty
-        let allowed: [(GitHubMergeMethod, Bool?, String)] = [
-            (.squash, loaded.repository?.allowSquashMerge, "Squash and merge"),
-            (.merge, loaded.repository?.allowMergeCommit, "Create a merge commit"),
-            (.rebase, loaded.repository?.allowRebaseMerge, "Rebase and merge"),
+        let labels: [GitHubMergeMethod: String] = [
+            .squash: "Squash and merge", .merge: "Create a merge commit", .rebase: "Rebase and merge",
         ]
-        // GitHub tells only those who may push which methods are allowed; otherwise offer all and let it say.
-        let offered = allowed.filter { $0.1 ?? true }
-        methods = offered.enumerated().map { index, method in
-            Method(value: method.0.rawValue, label: method.2, selected: index == 0)
+        methods = (loaded.repository?.mergeMethods ?? GitHubMergeMethod.allCases).enumerated().map { index, method in
+            Method(value: method.rawValue, label: labels[method] ?? method.rawValue, selected: index == 0)
         }
         var budget = Self.lineBudget
         var files: [File] = []
@@ -287,9 +286,7 @@ struct ReviewPageView {
             let lines = diff?.lines.count ?? 0
             let cut = lines > budget
             if !cut { budget -= lines }
-            let binary =
-                file.patch == nil && (file.additions ?? 0) == 0 && (file.deletions ?? 0) == 0
-                && file.status != "renamed" && file.status != "removed"
+            let binary = file.isBinary
             let unified = cut || split ? [] : diff?.unified ?? []
             let sideBySide = cut || !split ? [] : diff?.split ?? []
             files.append(
@@ -387,11 +384,7 @@ struct ReviewJSON: Encodable {
         readiness = "\(loaded.signals.readiness)"
         label = loaded.signals.label
         canWrite = loaded.permission.canWrite
-        let repository = loaded.repository
-        mergeMethods = [
-            (GitHubMergeMethod.merge, repository?.allowMergeCommit), (.squash, repository?.allowSquashMerge),
-            (.rebase, repository?.allowRebaseMerge),
-        ].filter { $0.1 ?? true }.map(\.0.rawValue)
+        mergeMethods = (loaded.repository?.mergeMethods ?? GitHubMergeMethod.allCases).map(\.rawValue)
         summary = loaded.summary
         agent = loaded.pull.agent
         model = loaded.pull.model
@@ -399,8 +392,7 @@ struct ReviewJSON: Encodable {
             File(
                 filename: file.filename, previousFilename: file.previousFilename, status: file.status,
                 additions: file.additions, deletions: file.deletions, patch: file.patch,
-                binary: file.patch == nil && (file.changes ?? 0) == 0 && file.status != "renamed"
-                    && file.status != "removed")
+                binary: file.isBinary)
         }
         checkRuns =
             loaded.runs.map {

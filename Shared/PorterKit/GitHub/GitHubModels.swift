@@ -24,6 +24,15 @@ public struct GitHubRepository: Codable, Sendable, Equatable {
     public var allowSquashMerge: Bool?
     public var allowRebaseMerge: Bool?
     public var deleteBranchOnMerge: Bool?
+
+    /// The methods it allows, squash first. GitHub tells only those who may push; without that, every
+    /// method is offered and GitHub refuses the ones it does not allow.
+    public var mergeMethods: [GitHubMergeMethod] {
+        let allowed: [(GitHubMergeMethod, Bool?)] = [
+            (.squash, allowSquashMerge), (.merge, allowMergeCommit), (.rebase, allowRebaseMerge),
+        ]
+        return allowed.filter { $0.1 ?? true }.map(\.0)
+    }
 }
 
 /// An issue (pull requests are issues too; `pullRequest` is set for those).

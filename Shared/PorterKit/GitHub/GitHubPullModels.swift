@@ -78,6 +78,13 @@ public struct GitHubPullRequestFile: Codable, Sendable, Equatable {
     /// The name before a rename.
     public var previousFilename: String?
     public var blobUrl: String?
+
+    /// GitHub sends a binary file (or an empty one) with no patch and no changed lines; a rename or a
+    /// removal without a patch is neither.
+    public var isBinary: Bool {
+        patch == nil && (changes ?? 0) == 0 && (additions ?? 0) == 0 && (deletions ?? 0) == 0
+            && status != "renamed" && status != "removed"
+    }
 }
 
 /// The answer to a merge.
@@ -88,8 +95,9 @@ public struct GitHubMergeResult: Codable, Sendable, Equatable {
 }
 
 /// How a pull request's commits land on the base branch.
-public enum GitHubMergeMethod: String, Codable, Sendable {
-    case merge, squash, rebase
+public enum GitHubMergeMethod: String, Codable, Sendable, CaseIterable {
+    /// In the order a review page offers them.
+    case squash, merge, rebase
 }
 
 /// A comment on lines of a pull request's diff, with the fields a follow-up's prompt reads.

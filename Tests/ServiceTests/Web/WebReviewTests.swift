@@ -142,7 +142,7 @@ import Testing
             #expect(
                 review["headSha"] as? String
                     == (await world.github.branchSHA(owner: "acme", repo: "widgets", branch: "porter/7-many")))
-            #expect(review["mergeMethods"] as? [String] == ["merge", "squash", "rebase"])
+            #expect(review["mergeMethods"] as? [String] == ["squash", "merge", "rebase"])
             #expect(review["summary"] as? String == "Fixed many files and added a test.")
 
             let unified = try await browser.get("/review/\(id)")
@@ -273,6 +273,41 @@ import Testing
             let page = try await browser.post("/review/\(other.uuidString.lowercased())/close", form: ["reason": ""])
             #expect(page.status == .unprocessableContent)
             #expect(page.body.contains("Say why it is closed"))
+        }
+    }
+
+    @Test func aCloseGitHubRefusesLeavesNoCommentAndACommentItLosesIsSaid() async throws {
+        try await WebWorld.run { world in
+            let browser = try await world.signedIn("octo")
+            let (task, number) = try await opened(world, branch: "porter/13-close", files: ["z.txt": "z\n"], title: "Z")
+            let id = task.uuidString.lowercased()
+            // GitHub refuses the close: nothing is commented and nothing is recorded.
+            world.github.faults.add(
+                .init(
+                    method: "PATCH", pathPrefix: "/repos/acme/widgets/pulls/", status: 403,
+                    body: #"{"message":"Resource not accessible by integration"}"#, remaining: 1))
+            let refused = try await browser.send(.put, "/api/review/\(id)/close", json: #"{"reason": "No."}"#)
+            #expect(refused.status == .forbidden)
+            #expect(
+                (try refused.json()["message"] as? String)?.contains("Resource not accessible by integration") == true)
+            #expect(world.github.pullRequest(owner: "acme", repo: "widgets", number: number)?.state == "open")
+            #expect(world.github.comments(owner: "acme", repo: "widgets", issue: number).isEmpty)
+            let none = try await world.database.query("SELECT rejected_at FROM tasks WHERE id = \(task)")
+                .collect().first?.decode(Date?.self)
+            #expect(none == .some(nil))
+
+            // GitHub closes it but loses the comment: closed, the reason kept, and the page says so.
+            world.github.faults.add(
+                .init(
+                    method: "POST", pathPrefix: "/repos/acme/widgets/issues/", status: 502,
+                    remaining: 1))
+            let closed = try await browser.send(.put, "/api/review/\(id)/close", json: #"{"reason": "Not needed."}"#)
+            #expect(closed.status == .ok, "\(closed.body)")
+            #expect(try closed.json()["outcome"] as? String == "closed-without-comment")
+            #expect(world.github.pullRequest(owner: "acme", repo: "widgets", number: number)?.state == "closed")
+            let reason = try await world.database.query("SELECT rejection_reason FROM tasks WHERE id = \(task)")
+                .collect().first?.decode(String?.self)
+            #expect(reason == "Not needed.")
         }
     }
 
