@@ -301,6 +301,24 @@ struct WebhookGatewayTests {
         }
     }
 
+    /// `script` runs the instructions as a shell script: no command names it, and a settings row that
+    /// does (written by hand, or by an older version) makes nobody's tasks run it.
+    @Test func aStoredDefaultOfScriptIsNeverATasksAgent() async throws {
+        try await GatewayHarness.run { gateway in
+            let userID = try GatewayHarness.comment("").get("comment.user.id") as! Int
+            try await gateway.database.query("INSERT INTO users (id, login) VALUES (\(userID), 'someone')")
+            try await gateway.database.query(
+                "INSERT INTO user_settings (user_id, default_agent, default_model) VALUES (\(userID), 'script', 'x')")
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter echo owned"))
+            let tasks = try await gateway.tasks()
+            #expect(tasks.map(\.request.agent) == [Agent.fallback])
+            #expect(tasks.map(\.request.model) == [nil], "the model went with the refused default")
+            let settings = try await PostgresUserSettingsStore(client: gateway.database, logger: TestDatabase.logger)
+                .settings(userID: Int64(userID))
+            #expect(settings.defaultAgent == nil)
+        }
+    }
+
     @Test func closingAnIssueCancelsItsQueuedTasksAndMarksActiveOnes() async throws {
         try await GatewayHarness.run { gateway in
             let comment = try GatewayHarness.comment("@porter claude fix it")

@@ -59,7 +59,7 @@ public struct PostgresUserSettingsStore: Sendable {
             (String?, String?, String?, String?, Date).self)
         {
             return UserSettings(
-                defaultAgent: agent.flatMap(Agent.init(rawValue:)), defaultModel: model, flyApp: app, flyOrg: org,
+                defaultAgent: agent.flatMap(Agent.init(setting:)), defaultModel: model, flyApp: app, flyOrg: org,
                 updatedAt: updatedAt)
         }
         return UserSettings()

@@ -84,7 +84,7 @@ public struct PromptBuilder: Sendable {
 
     /// Removes hidden content and caps the length, marking where text was cut.
     public static func sanitize(_ text: String, limit: Int) -> String {
-        var result = storable(removingHTMLComments(text))
+        var result = storable(removingLinkDefinitions(removingHTMLComments(text)))
         result.unicodeScalars.removeAll { hiddenScalars.contains($0.value) }
         // A forged section boundary inside untrusted text must not end its section early.
         result = result.replacingOccurrences(of: "----- END", with: "- - - END")
@@ -106,9 +106,32 @@ public struct PromptBuilder: Sendable {
         (scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r") || scalar.value == 0x7F
     }
 
-    /// Zero-width characters, bidirectional controls, and the byte-order mark.
+    /// What GitHub renders as nothing, so a reader cannot see what the agent would read: zero-width
+    /// characters, bidirectional controls and marks, the byte-order mark, invisible operators (U+2061
+    /// to U+2064), variation selectors, and Unicode tag characters (U+E0000 to U+E007F, which spell
+    /// out ASCII unseen).
     static let hiddenScalars: Set<UInt32> = Set(
-        [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x180E, 0x061C] + Array(0x202A...0x202E) + Array(0x2066...0x2069))
+        [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x180E, 0x061C] + Array(0x202A...0x202E)
+            + Array(0x2061...0x2064) + Array(0x2066...0x2069) + Array(0xFE00...0xFE0F) + Array(0xE0000...0xE007F)
+            + Array(0xE0100...0xE01EF))
+
+    /// Markdown link reference definitions (`[//]: # (a comment)`, `[x]: https://… "title"`) render as
+    /// nothing on GitHub, which makes them the Markdown way to hide text: lines of that shape go.
+    static func removingLinkDefinitions(_ text: String) -> String {
+        guard text.contains("]:") else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !isLinkDefinition($0) }.joined(separator: "\n")
+    }
+
+    static func isLinkDefinition(_ line: Substring) -> Bool {
+        let indent = line.prefix { $0 == " " }
+        guard indent.count <= 3 else { return false }
+        let rest = line.dropFirst(indent.count)
+        guard rest.first == "[", let close = rest.firstIndex(of: "]"), close > rest.index(after: rest.startIndex)
+        else { return false }
+        let after = rest[rest.index(after: close)...]
+        return after.first == ":" && !after.dropFirst().trimmingCharacters(in: .whitespaces).isEmpty
+    }
 
     static func removingHTMLComments(_ text: String) -> String {
         var result = ""

@@ -15,6 +15,13 @@ public enum Agent: String, Sendable, CaseIterable, Codable, Hashable {
     /// Names accepted in a command, beyond the canonical ones.
     static let aliases: [String: Agent] = ["claude-code": .claude]
 
+    /// The agent a person's stored settings name, or nil: only an agent a command may name counts, so a
+    /// stored `script`, however it got there, is nobody's default.
+    public init?(setting: String) {
+        guard let agent = Agent(rawValue: setting), agent != .script else { return nil }
+        self = agent
+    }
+
     /// The agent a command word names, case-insensitively, or nil when the word is no agent.
     public init?(commandWord: String) {
         let word = commandWord.lowercased()

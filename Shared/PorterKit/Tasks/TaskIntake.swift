@@ -17,7 +17,7 @@ public enum TaskIntake {
             "SELECT default_agent, default_model FROM user_settings WHERE user_id = \(order.context.requester.id)",
             logger: logger
         ).collect().first?.decode((String?, String?).self)
-        let preferred = settings?.0.flatMap(Agent.init(rawValue:))
+        let preferred = settings?.0.flatMap(Agent.init(setting:))
         let agent = order.options.agent ?? preferred ?? .fallback
         let model = order.options.model ?? (agent == preferred ? settings?.1 : nil)
         var openedBy: UUID?
