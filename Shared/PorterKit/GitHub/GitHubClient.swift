@@ -104,6 +104,8 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A GraphQL call answered with errors (GitHub sends those with 200): the first one's type, such
     /// as `NOT_FOUND` or `FORBIDDEN`, and message.
     case graphQL(type: String?, message: String)
+    /// `GET /app` described the App without its slug, so its bot's login is unknown.
+    case appWithoutSlug
 
     public var description: String {
         switch self {
@@ -112,6 +114,7 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notAFile(let path): "`\(path)` in the repository is not a file"
         case .fileTooLarge(let path): "`\(path)` is larger than the 1 MB GitHub serves through its contents API"
         case .graphQL(_, let message): "GitHub's GraphQL API refused: \(message)"
+        case .appWithoutSlug: "GitHub described the App without its slug"
         }
     }
 }

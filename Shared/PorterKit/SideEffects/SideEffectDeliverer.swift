@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers queued GitHub side effects. A comment carries a hidden marker with its dedupe key, and
 /// a retried comment is looked for before it is posted again, so an answer lost on the way back
@@ -24,6 +25,8 @@ public struct SideEffectDeliverer: Service {
     let now: @Sendable () -> Date
     let metrics: ServiceMetrics?
     let logger: Logger
+    /// The App's own login on GitHub (`<slug>[bot]`), read once from `GET /app`.
+    let botLogin = AppLogin()
 
     public init(
         queue: any SideEffectQueue, github: GitHubClient, wakeups: JobWakeups, owner: String,
@@ -161,9 +164,8 @@ public struct SideEffectDeliverer: Service {
             let (owner, repo) = try Self.split(request.repositoryFullName)
             let marker = Self.marker(pending.dedupeKey)
             if pending.attempts > 1,
-                let existing = try await github.issueComments(
-                    installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
-                ).first(where: { $0.body.contains(marker) })
+                let existing = try await ownComment(
+                    marked: marker, installation: installation, owner: owner, repo: repo, issue: request.issueNumber)
             {
                 return #"{"comment_id":\#(existing.id),"found":true}"#
             }
@@ -297,9 +299,9 @@ public struct SideEffectDeliverer: Service {
                 // Someone deleted the status comment: the task still gets one, posted anew below.
                 logger.info("status comment was deleted; posting it again", metadata: ["comment_id": "\(known)"])
             }
-        } else if let found = try await github.issueComments(
-            installationID: installation, owner: owner, repo: repo, issue: request.issueNumber
-        ).first(where: { $0.body.contains(marker) }) {
+        } else if let found = try await ownComment(
+            marked: marker, installation: installation, owner: owner, repo: repo, issue: request.issueNumber)
+        {
             _ = try await github.updateIssueComment(
                 installationID: installation, owner: owner, repo: repo, commentID: found.id, body: body)
             return #"{"comment_id":\#(found.id)}"#
@@ -322,6 +324,20 @@ public struct SideEffectDeliverer: Service {
     }
 
     /// Invisible in rendered Markdown; finds a comment again after a lost answer.
+    /// The first comment on the issue that carries `marker` and that the App itself wrote. Anyone can
+    /// type a marker: one in a person's comment (or one they made through the App with their own
+    /// token) must not make Porter skip its reply or edit what the person wrote.
+    func ownComment(
+        marked marker: String, installation: Int, owner: String, repo: String, issue: Int
+    ) async throws -> GitHubIssueComment? {
+        let comments = try await github.issueComments(
+            installationID: installation, owner: owner, repo: repo, issue: issue
+        ).filter { $0.body.contains(marker) }
+        guard !comments.isEmpty else { return nil }
+        let login = try await botLogin.value(github)
+        return comments.first { $0.user.login.lowercased() == login.lowercased() && $0.user.type == "Bot" }
+    }
+
     static func marker(_ dedupeKey: String) -> String {
         "<!-- porter:\(dedupeKey.replacingOccurrences(of: "--", with: "-")) -->"
     }
@@ -339,5 +355,18 @@ enum SideEffectError: Error, CustomStringConvertible {
         case .unknownKind(let kind): "unknown side effect kind \(kind)"
         case .malformed(let what): "malformed side effect: \(what)"
         }
+    }
+}
+
+/// The App's login as GitHub shows it on what the App writes, `<slug>[bot]`, asked of GitHub once.
+final class AppLogin: Sendable {
+    private let known = Mutex<String?>(nil)
+
+    func value(_ github: GitHubClient) async throws -> String {
+        if let login = known.withLock({ $0 }) { return login }
+        guard let slug = try await github.authenticatedApp().slug else { throw GitHubError.appWithoutSlug }
+        let login = "\(slug)[bot]"
+        known.withLock { $0 = login }
+        return login
     }
 }

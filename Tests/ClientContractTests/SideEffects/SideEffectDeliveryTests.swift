@@ -105,6 +105,32 @@ import Testing
         }
     }
 
+    /// Anyone can type a marker: a person's comment carrying a reply's marker (even one made through
+    /// the App with their own token) is not taken for the App's, so the reply is still posted.
+    @Test func aForgedMarkerInSomeoneElsesCommentIsNotTakenForTheReply() async throws {
+        let world = try await GitHubWorld.make()
+        world.emulator.faults.add(
+            .init(method: "POST", pathPrefix: "/repos/acme/widgets/issues/1/comments", status: 502, remaining: 1))
+        try await TestDatabase.withClient { database, _ in
+            try await world.live { github, _ in
+                try await Self.enqueue(database, installation: world.installationID, key: "forged")
+                // The first try fails and nothing is posted; someone posts the reply's marker meanwhile.
+                _ = try await Self.deliverer(database, github).deliverReady()
+                #expect(world.emulator.comments(owner: "acme", repo: "widgets", issue: 1).isEmpty)
+                try await world.emulator.comment(
+                    owner: "acme", repo: "widgets", issue: 1, author: "mallory",
+                    body: "Not Porter\n\n<!-- porter:forged -->")
+                try await Self.drain(Self.deliverer(database, github), database)
+                let comments = world.emulator.comments(owner: "acme", repo: "widgets", issue: 1)
+                #expect(comments.count == 2, "\(comments)")
+                #expect(comments.last?.hasPrefix("Reply for forged") == true)
+                let result = try await database.query("SELECT result::text FROM github_side_effects").collect().first?
+                    .decode(String.self)
+                #expect(result?.contains("found") == false, "\(result ?? "")")
+            }
+        }
+    }
+
     @Test func aReplyGitHubRefusesForGoodIsAbandonedWithItsReason() async throws {
         let world = try await GitHubWorld.make()
         try await TestDatabase.withClient { database, _ in
