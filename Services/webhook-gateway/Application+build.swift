@@ -14,7 +14,8 @@ func buildRouter(config: WebhookGatewayConfig, dependencies: ServiceDependencies
     let router = PorterApplication.router(dependencies: dependencies)
     WebhookController(
         signature: WebhookSignature(secret: config.webhookSecret.value),
-        interpreter: WebhookInterpreter(mention: config.mention, appSlug: config.appSlug),
+        interpreter: WebhookInterpreter(
+            mention: config.mention, appSlug: config.appSlug, allowedBots: config.allowedBots),
         store: PostgresWebhookDeliveryStore(client: dependencies.postgres, logger: dependencies.logger),
         metrics: dependencies.metrics,
         logger: dependencies.logger

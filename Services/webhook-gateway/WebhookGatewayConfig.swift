@@ -8,6 +8,9 @@ struct WebhookGatewayConfig: ServiceConfiguration {
     var mention: String
     /// `GITHUB_APP_SLUG`: comments from `<slug>[bot]` are Porter's own and are ignored.
     var appSlug: String?
+    /// `PORTER_ALLOWED_BOTS`: bot accounts (`renovate[bot]`, …) whose commands count; every other bot
+    /// is ignored.
+    var allowedBots: Set<String>
 
     var secretValues: [String] { [webhookSecret.value] }
 
@@ -17,7 +20,8 @@ struct WebhookGatewayConfig: ServiceConfiguration {
         let secret = env.required("GITHUB_WEBHOOK_SECRET", Parse.secret)
         let mention = env.optional("PORTER_MENTION", default: "porter", Parse.mention)
         let slug = env.optional("GITHUB_APP_SLUG", Parse.string)
+        let bots = env.optional("PORTER_ALLOWED_BOTS", default: [], Parse.botLogins)
         try env.validate()
-        return Self(basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug)
+        return Self(basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug, allowedBots: bots)
     }
 }

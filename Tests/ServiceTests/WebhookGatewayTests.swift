@@ -9,6 +9,8 @@ import PorterTestSupport
 import PostgresNIO
 import Testing
 
+@testable import WebhookGateway
+
 @Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
 struct WebhookGatewayTests {
     @Test func pingIsAnsweredAndRecorded() async throws {
@@ -244,6 +246,38 @@ struct WebhookGatewayTests {
                     == "ignored: comment by a bot")
             #expect(try await gateway.count("tasks") == 0)
         }
+    }
+
+    /// `PORTER_ALLOWED_BOTS` lets named bots command Porter; every other bot, and Porter's own bot
+    /// even when listed, stays ignored.
+    @Test func onlyAllowedBotsCommandAndPorterItselfNever() async throws {
+        let settings = ["GITHUB_APP_SLUG": "porter-app", "PORTER_ALLOWED_BOTS": "Renovate[bot], porter-app[bot]"]
+        try await GatewayHarness.run(settings: settings) { gateway in
+            func from(_ login: String) throws -> JSONObject {
+                try GatewayHarness.comment("@porter claude bump it").setting("comment.user.login", login)
+                    .setting("comment.user.type", "Bot")
+            }
+            let renovate = try await gateway.send("issue_comment", try from("renovate[bot]"), delivery: "renovate")
+            #expect(renovate.status == .accepted, "\(renovate.body)")
+            let other = try await gateway.send("issue_comment", try from("dependabot[bot]"), delivery: "dependabot")
+            #expect(other.body["outcome"] as? String == "ignored: comment by a bot")
+            let itself = try await gateway.send("issue_comment", try from("porter-app[bot]"), delivery: "itself")
+            #expect(itself.body["outcome"] as? String == "ignored: comment by a bot")
+            #expect(try await gateway.tasks().map(\.requester.login) == ["renovate[bot]"])
+        }
+    }
+
+    @Test func aMalformedBotListStopsTheGatewayNamingIt() throws {
+        var environment = ServiceEnvironment.minimal(
+            for: "webhook-gateway", database: try DatabaseURL.parse("postgres://u:p@127.0.0.1:5432/porter"))
+        environment["PORTER_ALLOWED_BOTS"] = "renovate[bot], not a login"
+        let error = try #require(throws: ConfigurationError.self) {
+            try WebhookGatewayConfig.load(from: environment)
+        }
+        #expect(error.variables == ["PORTER_ALLOWED_BOTS"])
+        #expect(error.description.contains("`not a login` is not one"))
+        environment["PORTER_ALLOWED_BOTS"] = " Renovate[bot] ,my-ci-bot"
+        #expect(try WebhookGatewayConfig.load(from: environment).allowedBots == ["renovate[bot]", "my-ci-bot"])
     }
 
     @Test func unknownFlagsAreAnsweredThroughTheSideEffectQueue() async throws {

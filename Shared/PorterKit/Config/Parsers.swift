@@ -84,6 +84,24 @@ extension Parse {
         return word.lowercased()
     }
 
+    /// `PORTER_ALLOWED_BOTS`: bot accounts whose commands count, comma-separated logins such as
+    /// `renovate[bot]`, lower-cased.
+    public static func botLogins(_ value: String) throws -> Set<String> {
+        var logins: Set<String> = []
+        for item in value.split(separator: ",") {
+            let login = item.trimmingCharacters(in: .whitespaces)
+            let name = login.hasSuffix("[bot]") ? login.dropLast(5) : Substring(login)
+            guard let first = name.first, first.isLetter || first.isNumber,
+                name.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "-") && $0.isASCII })
+            else {
+                throw InvalidValue(
+                    "must be comma-separated GitHub logins, such as renovate[bot]: `\(login)` is not one")
+            }
+            logins.insert(login.lowercased())
+        }
+        return logins
+    }
+
     /// `PORTER_SESSION_SECRET`: at least 32 bytes.
     public static func sessionSecret(_ value: String) throws -> Secret<String> {
         guard value.utf8.count >= 32 else { throw InvalidValue("must be at least 32 bytes long") }

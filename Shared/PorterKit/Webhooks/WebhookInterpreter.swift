@@ -4,10 +4,13 @@ import Foundation
 public struct WebhookInterpreter: Sendable {
     let parser: CommandParser
     let appSlug: String?
+    /// Bot accounts whose commands count, lower case (`PORTER_ALLOWED_BOTS`); Porter's own never does.
+    let allowedBots: Set<String>
 
-    public init(mention: String, appSlug: String?) {
+    public init(mention: String, appSlug: String?, allowedBots: Set<String> = []) {
         parser = CommandParser(mention: mention)
         self.appSlug = appSlug?.lowercased()
+        self.allowedBots = Set(allowedBots.map { $0.lowercased() })
     }
 
     public func interpret(event: String, payload: WebhookPayload.Envelope) -> DeliveryEffect {
@@ -71,9 +74,13 @@ public struct WebhookInterpreter: Sendable {
     }
 
     /// Bots, what an App posted, and Porter's own App (by its slug) never command Porter.
+    /// A bot, or a person acting through some App, is ignored unless the operator allowed that
+    /// account; Porter's own bot is ignored always, so it can never command itself.
     func isBot(_ author: WebhookPayload.Account, viaApp: Bool) -> Bool {
-        viaApp || author.type?.lowercased() == "bot"
-            || appSlug.map({ author.login.lowercased() == "\($0)[bot]" }) == true
+        let login = author.login.lowercased()
+        if appSlug.map({ login == "\($0)[bot]" }) == true { return true }
+        guard viaApp || author.type?.lowercased() == "bot" || login.hasSuffix("[bot]") else { return false }
+        return !allowedBots.contains(login)
     }
 
     private func issueClosed(_ payload: WebhookPayload.Envelope) -> DeliveryEffect {
