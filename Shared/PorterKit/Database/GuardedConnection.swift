@@ -20,13 +20,32 @@ extension PostgresClient {
         logger: Logger, grace: Duration = .seconds(1),
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await withConnection { connection in
+        // The pool may hand out a connection that closed since it was last used (its backend was
+        // terminated, the server restarted) before it has noticed: nothing ran on it, so another is
+        // asked for, a moment later, twice at most. A connection that closes under `body` still fails.
+        for pause in [Duration.milliseconds(50), .milliseconds(250)] {
+            do {
+                return try await withConnection { connection in
+                    if connection.isClosed { throw ClosedBeforeUse() }
+                    return try await connection.guarded(grace: grace) { connection in
+                        try await connection.withTransaction(logger: logger) { try await body($0) }
+                    }
+                }
+            } catch is ClosedBeforeUse {
+                logger.debug("the pool handed out a closed connection; asking for another")
+                try await Task.sleep(for: pause)
+            }
+        }
+        return try await withConnection { connection in
             try await connection.guarded(grace: grace) { connection in
                 try await connection.withTransaction(logger: logger) { try await body($0) }
             }
         }
     }
 }
+
+/// A pooled connection found closed before anything was sent on it.
+private struct ClosedBeforeUse: Error {}
 
 extension PostgresConnection {
     /// Runs `body` on this connection, failing with `ConnectionClosedWhileQuerying` when the connection
