@@ -55,8 +55,8 @@ extension GitHubEmulator {
                 status: .methodNotAllowed, message: "Base branch was modified. Review and try the merge again.")
         case .landed(let sha): tip = sha
         }
+        let now = Date()
         state.withLock { state in
-            let now = Date()
             guard var merged = state.pulls[repository.id]?[pull.number] else { return }
             merged.state = "closed"
             merged.mergedAt = now
@@ -70,6 +70,7 @@ extension GitHubEmulator {
             state.issues[repository.id]?[pull.number]?.closedAt = now
             state.issues[repository.id]?[pull.number]?.updatedAt = now
         }
+        closeIssues(namedBy: pull, in: repository, at: now)
         let protected = state.withLock { $0.protectedBranches[repository.id]?.contains(pull.head) ?? false }
         if repository.deleteBranchOnMerge && !pull.isFromFork && !protected && pull.head != repository.defaultBranch {
             _ = await git.deleteBranch(owner: repository.owner, name: repository.name, branch: pull.head, at: headSHA)

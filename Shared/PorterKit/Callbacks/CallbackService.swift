@@ -240,6 +240,7 @@ public struct CallbackService: Sendable {
         let attempt = try await authenticate(
             taskID: report.taskID, attempt: report.attempt, authorization: authorization, purpose: .report)
         try Self.checkSideBranch(report, of: attempt)
+        try Self.checkBranch(report, of: attempt)
         let finalizer = Finalizer(
             publicURL: settings.publicURL, webURL: settings.gitURL, redactor: try await redactor(for: attempt),
             infraRetries: settings.infraRetries)
@@ -271,6 +272,14 @@ public struct CallbackService: Sendable {
                 "side_branch must be \(followUp.sideBranch) or \(followUp.sideBranch)-\(attempt.number), "
                     + "as the task's spec says")
         }
+    }
+
+    /// A reported branch must be the task's own, as its spec names it (or, for a follow-up, one of its
+    /// side branches): the pull request is opened from that branch, never from one a token holder names.
+    static func checkBranch(_ report: CompletionReport, of attempt: CallbackAttempt) throws(CallbackError) {
+        guard let reported = report.branch, let spec = attempt.spec, reported != spec.branch else { return }
+        guard !spec.acceptedSideBranches(attempt: attempt.number).contains(reported) else { return }
+        throw .badRequest("branch must be \(spec.branch), the task's branch as its spec says")
     }
 
     /// The base redactor plus the attempt's own provider keys, so none of them is stored or posted.

@@ -75,4 +75,19 @@ public struct PullRequestOrder: Codable, Sendable, Equatable {
     public var pull: NewPullRequest
     public var labels: [String]
     public var finalComment: FinalComment
+    /// The commit the worker reported pushing: the pull request is opened only while the branch is
+    /// there. Nil in orders stored before it was kept.
+    public var headSHA: String?
+
+    public init(
+        taskID: UUID, repositoryFullName: String, pull: NewPullRequest, labels: [String], finalComment: FinalComment,
+        headSHA: String? = nil
+    ) {
+        self.taskID = taskID
+        self.repositoryFullName = repositoryFullName
+        self.pull = pull
+        self.labels = labels
+        self.finalComment = finalComment
+        self.headSHA = headSHA
+    }
 }

@@ -59,7 +59,8 @@ extension Finalizer {
             return timedOutWithoutWork(task, attempt: attempt, report: report, now: now)
         case (.noChanges, _):
             return noChanges(
-                task, attempt: attempt, report: report, summary: report.summary.map { Self.capped($0, 6_000) },
+                task, attempt: attempt, report: report,
+                summary: report.summary.map { UntrustedMarkdown.neutralised($0, limit: 6_000) },
                 now: now)
         case (.failed, _) where report.infrastructure && attempt <= infraRetries:
             return retrying(task, attempt: attempt, report: report, now: now)
@@ -85,7 +86,7 @@ extension Finalizer {
             sentence += ", rebased onto \(Self.code(String(onto.prefix(7)))) after new commits arrived"
         }
         var paragraphs = [sentence + "."]
-        if let summary = report.summary { paragraphs.append(Self.capped(summary, 6_000)) }
+        if let summary = report.summary { paragraphs.append(UntrustedMarkdown.neutralised(summary, limit: 6_000)) }
         let comment = final(task, .succeeded, now: now, paragraphs: paragraphs)
         let log = TaskNotice(
             .appendFollowUpLog(logEntry(task, sha: sha, now: now)),

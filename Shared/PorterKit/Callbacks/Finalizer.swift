@@ -105,7 +105,7 @@ public struct Finalizer: Sendable {
             return followUpVerdict(task: task, attempt: attempt, report: report, spec: spec, now: now)
         }
         let pushed = report.branch != nil && report.headSHA != nil
-        let summary = report.summary.map { Self.capped($0, 6_000) }
+        let summary = report.summary.map { UntrustedMarkdown.neutralised($0, limit: 6_000) }
         switch report.outcome {
         case .succeeded where pushed:
             let comment = final(task, .succeeded, now: now, paragraphs: summary.map { [$0] } ?? [])
@@ -162,7 +162,7 @@ public struct Finalizer: Sendable {
     /// Clone, push or spec failures are not the agent's: the task gets a new worker, and keeps its
     /// status comment. Agent failures are never retried by themselves.
     func retrying(_ task: PorterTask, attempt: Int, report: CompletionReport, now: Date) -> Finalization {
-        let reason = Self.capped(report.error ?? "the worker's infrastructure failed", 500)
+        let reason = UntrustedMarkdown.neutralised(report.error ?? "the worker's infrastructure failed", limit: 500)
         let notices = TaskNotice.status(
             task, .retrying(attempt: attempt + 1, of: infraRetries + 1, reason: reason), publicURL: publicURL, now: now)
         var finalization = Finalization(
@@ -181,11 +181,12 @@ public struct Finalizer: Sendable {
             reason
             ?? (report.outcome == .succeeded
                 ? "the worker reported success without a pushed branch" : (report.error ?? "the agent failed"))
-        var paragraphs = ["The task failed: \(Self.capped(reason, 1_000))"]
+        var paragraphs = ["The task failed: \(UntrustedMarkdown.neutralised(reason, limit: 1_000))"]
         if let tail = report.logTail, !tail.isEmpty {
             let lines = tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(15)
             paragraphs.append(
-                "The last lines of the log:\n\n```\n\(Self.capped(lines.joined(separator: "\n"), 3_000))\n```")
+                "The last lines of the log:\n\n"
+                    + UntrustedMarkdown.fenced(lines.joined(separator: "\n"), limit: 3_000))
         }
         paragraphs += more
         paragraphs.append(Self.retryHint)
@@ -226,6 +227,8 @@ public struct Finalizer: Sendable {
         ]
     }
 
+    /// The pull request to open: from the task's own branch (the spec's, whatever the report names),
+    /// at the commit the worker reported, which the deliverer checks is that branch's tip.
     func pullRequest(
         _ task: PorterTask, _ report: CompletionReport, _ spec: TaskSpec?, _ comment: FinalComment, timedOut: Bool
     ) -> TaskNotice {
@@ -236,7 +239,9 @@ public struct Finalizer: Sendable {
             timedOut
                 ? "Refs #\(issue). ⌛ The agent ran out of time: this draft holds its partial work." : "Fixes #\(issue)"
         ]
-        if let summary = report.summary, !summary.isEmpty { body.append(Self.capped(summary, 20_000)) }
+        if let summary = report.summary, !summary.isEmpty {
+            body.append(UntrustedMarkdown.neutralised(summary, limit: 20_000))
+        }
         body.append(
             "---\nAgent `\(task.request.agent.rawValue)` · model `\(task.request.model ?? "default")` · "
                 + "requested by @\(task.requester.login) · [Task page](\(TaskNotice.taskURL(task.id, publicURL: publicURL).absoluteString))"
@@ -244,10 +249,11 @@ public struct Finalizer: Sendable {
         let order = PullRequestOrder(
             taskID: task.id, repositoryFullName: task.issue.repositoryFullName,
             pull: NewPullRequest(
-                title: String(PromptBuilder.sanitize(title, limit: 240)), head: report.branch!,
+                title: String(PromptBuilder.sanitize(title, limit: 240)), head: spec?.branch ?? report.branch!,
                 base: spec?.baseBranch ?? task.request.baseBranch ?? "main", body: body.joined(separator: "\n\n"),
                 draft: timedOut || task.request.draft),
-            labels: timedOut ? ["porter", "porter:timed-out"] : ["porter"], finalComment: comment)
+            labels: timedOut ? ["porter", "porter:timed-out"] : ["porter"], finalComment: comment,
+            headSHA: report.headSHA)
         return TaskNotice(.openPullRequest(order), dedupeKey: "task:\(task.id.uuidString.lowercased()):pull_request")
     }
 

@@ -249,6 +249,16 @@ public struct SideEffectDeliverer: Service {
         if let found {
             pull = found
         } else {
+            if let reported = order.headSHA {
+                let tip = try await github.branchHead(
+                    installationID: installation, owner: owner, repo: repo, branch: order.pull.head)
+                // A report may name the commit by an abbreviation.
+                guard let tip, tip.lowercased().hasPrefix(reported.lowercased()) else {
+                    throw BranchNotAtReportedHead(
+                        branch: order.pull.head, tip: tip, reported: reported,
+                        final: pending.attempts >= Self.headChecks)
+                }
+            }
             pull = try await github.createPullRequest(
                 installationID: installation, owner: owner, repo: repo, order.pull)
         }
@@ -270,8 +280,13 @@ public struct SideEffectDeliverer: Service {
             mergedAt: pull.mergedAt)
     }
 
+    /// How many tries see a branch whose tip is not the reported commit before the pull request is
+    /// given up: a read just after the push may lag behind it.
+    static let headChecks = 3
+
     /// GitHub's refusal in a sentence fit for an issue comment.
     static func explain(_ error: any Error) -> String {
+        if let error = error as? BranchNotAtReportedHead { return error.description }
         guard let error = error as? APIError, case .status(let code, _, _, let body, _) = error else {
             return "GitHub did not answer."
         }
@@ -368,5 +383,26 @@ final class AppLogin: Sendable {
         let login = "\(slug)[bot]"
         known.withLock { $0 = login }
         return login
+    }
+}
+
+/// The task's branch is not at the commit its worker reported: something else was pushed there, or
+/// nothing was. No pull request is opened from a head Porter did not see its worker make.
+struct BranchNotAtReportedHead: Error, ClassifiedError, CustomStringConvertible {
+    var branch: String
+    /// Where the branch is; nil when it does not exist.
+    var tip: String?
+    var reported: String
+    /// Whether this try was the last: before, GitHub may only be slow to show the push.
+    var final: Bool
+
+    var failure: Failure { final ? .permanent : .transient }
+
+    var description: String {
+        let name = AgentLine.inlineCode(branch, limit: 300) ?? "``"
+        guard let tip else {
+            return "the branch \(name) does not exist, so the worker's commit \(reported.prefix(7)) is not on it."
+        }
+        return "the branch \(name) is at \(tip.prefix(7)), not at the commit \(reported.prefix(7)) the worker reported."
     }
 }

@@ -330,17 +330,21 @@ import Testing
         }
     }
 
-    @Test func aPullRequestGitHubRefusesStillGetsTheFinalCommentSayingWhy() async throws {
+    @Test func aPullRequestFromABranchNeverPushedStillGetsTheFinalCommentSayingWhy() async throws {
         try await CallbackWorld.run { world in
             let (id, token) = try await Self.running(world)
+            let spec = try Self.json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
+            let branch = try #require(spec["branch"] as? String)
             let report = try Self.completion(
-                id,
-                ["status": "succeeded", "branch": "porter/never-pushed", "head_sha": String(repeating: "a", count: 40)])
+                id, ["status": "succeeded", "branch": branch, "head_sha": String(repeating: "a", count: 40)])
             #expect(try await world.call(.POST, "/callbacks/complete", token: token, json: report).status == 200)
             try await world.deliver()
             #expect(world.emulator.pullRequests(owner: "acme", repo: "widgets").isEmpty)
             let comment = try #require(world.dispatch.comments.first { $0.contains("✅ succeeded") })
-            #expect(comment.contains("the pull request could not be opened: GitHub answered 422"))
+            #expect(
+                comment.contains(
+                    "the pull request could not be opened: the branch `\(branch)` does not exist, so the worker's "
+                        + "commit aaaaaaa is not on it."), "\(comment)")
             let timeline = try await world.timeline(id)
             #expect(timeline.contains { $0.hasPrefix("pull_request: the pull request could not be opened") })
         }
@@ -451,8 +455,10 @@ import Testing
                 INSERT INTO task_attempts (task_id, number, runtime, machine_name, state)
                 VALUES (\(id), 2, 'fly', \("second-\(id)"), 'creating')
                 """)
+            let branch = try await world.database.query("SELECT branch FROM tasks WHERE id = \(id)").collect()
+                .first!.decode(String.self)
             let report = try Self.completion(
-                id, ["attempt": 1, "status": "succeeded", "branch": "elsewhere", "head_sha": "abcdef1234567"])
+                id, ["attempt": 1, "status": "succeeded", "branch": branch, "head_sha": "abcdef1234567"])
             let answer = try await world.call(.POST, "/callbacks/complete", token: token, json: report)
             #expect(answer.status == 200)
             #expect(try Self.json(answer.body)["task_status"] as? String == "running")

@@ -45,11 +45,13 @@ import Testing
             let comments = world.dispatch.comments
 
             let token = try await world.token(id)
+            let branch = try await world.database.query("SELECT branch FROM tasks WHERE id = \(id)").collect()
+                .first!.decode(String.self)
             let late = try await world.call(
                 .POST, "/callbacks/complete", token: token,
                 json: """
                     {"task_id":"\(id.uuidString.lowercased())","attempt":1,"status":"succeeded",
-                     "branch":"porter/late","head_sha":"0123456789abcdef0123456789abcdef01234567"}
+                     "branch":"\(branch)","head_sha":"0123456789abcdef0123456789abcdef01234567"}
                     """)
             #expect(late.status == 200)
             let answer = try JSONSerialization.jsonObject(with: Data(late.body.utf8)) as? [String: Any]
