@@ -136,8 +136,6 @@ struct ReviewController {
         var permission: GitHubPermission
         var signals: ReviewSignals
         var files: [GitHubPullRequestFile]
-        var runs: [GitHubCheckRun]
-        var statuses: [GitHubCombinedStatus.Status]
         var repository: GitHubRepository?
         var summary: String?
         var followUps: [(id: UUID, status: TaskStatus, createdAt: Date)]
@@ -173,14 +171,11 @@ struct ReviewController {
                     message: "GitHub shows you no pull request #\(pull.number) in \(pull.repository).")
             }
             await self.signals.keep(signals, userID: user.id, task: pull.taskID)
-            let sha = signals.pull.head.sha
             async let files = github.pullRequestFiles(as: credential, owner: owner, repo: repo, number: pull.number)
-            async let runs = github.checkRuns(as: credential, owner: owner, repo: repo, ref: sha)
-            async let combined = github.combinedStatus(as: credential, owner: owner, repo: repo, ref: sha)
             async let repository = try? github.repository(as: credential, owner: owner, repo: repo)
             return Loaded(
-                pull: pull, permission: permission, signals: signals, files: try await files, runs: try await runs,
-                statuses: try await combined.statuses, repository: await repository,
+                pull: pull, permission: permission, signals: signals, files: try await files,
+                repository: await repository,
                 summary: try await store.summary(taskID: pull.taskID),
                 followUps: try await store.followUps(of: pull.taskID))
         }

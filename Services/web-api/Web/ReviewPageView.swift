@@ -256,18 +256,11 @@ struct ReviewPageView {
         self.split = split
         self.outcome = outcome?.message
         self.problem = problem
-        checks =
-            loaded.runs.map { run in
-                let state = run.status == "completed" ? run.conclusion ?? "completed" : run.status
-                return Check(
-                    name: run.name, state: state.replacingOccurrences(of: "_", with: " "), style: Self.style(state),
-                    link: run.htmlUrl ?? run.detailsUrl, detail: run.app?.name)
-            }
-            + loaded.statuses.map { status in
-                Check(
-                    name: status.context, state: status.state, style: Self.style(status.state), link: status.targetUrl,
-                    detail: status.description)
-            }
+        checks = loaded.signals.headChecks.map {
+            Check(
+                name: $0.name, state: $0.state.replacingOccurrences(of: "_", with: " "), style: Self.style($0.state),
+                link: $0.url, detail: $0.detail)
+        }
         hasChecks = !checks.isEmpty
         let labels: [GitHubMergeMethod: String] = [
             .squash: "Squash and merge", .merge: "Create a merge commit", .rebase: "Rebase and merge",
@@ -394,13 +387,7 @@ struct ReviewJSON: Encodable {
                 additions: file.additions, deletions: file.deletions, patch: file.patch,
                 binary: file.isBinary)
         }
-        checkRuns =
-            loaded.runs.map {
-                Check(
-                    name: $0.name, kind: "check_run",
-                    state: $0.status == "completed" ? $0.conclusion ?? "completed" : $0.status,
-                    url: $0.htmlUrl ?? $0.detailsUrl)
-            } + loaded.statuses.map { Check(name: $0.context, kind: "status", state: $0.state, url: $0.targetUrl) }
+        checkRuns = loaded.signals.headChecks.map { Check(name: $0.name, kind: $0.kind, state: $0.state, url: $0.url) }
         followUpTaskIds = loaded.followUps.map { $0.id.uuidString.lowercased() }
     }
 }

@@ -24,6 +24,34 @@ struct ReviewSignals: Sendable {
     var pull: GitHubPullRequest
     var checks: Checks
     var verdict: Verdict
+    /// The head's check runs and commit statuses the checks were read from: the pull request's page
+    /// lists them without asking GitHub again.
+    var runs: [GitHubCheckRun] = []
+    var statuses: [GitHubCombinedStatus.Status] = []
+
+    /// One check run or commit status on the head, as the page and the JSON both list them.
+    struct HeadCheck: Sendable {
+        var name: String
+        /// `check_run` or `status`.
+        var kind: String
+        /// A finished run's conclusion, else its status; a commit status's state.
+        var state: String
+        var url: String?
+        /// The app that ran it, or the status's description.
+        var detail: String?
+    }
+
+    var headChecks: [HeadCheck] {
+        runs.map { run in
+            HeadCheck(
+                name: run.name, kind: "check_run",
+                state: run.status == "completed" ? run.conclusion ?? "completed" : run.status,
+                url: run.htmlUrl ?? run.detailsUrl, detail: run.app?.name)
+        }
+            + statuses.map {
+                HeadCheck(name: $0.context, kind: "status", state: $0.state, url: $0.targetUrl, detail: $0.description)
+            }
+    }
 
     var conflicts: Bool { pull.mergeable == false || pull.mergeableState == "dirty" }
     var blocked: Bool { pull.mergeableState == "blocked" }
@@ -88,8 +116,10 @@ struct ReviewSignals: Sendable {
         async let runs = github.checkRuns(as: credential, owner: owner, repo: repo, ref: pull.head.sha)
         async let combined = github.combinedStatus(as: credential, owner: owner, repo: repo, ref: pull.head.sha)
         async let reviews = github.pullRequestReviews(as: credential, owner: owner, repo: repo, number: number)
+        let (headRuns, headStatus) = (try await runs, try await combined)
         return ReviewSignals(
-            pull: pull, checks: checks(try await runs, try await combined), verdict: verdict(try await reviews))
+            pull: pull, checks: checks(headRuns, headStatus), verdict: verdict(try await reviews), runs: headRuns,
+            statuses: headStatus.statuses)
     }
 }
 
