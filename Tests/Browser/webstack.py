@@ -215,6 +215,24 @@ class WebStack:
             f"Fly {self.fly_url}, logs in {os.path.relpath(self.logs, ROOT)}/")
         return self
 
+    def _stop_workers(self):
+        """Local workers outlive their dispatcher on purpose (a restart must not end running tasks), so
+        the stack ends its own: every process whose environment names this stack's callback-receiver,
+        with its process group (the worker's agent and git)."""
+        marker = f"PORTER_CALLBACK_URL={getattr(self, 'callback_url', None) or ''}".encode()
+        if marker.endswith(b"="):
+            return
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as environ:
+                    if marker not in environ.read().split(b"\0"):
+                        continue
+                group = os.getpgid(int(pid))
+                if group != os.getpgid(0):
+                    os.killpg(group, signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                continue
+
     def stop(self):
         for name, process in reversed(self.processes):
             if process.poll() is None:
@@ -232,6 +250,7 @@ class WebStack:
             if process.returncode not in (0, -signal.SIGTERM):
                 log(f"{name} exited with status {process.returncode}; see {self._log_path(name)}")
         self.processes = []
+        self._stop_workers()
         if self.database and self.admin_url:
             try:
                 subprocess.run(
