@@ -88,6 +88,32 @@ import Testing
         }
     }
 
+    /// Completions that arrive together share statements; each caller still learns whether its own
+    /// job was its to complete.
+    @Test func concurrentCompletionsEachGetTheirOwnAnswer() async throws {
+        try await TestDatabase.withClient { client, _ in
+            try await Self.enqueue(client, count: 300)
+            let queue = PostgresJobQueue(client: client, logger: TestDatabase.logger)
+            let first = try await queue.claim(kinds: ["dispatch"], owner: "a", lease: .seconds(60), limit: 200)
+            let second = try await queue.claim(kinds: ["dispatch"], owner: "b", lease: .seconds(60), limit: 100)
+            // A's lease on every fourth of its jobs ran out and claimer c took them.
+            let lost = Set(first.map(\.id).enumerated().filter { $0.offset % 4 == 0 }.map(\.element))
+            try await client.query("UPDATE jobs SET lease_owner = 'c' WHERE id = ANY(\(Array(lost)))")
+            let answers = try await withThrowingTaskGroup(of: (Int64, Bool).self) { group in
+                for (job, owner) in first.map({ ($0, "a") }) + second.map({ ($0, "b") }) {
+                    group.addTask { (job.id, try await queue.complete(job.id, owner: owner)) }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == 300)
+            #expect(answers.filter { !$0.value }.map(\.key).sorted() == lost.sorted())
+            let left = try await client.query("SELECT id FROM jobs ORDER BY id").collect().map {
+                try $0.decode(Int64.self)
+            }
+            #expect(left == lost.sorted(), "only the jobs claimer c holds are left")
+        }
+    }
+
     @Test func aReleasedJobWaitsUntilItsDelayHasPassed() async throws {
         try await TestDatabase.withClient { client, _ in
             try await Self.enqueue(client)

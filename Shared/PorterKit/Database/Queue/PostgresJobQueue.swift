@@ -5,10 +5,12 @@ import PostgresNIO
 public struct PostgresJobQueue: JobQueue {
     let client: PostgresClient
     let logger: Logger
+    let completions: JobCompletions
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        self.completions = JobCompletions(client: client, logger: logger)
     }
 
     /// The channel claimers listen on.
@@ -84,10 +86,9 @@ public struct PostgresJobQueue: JobQueue {
         return jobs.sorted { ($0.priority.rank, -$0.id) > ($1.priority.rank, -$1.id) }
     }
 
+    /// Completions from this queue's claimers share statements when they come together (`JobCompletions`).
     public func complete(_ id: Int64, owner: String) async throws -> Bool {
-        try await !client.query(
-            "DELETE FROM jobs WHERE id = \(id) AND lease_owner = \(owner) RETURNING id", logger: logger
-        ).collect().isEmpty
+        try await completions.complete(id, owner: owner)
     }
 
     public func release(
