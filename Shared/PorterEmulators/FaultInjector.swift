@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Knobs a test (or `POST /_emulator/faults`) turns on an emulator: added latency, and answers that
-/// replace the real one for matching requests (5xx, 429, secondary rate limits, lost responses).
+/// Knobs a test (or `POST /_emulator/faults`) turns on an emulator: added latency, answers that
+/// replace the real one for matching requests (5xx, 429, secondary rate limits, lost responses), and
+/// real answers sent in another shape (`Reshape`, or `POST /_emulator/reshapes`).
 public final class FaultInjector: Sendable {
     /// One injected answer.
     public struct Rule: Sendable, Codable, Equatable {
@@ -42,6 +43,7 @@ public final class FaultInjector: Sendable {
     struct State {
         var latency: Duration = .zero
         var rules: [Rule] = []
+        var reshapes: [Reshape] = []
         var injected = 0
     }
 
@@ -56,11 +58,14 @@ public final class FaultInjector: Sendable {
 
     public func add(_ rule: Rule) { state.withLock { $0.rules.append(rule) } }
 
-    /// Clears latency and rules; the count of injected answers stays.
+    public func add(_ reshape: Reshape) { state.withLock { $0.reshapes.append(reshape) } }
+
+    /// Clears latency, rules and reshapes; the count of injected answers stays.
     public func reset() {
         state.withLock {
             $0.latency = .zero
             $0.rules = []
+            $0.reshapes = []
         }
     }
 
@@ -85,6 +90,18 @@ public final class FaultInjector: Sendable {
             return nil
         }
     }
+
+    /// The reshape that applies to this request, consuming one of its uses.
+    func takeReshape(method: String, path: String) -> Reshape? {
+        state.withLock { state in
+            guard let index = state.reshapes.firstIndex(where: { $0.matches(method: method, path: path) }) else {
+                return nil
+            }
+            if let remaining = state.reshapes[index].remaining { state.reshapes[index].remaining = remaining - 1 }
+            state.injected += 1
+            return state.reshapes[index]
+        }
+    }
 }
 
 /// Applies a `FaultInjector` to every request an emulator receives (except its own control routes).
@@ -104,6 +121,7 @@ public struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         if let rule = faults.take(method: method, path: path, afterHandling: false) { return Self.response(for: rule) }
         let response = try await next(request, context)
         if let rule = faults.take(method: method, path: path, afterHandling: true) { return Self.response(for: rule) }
+        if let reshape = faults.takeReshape(method: method, path: path) { return try await reshape.apply(to: response) }
         return response
     }
 
@@ -119,16 +137,24 @@ public struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension FaultInjector {
-    /// `POST /_emulator/faults` (a `Rule` as JSON) and `DELETE /_emulator/faults`, for emulators run standalone.
+    /// `POST /_emulator/faults` (a `Rule` as JSON), `POST /_emulator/reshapes` (a `Reshape`) and
+    /// `DELETE` on either (clearing both), for emulators run standalone.
     public func addControlRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.post("/_emulator/faults") { request, context -> HTTPResponse.Status in
             let rule = try await request.decode(as: Rule.self, context: context)
             self.add(rule)
             return .noContent
         }
-        router.delete("/_emulator/faults") { _, _ -> HTTPResponse.Status in
-            self.reset()
+        router.post("/_emulator/reshapes") { request, context -> HTTPResponse.Status in
+            let reshape = try await request.decode(as: Reshape.self, context: context)
+            self.add(reshape)
             return .noContent
+        }
+        for path in ["/_emulator/faults", "/_emulator/reshapes"] {
+            router.delete(RouterPath(path)) { _, _ -> HTTPResponse.Status in
+                self.reset()
+                return .noContent
+            }
         }
     }
 }

@@ -98,7 +98,7 @@ struct AuthController {
         }
         guard let code = query.get("code") else { return failed("exchange_failed") }
         let token: GitHubOAuthToken
-        let profile: GitHubUser
+        let profile: GitHubProfile
         do {
             token = try await github.exchangeOAuthCode(
                 code, clientID: oauth.clientID, clientSecret: oauth.clientSecret, redirectURI: callbackURL,

@@ -129,7 +129,7 @@ struct AccountSettings: Sendable {
                     throw WebError.invalid("Fly has no app \(app) in \(slug) any more.", code: "fly_app_missing")
                 }
                 do {
-                    try await client.createApp(app, org: slug)
+                    try await client.createWorkerApp(app, org: slug)
                     logger.info("fly app created", metadata: ["user_id": "\(user.id)", "fly_app": "\(app)"])
                 } catch {
                     throw WebError.invalid(

@@ -42,11 +42,16 @@ extension FlyEmulator {
             guard scope == .organization(org) else {
                 throw FlyEmulatorError(.forbidden, "token is not authorized for organization \(org)")
             }
-            try self.state.withLock { state in
+            let network = body.network.flatMap { $0.isEmpty ? nil : $0 }
+            let app = try self.state.withLock { state in
                 guard state.apps[name] == nil else { throw FlyEmulatorError(.conflict, "app name already taken") }
-                state.apps[name] = FlyAppRecord(id: state.nextID(), name: name, org: org)
+                let app = FlyAppRecord(id: state.nextID(), name: name, org: org, network: network)
+                state.apps[name] = app
+                return app
             }
-            return Response(status: .created)
+            return try FlyJSON.response(
+                FlyWire.CreatedApp(id: app.id, createdAt: Int64(app.createdAt.timeIntervalSince1970 * 1000)),
+                status: .created)
         }
         router.get("/v1/apps/:app") { request, context in
             let name = try context.parameters.require("app")

@@ -84,16 +84,29 @@ public final class FlyEmulator: Sendable {
         }
     }
 
-    /// Creates an app directly, as if made earlier with flyctl.
-    public func addApp(_ name: String, org: String) {
+    /// Creates an app directly, as if made earlier with flyctl (`fly apps create --network` for a
+    /// network of its own; nil puts it on the org's default network).
+    public func addApp(_ name: String, org: String, network: String? = nil) {
         state.withLock { state in
             if state.orgs[org] == nil { state.orgs[org] = org }
             let id = state.nextID()
-            state.apps[name] = FlyAppRecord(id: id, name: name, org: org)
+            state.apps[name] = FlyAppRecord(id: id, name: name, org: org, network: network)
         }
     }
 
     public var appNames: [String] { state.withLock { $0.apps.keys.sorted() } }
+
+    /// The private network `app` was created on: nil for the org's default network (or no such app).
+    public func network(ofApp app: String) -> String? { state.withLock { $0.apps[app]?.network } }
+
+    /// Whether Machines of the two apps could reach each other over Fly's private network: both in
+    /// one org, on the same network (the org's default one counting as one network).
+    public func sharePrivateNetwork(_ app: String, _ other: String) -> Bool {
+        state.withLock { state in
+            guard let first = state.apps[app], let second = state.apps[other] else { return false }
+            return first.org == second.org && first.network == second.network
+        }
+    }
 
     /// Every request received so far, in arrival order.
     public var receivedRequests: [ReceivedRequest] { state.withLock { $0.requests } }

@@ -11,6 +11,9 @@ struct FlyAppRecord: Sendable {
     var id: String
     var name: String
     var org: String
+    /// The private network it was created on; nil for the org's default network.
+    var network: String?
+    var createdAt = Date()
 }
 
 struct FlyMachineRecord: Sendable {

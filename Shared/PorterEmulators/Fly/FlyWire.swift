@@ -123,10 +123,23 @@ enum FlyWire {
     struct CreateAppRequest: Codable, Sendable {
         var appName: String?
         var orgSlug: String?
+        var network: String?
 
         enum CodingKeys: String, CodingKey {
             case appName = "app_name"
             case orgSlug = "org_slug"
+            case network
+        }
+    }
+
+    /// What Fly answers a created app with (its docs' example; the swagger names no body).
+    struct CreatedApp: Codable, Sendable {
+        var id: String
+        var createdAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case createdAt = "created_at"
         }
     }
 

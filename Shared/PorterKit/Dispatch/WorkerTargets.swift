@@ -19,7 +19,8 @@ public struct WorkerTargetProblem: Error, Sendable, CustomStringConvertible {
 
 /// Picks each task's worker target: a local process, or a Fly Machine in the requester's own Fly app
 /// with their token when their settings name them, else in the operator's. A Fly app that does not
-/// exist yet is created in the org when the token may.
+/// exist yet is created in the org when the token may, on a private network of its own: the code a
+/// worker runs never shares a network with Porter's services, its database or another worker app.
 public actor WorkerTargets {
     let runtime: WorkerRuntime
     let fly: FlySettings
@@ -92,8 +93,12 @@ public actor WorkerTargets {
                 throw WorkerTargetProblem("the Fly.io app \(app) does not exist and no Fly org is set to create it in")
             }
             do {
-                try await client.createApp(app, org: org)
-                logger.notice("created the Fly app for workers", metadata: ["app": "\(app)", "org": "\(org)"])
+                try await client.createWorkerApp(app, org: org)
+                logger.notice(
+                    "created the Fly app for workers on a network of its own",
+                    metadata: [
+                        "app": "\(app)", "org": "\(org)", "network": "\(FlyClient.workerNetwork(forApp: app))",
+                    ])
             } catch let error as APIError where error.statusCode.map({ (400..<500).contains($0) }) == true {
                 // Another task (or replica) may have created it a moment ago.
                 guard (try? await client.app(app)) != nil else {

@@ -67,7 +67,10 @@ extension WorkerTargetProblem: ClassifiedError {
 }
 
 extension GitHubError: ClassifiedError {
-    public var failure: Failure { .permanent }
+    public var failure: Failure {
+        if case .createdButUnread = self { return .transient }
+        return .permanent
+    }
 }
 
 extension SideEffectError: ClassifiedError {

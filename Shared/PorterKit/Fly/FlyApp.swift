@@ -1,46 +1,34 @@
-/// A Fly app (the swagger's `App`).
+/// A Fly app (the swagger's `App`). Porter asks for one only to learn that it exists, so nothing of
+/// it is required.
 public struct FlyApp: Codable, Sendable, Equatable {
-    public var id: String
-    public var name: String
+    public var name: String?
     public var organization: Organization?
-    public var status: String?
 
     /// The org an app belongs to.
     public struct Organization: Codable, Sendable, Equatable {
-        public var name: String?
-        public var slug: String
+        public var slug: String?
     }
 }
 
 /// One entry of `GET /v1/apps?org_slug=` (the swagger's `ListApp`).
 public struct FlyAppSummary: Codable, Sendable, Equatable {
-    public var id: String
     public var name: String
-    public var machineCount: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case id, name
-        case machineCount = "machine_count"
-    }
 }
 
 struct FlyListAppsResponse: Codable, Sendable {
     var apps: [FlyAppSummary]
-    var totalApps: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case apps
-        case totalApps = "total_apps"
-    }
 }
 
 struct FlyCreateAppRequest: Codable, Sendable {
     var appName: String
     var orgSlug: String
+    /// A named private network; nil leaves the app on the org's default one.
+    var network: String?
 
     enum CodingKeys: String, CodingKey {
         case appName = "app_name"
         case orgSlug = "org_slug"
+        case network
     }
 }
 

@@ -1,22 +1,24 @@
-/// A Fly Machine as the Machines API returns it (the swagger's `Machine`).
+/// A Fly Machine as the Machines API returns it (the swagger's `Machine`), with the fields Porter
+/// reads: what it sent in the config is not read back, so a config Fly describes in a newer shape
+/// (a restart policy, a guest field) cannot make the answer unreadable.
 public struct Machine: Codable, Sendable, Equatable {
+    /// The part of the Machine's config Porter reads back: its metadata, which names the task.
+    public struct Config: Codable, Sendable, Equatable {
+        public var metadata: [String: String]?
+    }
+
     public var id: String
-    public var name: String
+    public var name: String?
     public var state: MachineState
-    public var region: String?
     /// Changes with every new version of the Machine; `wait` uses it to name the version it means.
     public var instanceID: String?
-    public var privateIP: String?
-    public var config: MachineConfig?
+    public var config: Config?
     public var createdAt: String?
-    public var updatedAt: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, state, region, config
+        case id, name, state, config
         case instanceID = "instance_id"
-        case privateIP = "private_ip"
         case createdAt = "created_at"
-        case updatedAt = "updated_at"
     }
 }
 

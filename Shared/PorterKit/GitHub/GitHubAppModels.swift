@@ -4,8 +4,6 @@ import Foundation
 public struct GitHubInstallationToken: Codable, Sendable, CustomStringConvertible {
     public var token: String
     public var expiresAt: Date
-    public var permissions: [String: String]?
-    public var repositorySelection: String?
 
     public var description: String { "GitHubInstallationToken(expires_at: \(expiresAt))" }
 }
@@ -23,13 +21,9 @@ public struct GitHubHookDelivery: Codable, Sendable, Equatable {
     public var id: Int
     public var guid: String
     public var deliveredAt: Date
-    public var redelivery: Bool
-    public var status: String
     public var statusCode: Int
     public var event: String
     public var action: String?
-    public var installationId: Int?
-    public var repositoryId: Int?
 
     /// The target answered 2xx.
     public var succeeded: Bool { (200..<300).contains(statusCode) }

@@ -36,12 +36,21 @@ extension GitHubClient {
             .decode(GitHubReaction.self, api: "github", operation: request.operation)
     }
 
-    /// Posts a new comment; never retried blindly, since a second try would post it twice.
+    /// Posts a new comment; never retried blindly, since a second try would post it twice. A 2xx answer
+    /// it cannot read means the comment is posted: that fails with the transient
+    /// `GitHubError.createdButUnread`, so a caller tries again by looking for it (Porter's comments
+    /// carry a marker for that), not by posting again.
     public func createIssueComment(
         installationID: Int, owner: String, repo: String, issue: Int, body: String
     ) async throws -> GitHubIssueComment {
-        try await createIssueComment(
-            as: .installation(installationID), owner: owner, repo: repo, issue: issue, body: body)
+        do {
+            return try await createIssueComment(
+                as: .installation(installationID), owner: owner, repo: repo, issue: issue, body: body)
+        } catch let error as APIError where error.isDecoding || error.isResponseTooLarge {
+            logger.warning(
+                "GitHub posted a comment but its answer could not be read", metadata: ["error": "\(error)"])
+            throw GitHubError.createdButUnread(operation: "create_issue_comment")
+        }
     }
 
     /// An issue's comments, oldest first (the first 100).

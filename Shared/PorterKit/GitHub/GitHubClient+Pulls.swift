@@ -3,7 +3,9 @@ import Foundation
 extension GitHubClient {
     /// Opens a pull request exactly once. After an answer that may have been lost (a timeout, a 5xx),
     /// it first looks the PR up by its head branch and returns it when the first try took effect;
-    /// only then does it create again.
+    /// only then does it create again. A 2xx answer it cannot read (a shape it does not know, a body
+    /// past the cap) means GitHub opened the PR: that one is looked up by its branch, never created
+    /// again, and while it cannot be found the call fails with a transient error.
     public func createPullRequest(
         installationID: Int, owner: String, repo: String, _ pull: NewPullRequest
     ) async throws -> GitHubPullRequest {
@@ -13,18 +15,57 @@ extension GitHubClient {
         let head = pull.head.contains(":") ? pull.head : "\(owner):\(pull.head)"
         var attempt = 1
         while true {
+            let response: APIResponse
             do {
-                return try await send(request, as: .installation(installationID))
-                    .decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+                response = try await send(request, as: .installation(installationID))
+            } catch let error as APIError where error.isResponseTooLarge {
+                return try await openedPullRequest(
+                    installationID: installationID, owner: owner, repo: repo, head: head, base: pull.base, after: error)
             } catch let error as APIError where Self.mayExist(after: error) && attempt < api.retry.maxAttempts {
-                let found = try await pullRequests(
-                    installationID: installationID, owner: owner, repo: repo, head: head, state: "all")
-                if let existing = found.first(where: { $0.base.ref == pull.base }) ?? found.first {
+                if let existing = try await existingPullRequest(
+                    installationID: installationID, owner: owner, repo: repo, head: head, base: pull.base)
+                {
                     return existing
                 }
                 if error.isTransient { try await Task.sleep(for: api.retry.delay(afterAttempt: attempt)) }
                 attempt += 1
+                continue
             }
+            do {
+                return try response.decode(GitHubPullRequest.self, api: "github", operation: request.operation)
+            } catch {
+                return try await openedPullRequest(
+                    installationID: installationID, owner: owner, repo: repo, head: head, base: pull.base, after: error)
+            }
+        }
+    }
+
+    /// The pull request GitHub said it opened, in an answer that could not be read.
+    func openedPullRequest(
+        installationID: Int, owner: String, repo: String, head: String, base: String, after error: any Error
+    ) async throws -> GitHubPullRequest {
+        logger.warning(
+            "GitHub opened a pull request but its answer could not be read; looking it up by its branch",
+            metadata: ["head": "\(head)", "error": "\(error)"])
+        guard
+            let found = try await existingPullRequest(
+                installationID: installationID, owner: owner, repo: repo, head: head, base: base)
+        else { throw GitHubError.createdButUnread(operation: "create_pull_request") }
+        return found
+    }
+
+    /// The pull request from `head` (`owner:branch`) into `base`, open or not, when there is one. A list
+    /// GitHub answered but that cannot be read fails with a transient error: this is how a pull request
+    /// Porter may already have opened is found, and giving up would leave it unrecorded.
+    public func existingPullRequest(
+        installationID: Int, owner: String, repo: String, head: String, base: String
+    ) async throws -> GitHubPullRequest? {
+        do {
+            return try await pullRequests(
+                installationID: installationID, owner: owner, repo: repo, head: head, state: "all"
+            ).first { $0.base.ref == base }
+        } catch let error as APIError where error.isDecoding {
+            throw GitHubError.createdButUnread(operation: "create_pull_request")
         }
     }
 

@@ -188,11 +188,9 @@ extension APIError {
 /// A check run on a commit.
 public struct GitHubCheckRun: Codable, Sendable, Equatable {
     public struct App: Codable, Sendable, Equatable {
-        public var slug: String?
         public var name: String?
     }
 
-    public var id: Int64
     public var name: String
     /// `queued`, `in_progress` or `completed` (and `waiting`, `requested`, `pending`).
     public var status: String
@@ -225,9 +223,6 @@ public struct GitHubReview: Codable, Sendable, Equatable {
     public var user: GitHubUser?
     /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
     public var state: String
-    public var body: String?
-    public var commitId: String?
-    public var submittedAt: Date?
 }
 
 /// A review to submit: `event` is `APPROVE`, `REQUEST_CHANGES` or `COMMENT`.

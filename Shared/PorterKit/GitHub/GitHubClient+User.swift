@@ -3,10 +3,10 @@ import NIOCore
 
 extension GitHubClient {
     /// The user an OAuth token belongs to.
-    public func authenticatedUser(token: String) async throws -> GitHubUser {
+    public func authenticatedUser(token: String) async throws -> GitHubProfile {
         let request = APIRequest(.GET, "/user", operation: "get_authenticated_user")
         return try await send(request, as: .user(token: token))
-            .decode(GitHubUser.self, api: "github", operation: request.operation)
+            .decode(GitHubProfile.self, api: "github", operation: request.operation)
     }
 
     /// The App's installations the user can reach.

@@ -106,6 +106,10 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case graphQL(type: String?, message: String)
     /// `GET /app` described the App without its slug, so its bot's login is unknown.
     case appWithoutSlug
+    /// GitHub carried out a create (it answered 2xx) but its answer could not be read, and what it made
+    /// was not found yet either. Transient: looking again finds it, where creating again would make a
+    /// second one.
+    case createdButUnread(operation: String)
 
     public var description: String {
         switch self {
@@ -115,6 +119,8 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
         case .fileTooLarge(let path): "`\(path)` is larger than the 1 MB GitHub serves through its contents API"
         case .graphQL(_, let message): "GitHub's GraphQL API refused: \(message)"
         case .appWithoutSlug: "GitHub described the App without its slug"
+        case .createdButUnread(let operation):
+            "GitHub carried out \(operation) but its answer could not be read; what it made is looked for again"
         }
     }
 }

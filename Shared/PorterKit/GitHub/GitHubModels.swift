@@ -1,11 +1,17 @@
 import Foundation
 
-/// A GitHub account (user, organization or bot), as GitHub embeds it in other objects.
+/// A GitHub account (user, organization or bot), as GitHub embeds it in other objects: Porter reads
+/// whose it is and whether it is a bot, nothing else.
 public struct GitHubUser: Codable, Sendable, Equatable {
-    public var id: Int
     public var login: String
     public var type: String?
-    /// The display name, when the user set one (only `GET /user` carries it).
+}
+
+/// The signed-in user, from `GET /user`: what sign-in stores.
+public struct GitHubProfile: Codable, Sendable, Equatable {
+    public var id: Int
+    public var login: String
+    /// The display name, when the user set one.
     public var name: String?
     public var avatarUrl: String?
 }
@@ -18,12 +24,10 @@ public struct GitHubRepository: Codable, Sendable, Equatable {
     public var owner: GitHubUser
     public var `private`: Bool
     public var defaultBranch: String
-    public var cloneUrl: String?
     /// The merge methods the repository allows; GitHub sends them to those who may push.
     public var allowMergeCommit: Bool?
     public var allowSquashMerge: Bool?
     public var allowRebaseMerge: Bool?
-    public var deleteBranchOnMerge: Bool?
 
     /// The methods it allows, squash first. GitHub tells only those who may push; without that, every
     /// method is offered and GitHub refuses the ones it does not allow.
@@ -37,21 +41,15 @@ public struct GitHubRepository: Codable, Sendable, Equatable {
 
 /// An issue (pull requests are issues too; `pullRequest` is set for those).
 public struct GitHubIssue: Codable, Sendable, Equatable {
-    public struct Label: Codable, Sendable, Equatable {
-        public var name: String
-    }
+    /// Present on pull requests only; its content is not read.
+    public struct PullRequestLink: Codable, Sendable, Equatable {}
 
-    public struct PullRequestLink: Codable, Sendable, Equatable {
-        public var url: String?
-    }
-
-    public var id: Int
     public var number: Int
     public var title: String
     public var body: String?
+    /// `open` or `closed`.
     public var state: String
     public var user: GitHubUser
-    public var labels: [Label]
     public var htmlUrl: String
     public var pullRequest: PullRequestLink?
 }
@@ -61,18 +59,15 @@ public struct GitHubIssueComment: Codable, Sendable, Equatable {
     public var id: Int
     public var body: String
     public var user: GitHubUser
-    public var htmlUrl: String
 }
 
-/// A reaction on a comment.
+/// A reaction on a comment; Porter keeps only its id, when GitHub gives one.
 public struct GitHubReaction: Codable, Sendable, Equatable {
-    public var id: Int
-    public var content: String
+    public var id: Int?
 }
 
 /// A label as the labels endpoints return it.
 public struct GitHubLabel: Codable, Sendable, Equatable {
-    public var id: Int
     public var name: String
 }
 

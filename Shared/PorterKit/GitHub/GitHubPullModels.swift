@@ -1,21 +1,26 @@
 import Foundation
 
-/// A pull request, with the fields Porter reads.
+/// A pull request, with the fields Porter reads; everything else GitHub sends is left unread, so a
+/// change in it cannot make the answer unreadable.
 public struct GitHubPullRequest: Codable, Sendable, Equatable {
-    public struct Ref: Codable, Sendable, Equatable {
-        /// The repository a side of a pull request lives in; null on GitHub when a fork was deleted.
-        public struct Repository: Codable, Sendable, Equatable {
-            public var id: Int64
-            public var fullName: String
-        }
+    /// The repository a side of a pull request lives in; null on GitHub when a fork was deleted.
+    public struct Repository: Codable, Sendable, Equatable {
+        public var id: Int64
+    }
 
+    /// The branch and commit the changes come from.
+    public struct Head: Codable, Sendable, Equatable {
         public var ref: String
         public var sha: String
-        public var label: String?
         public var repo: Repository?
     }
 
-    public var id: Int
+    /// The branch the changes go into.
+    public struct Base: Codable, Sendable, Equatable {
+        public var ref: String
+        public var repo: Repository?
+    }
+
     public var number: Int
     public var state: String
     public var title: String
@@ -24,11 +29,9 @@ public struct GitHubPullRequest: Codable, Sendable, Equatable {
     public var merged: Bool?
     public var mergedAt: Date?
     public var closedAt: Date?
-    public var mergeCommitSha: String?
     public var htmlUrl: String
-    public var head: Ref
-    public var base: Ref
-    public var user: GitHubUser
+    public var head: Head
+    public var base: Base
     /// GraphQL's id for it, which `markPullRequestReadyForReview` takes.
     public var nodeId: String?
     /// Whether the head merges cleanly into the base; null while GitHub is still working it out.
@@ -39,7 +42,6 @@ public struct GitHubPullRequest: Codable, Sendable, Equatable {
     public var additions: Int?
     public var deletions: Int?
     public var changedFiles: Int?
-    public var commits: Int?
 }
 
 /// What to open a pull request with. `head` is a branch of the same repository or `owner:branch`.
@@ -66,7 +68,6 @@ public struct NewPullRequest: Codable, Sendable, Equatable {
 
 /// One file changed by a pull request.
 public struct GitHubPullRequestFile: Codable, Sendable, Equatable {
-    public var sha: String?
     public var filename: String
     /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`.
     public var status: String
@@ -91,7 +92,6 @@ public struct GitHubPullRequestFile: Codable, Sendable, Equatable {
 public struct GitHubMergeResult: Codable, Sendable, Equatable {
     public var sha: String
     public var merged: Bool
-    public var message: String
 }
 
 /// How a pull request's commits land on the base branch.

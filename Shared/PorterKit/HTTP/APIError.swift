@@ -17,6 +17,12 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status, for `.status`.
     public var statusCode: Int? { if case .status(let code, _, _, _, _) = self { code } else { nil } }
 
+    /// The answer could not be decoded.
+    public var isDecoding: Bool { if case .decoding = self { true } else { false } }
+
+    /// The answer was past the client's cap: the server did what was asked, and its answer is lost.
+    public var isResponseTooLarge: Bool { if case .responseTooLarge = self { true } else { false } }
+
     /// Worth another try with the same request: rate limits, server errors, transport failures.
     public var isTransient: Bool {
         switch self {

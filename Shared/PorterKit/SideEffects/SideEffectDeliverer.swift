@@ -193,7 +193,7 @@ public struct SideEffectDeliverer: Service {
                 : try await github.addReaction(
                     installationID: installation, owner: owner, repo: repo, commentID: Int(reaction.commentID),
                     content: content)
-            return #"{"reaction_id":\#(created.id)}"#
+            return created.id.map { #"{"reaction_id":\#($0)}"# } ?? "{}"
         case .setLabels(let change):
             let (owner, repo) = try Self.split(change.repositoryFullName)
             for label in change.remove {
@@ -240,10 +240,9 @@ public struct SideEffectDeliverer: Service {
         let (owner, repo) = try Self.split(order.repositoryFullName)
         var found: GitHubPullRequest?
         if pending.attempts > 1 {
-            found = try await github.pullRequests(
+            found = try await github.existingPullRequest(
                 installationID: installation, owner: owner, repo: repo, head: "\(owner):\(order.pull.head)",
-                state: "all"
-            ).first { $0.base.ref == order.pull.base }
+                base: order.pull.base)
         }
         let pull: GitHubPullRequest
         if let found {

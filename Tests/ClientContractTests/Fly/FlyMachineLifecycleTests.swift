@@ -11,7 +11,7 @@ import Testing
             let created = try await fly.createMachine(app: FlyHarness.app, FlyHarness.request(name: "w-1"))
             #expect(created.state == .created)
             #expect(created.name == "w-1")
-            #expect(created.config?.restart?.policy == .no)
+            #expect(emulator.machine(created.id)?.restartPolicy == "no")
             try await fly.wait(app: FlyHarness.app, id: created.id, for: .started, instanceID: created.instanceID)
             let machine = try await fly.machine(app: FlyHarness.app, id: created.id)
             #expect(machine.state == .started)

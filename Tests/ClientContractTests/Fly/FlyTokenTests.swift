@@ -9,7 +9,7 @@ import Testing
         try await FlyHarness.withEmulator { emulator, url in
             let fly = FlyHarness.client(url, token: FlyHarness.orgToken)
             #expect(try await fly.validate(app: nil, org: FlyHarness.org).get() == .organization(FlyHarness.org))
-            try await fly.createApp("porter-new", org: FlyHarness.org)
+            try await fly.createWorkerApp("porter-new", org: FlyHarness.org)
             #expect(emulator.appNames.contains("porter-new"))
             #expect(try await fly.app("porter-new").organization?.slug == FlyHarness.org)
             #expect(try await fly.apps(org: FlyHarness.org).map(\.name).contains("porter-new"))

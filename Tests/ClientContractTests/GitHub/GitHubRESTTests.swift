@@ -25,8 +25,7 @@ import Testing
                 installationID: id, owner: "acme", repo: "widgets", issue: 1, labels: ["porter", "running"])
             try await github.removeLabel(installationID: id, owner: "acme", repo: "widgets", issue: 1, label: "running")
             try await github.removeLabel(installationID: id, owner: "acme", repo: "widgets", issue: 1, label: "absent")
-            let issue = try await github.issue(installationID: id, owner: "acme", repo: "widgets", number: 1)
-            return (edited, issue.labels.map(\.name))
+            return (edited, emulator.labels(owner: "acme", repo: "widgets", issue: 1))
         }
         #expect(emulator.reactions(commentID: commentID) == ["eyes"])
         #expect(status.body == "Done" && status.user.login == "porter[bot]")

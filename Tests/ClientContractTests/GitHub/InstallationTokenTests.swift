@@ -61,7 +61,6 @@ import Testing
             return (statuses, narrowed)
         }
         #expect(narrowed.token.hasPrefix("ghs_"))
-        #expect(narrowed.permissions?["contents"] == "write")
         #expect(statuses == [200, 404])
         #expect(world.emulator.tokenMintCount(installationID: installation) == 2)
     }

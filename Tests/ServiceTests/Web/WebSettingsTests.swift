@@ -220,6 +220,9 @@ import Testing
                 world.fly.receivedRequests.contains {
                     $0.method == "POST" && $0.path == "/v1/apps" && $0.body.contains("octo-workers")
                 })
+            // The app its workers run in is on a network of its own, not the org's default one.
+            #expect(world.fly.network(ofApp: "octo-workers") == "porter-workers-octo-workers")
+            #expect(!world.fly.sharePrivateNetwork("octo-workers", "acme-existing"))
             var fly = try await browser.get("/api/config").json()["fly"] as? [String: Any]
             #expect(fly?["configured"] as? Bool == true)
             #expect(fly?["appName"] as? String == "octo-workers")
