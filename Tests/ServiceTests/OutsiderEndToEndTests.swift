@@ -24,7 +24,9 @@ import _CryptoExtras
 
             let replies = world.porterComments(issue)
             #expect(replies.count == 1, "\(replies)")
-            #expect(replies.first?.contains("@mallory Porter runs tasks only for people with write access") == true)
+            #expect(
+                replies.first?.contains("@mallory Porter runs tasks only for people with write, maintain or admin")
+                    == true)
             #expect(world.github.labels(owner: "acme", repo: "widgets", issue: issue).isEmpty)
             #expect(
                 world.github.reactions(commentID: first).isEmpty && world.github.reactions(commentID: second).isEmpty)

@@ -94,8 +94,8 @@ public struct ControlProcessor: Sendable {
             try await refuse(
                 request, key: key,
                 """
-                @\(context.requester.login) Porter takes `\(request.verb.rawValue)` only from people with write \
-                access (write, maintain or admin permission) on this repository; you have \(permission.rawValue).
+                @\(context.requester.login) Porter takes `\(request.verb.rawValue)` only from people with write, \
+                maintain or admin permission on this repository; you have \(permission.rawValue).
                 """)
             return false
         }

@@ -202,8 +202,8 @@ public struct DispatchProcessor: Sendable {
             return try await refuse(
                 task, reason: "@\(task.requester.login) has \(permission.rawValue) permission",
                 reply: """
-                    @\(task.requester.login) Porter runs tasks only for people with write access (write, maintain \
-                    or admin permission) on this repository; you have \(permission.rawValue), so nothing ran.
+                    @\(task.requester.login) Porter runs tasks only for people with write, maintain or admin \
+                    permission on this repository; you have \(permission.rawValue), so nothing ran.
                     """)
         }
         try await repository.recordAuthorization(

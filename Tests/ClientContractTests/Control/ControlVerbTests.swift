@@ -88,7 +88,7 @@ import Testing
             #expect(!cancelRequested)
             #expect(try await world.jobCount(.cancel) == 0)
             let reply = try #require(world.comments.first { $0.contains("@mallory") })
-            #expect(reply.contains("write access") && reply.contains("you have read"))
+            #expect(reply.contains("write, maintain or admin") && reply.contains("you have read"))
             #expect(world.fly.machines.allSatisfy { $0.state != "destroyed" })
         }
     }

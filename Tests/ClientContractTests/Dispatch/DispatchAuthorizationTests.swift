@@ -44,7 +44,9 @@ import Testing
             #expect(world.secrets.accesses.isEmpty)
             let replies = world.comments.filter { $0.contains("<!-- porter:") }
             #expect(replies.count == 1, "one reply, and no status comment: \(replies)")
-            #expect(replies.first?.contains("@mallory Porter runs tasks only for people with write access") == true)
+            #expect(
+                replies.first?.contains("@mallory Porter runs tasks only for people with write, maintain or admin")
+                    == true)
             #expect(world.labels.isEmpty, "someone without write access changes no label")
         }
     }
