@@ -15,7 +15,8 @@ func buildRouter(config: WebhookGatewayConfig, dependencies: ServiceDependencies
     WebhookController(
         signature: WebhookSignature(secret: config.webhookSecret.value),
         interpreter: WebhookInterpreter(
-            mention: config.mention, appSlug: config.appSlug, allowedBots: config.allowedBots),
+            mention: config.mention, appSlug: config.appSlug, allowedBots: config.allowedBots,
+            helpForEveryone: config.helpForEveryone),
         store: PostgresWebhookDeliveryStore(client: dependencies.postgres, logger: dependencies.logger),
         metrics: dependencies.metrics,
         logger: dependencies.logger

@@ -11,6 +11,8 @@ struct WebhookGatewayConfig: ServiceConfiguration {
     /// `PORTER_ALLOWED_BOTS`: bot accounts (`renovate[bot]`, …) whose commands count; every other bot
     /// is ignored.
     var allowedBots: Set<String>
+    /// `PORTER_HELP_FOR_EVERYONE`: answer `help` from commenters without write access too (default false).
+    var helpForEveryone: Bool
 
     var secretValues: [String] { [webhookSecret.value] }
 
@@ -21,7 +23,10 @@ struct WebhookGatewayConfig: ServiceConfiguration {
         let mention = env.optional("PORTER_MENTION", default: "porter", Parse.mention)
         let slug = env.optional("GITHUB_APP_SLUG", Parse.string)
         let bots = env.optional("PORTER_ALLOWED_BOTS", default: [], Parse.botLogins)
+        let helpForEveryone = env.optional("PORTER_HELP_FOR_EVERYONE", default: false, Parse.bool)
         try env.validate()
-        return Self(basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug, allowedBots: bots)
+        return Self(
+            basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug, allowedBots: bots,
+            helpForEveryone: helpForEveryone)
     }
 }

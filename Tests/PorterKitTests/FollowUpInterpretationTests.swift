@@ -121,9 +121,9 @@ import Testing
         }
         #expect(
             try interpret("pull_request_review_comment", Self.reviewCommentPayload("@porter help"))
-                == .reply(context, body: Replies.help(mention: "porter")))
+                == .reply(context, body: Replies.help(mention: "porter"), outsiders: .none))
         guard
-            case .reply(let replied, let body) = try interpret(
+            case .reply(let replied, let body, .oncePerDay) = try interpret(
                 "pull_request_review_comment", Self.reviewCommentPayload("@porter claude --turbo go"))
         else {
             Issue.record("an unknown flag is answered")

@@ -38,8 +38,10 @@ public struct ControlProcessor: Sendable {
         logger[metadataKey: "issue"] = "\(context.issue.number)"
         // Replies and reactions are posted once per delivery, however often this job runs.
         let key = "control:\(request.deliveryID ?? "job-\(job.id)")"
+        var authorized = false
         do {
             guard try await authorize(request, key: key, logger: logger) else { return .done }
+            authorized = true
             switch request.verb {
             case .stop: try await stop(request, key: key, logger: logger)
             case .retry: try await retry(request, key: key, logger: logger)
@@ -50,10 +52,14 @@ public struct ControlProcessor: Sendable {
         } catch {
             if Failure.isPermanent(error) || budget.isExhausted(job, now: Date()) {
                 logger.error("control verb failed for good", metadata: ["error": "\(String(reflecting: error))"])
-                try? await reply(
-                    request, key: key,
+                let body =
                     "@\(context.requester.login) Porter could not carry out `\(request.verb.rawValue)`: \(Failure.explain(error))."
-                )
+                // Until GitHub has said the commenter may write, they are answered as an outsider.
+                if authorized {
+                    try? await reply(request, key: key, body)
+                } else {
+                    try? await refuse(request, key: key, body)
+                }
                 return .done
             }
             logger.warning("control verb failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
@@ -61,8 +67,9 @@ public struct ControlProcessor: Sendable {
         }
     }
 
-    /// True when the commenter may use control verbs; otherwise says why on the issue. A GitHub error
-    /// is thrown, so the job is tried again and nothing is done meanwhile.
+    /// True when the commenter may use control verbs; otherwise says why on the issue, within the
+    /// issue's one reply of the day to people without write access. A GitHub error is thrown, so the
+    /// job is tried again and nothing is done meanwhile.
     func authorize(_ request: ControlRequest, key: String, logger: Logger) async throws -> Bool {
         let context = request.context
         guard let (owner, repo) = IssueReference.ownerAndName(context.issue.repositoryFullName) else {
@@ -75,7 +82,7 @@ public struct ControlProcessor: Sendable {
                 user: context.requester.login)
         } catch let error where Failure.isPermanent(error) {
             logger.notice("permission check refused", metadata: ["error": "\(String(reflecting: error))"])
-            try await reply(
+            try await refuse(
                 request, key: key,
                 "@\(context.requester.login) Porter could not confirm that you may write to this repository.")
             return false
@@ -84,7 +91,7 @@ public struct ControlProcessor: Sendable {
         }
         guard permission.canWrite else {
             logger.notice("commenter may not use control verbs", metadata: ["permission": "\(permission.rawValue)"])
-            try await reply(
+            try await refuse(
                 request, key: key,
                 """
                 @\(context.requester.login) Porter takes `\(request.verb.rawValue)` only from people with write, \
@@ -216,6 +223,18 @@ public struct ControlProcessor: Sendable {
                 kind: request.context.commentKind)
         else { return [] }
         return [TaskNotice(.addReaction(reaction), dedupeKey: "\(key):eyes")]
+    }
+
+    /// Answers a commenter GitHub has not confirmed may write: at most the issue's one reply of the day
+    /// to such commenters, and no 👀. `help` (which the gateway answers itself) gets nothing here.
+    func refuse(_ request: ControlRequest, key: String, _ body: String) async throws {
+        guard request.verb != .help else { return }
+        try await repository.notify(
+            installationID: request.context.issue.installationID, taskID: nil,
+            notices: [
+                TaskNotice.outsiderReply(
+                    on: request.context.issue, to: request.context.requester, body: body, dedupeKey: "\(key):reply")
+            ])
     }
 
     func reply(_ request: ControlRequest, key: String, _ body: String) async throws {

@@ -35,5 +35,6 @@ extension Migration {
         .v16TaskFigures,
         .v17FollowUps,
         .v18Reviews,
+        .v19OutsiderReplies,
     ]
 }

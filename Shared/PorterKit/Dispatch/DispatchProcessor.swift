@@ -101,12 +101,16 @@ public struct DispatchProcessor: Sendable {
                 logger.warning(
                     "dispatch step failed for good",
                     metadata: ["error": "\(String(reflecting: error))", "permanent": "\(permanent)"])
-                if let outcome = try? await fail(
-                    state.task, reason: "dispatch failed: \(reason)",
-                    reply: "Porter could not start this task: \(reason).")
-                {
-                    return outcome
+                // Until GitHub has said the requester may write, they are answered as an outsider.
+                let authorized = (try? await repository.state(taskID: taskID))?.authorizedPermission != nil
+                let (ended, reply) = ("dispatch failed: \(reason)", "Porter could not start this task: \(reason).")
+                let outcome: JobOutcome?
+                if authorized {
+                    outcome = try? await fail(state.task, reason: ended, reply: reply)
+                } else {
+                    outcome = try? await refuse(state.task, reason: ended, reply: reply)
                 }
+                if let outcome { return outcome }
             }
             logger.warning("dispatch step failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
             return .failed(settings.budget.delay(job), reason: "\(error)")
@@ -185,10 +189,9 @@ public struct DispatchProcessor: Sendable {
             // Fails closed for good: GitHub will not say this person may write (a 404 for someone
             // who is no user, or a repository the App lost).
             logger.notice("permission check refused", metadata: ["error": "\(String(reflecting: error))"])
-            return try await fail(
+            return try await refuse(
                 task, reason: "the permission of @\(task.requester.login) could not be checked",
-                reply: "@\(task.requester.login) Porter could not confirm that you may write to this repository.",
-                labels: labels)
+                reply: "@\(task.requester.login) Porter could not confirm that you may write to this repository.")
         } catch {
             logger.warning(
                 "permission check failed; the task waits", metadata: ["error": "\(String(reflecting: error))"])
@@ -196,12 +199,12 @@ public struct DispatchProcessor: Sendable {
         }
         guard permission.canWrite else {
             logger.notice("requester may not run tasks", metadata: ["permission": "\(permission.rawValue)"])
-            return try await fail(
+            return try await refuse(
                 task, reason: "@\(task.requester.login) has \(permission.rawValue) permission",
                 reply: """
                     @\(task.requester.login) Porter runs tasks only for people with write, maintain or admin \
-                    permission on this repository; you have \(permission.rawValue).
-                    """, labels: labels)
+                    permission on this repository; you have \(permission.rawValue), so nothing ran.
+                    """)
         }
         try await repository.recordAuthorization(
             task, permission: permission,
@@ -490,6 +493,21 @@ public struct DispatchProcessor: Sendable {
             task, as: .failed, reason: reason,
             notices: [TaskNotice.reply(task, purpose: "failed", body: reply)]
                 + status(task, .finished(.failed, detail: reply), labels: labels))
+        return .done
+    }
+
+    /// Ends the task of a requester GitHub has not confirmed may write. It is failed in Porter's records
+    /// like any other, but what it writes on GitHub is bounded: the reply is at most the issue's one
+    /// reply of the day to people without write access, with no reaction, status comment or label, so
+    /// a stranger's comments cannot make the App write at will or relabel the issue.
+    func refuse(_ task: PorterTask, reason: String, reply: String) async throws -> JobOutcome {
+        _ = try await repository.end(
+            task, as: .failed, reason: reason,
+            notices: [
+                TaskNotice.outsiderReply(
+                    on: task.issue, to: task.requester, body: reply,
+                    dedupeKey: "task:\(task.id.uuidString.lowercased()):refused")
+            ])
         return .done
     }
 

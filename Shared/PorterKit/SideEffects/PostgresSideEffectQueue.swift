@@ -159,6 +159,26 @@ public struct PostgresSideEffectQueue: SideEffectQueue {
         }
     }
 
+    public func claimOutsiderReply(repositoryID: Int64, issueNumber: Int, dedupeKey: String) async throws -> Bool {
+        // The primary key decides between racing deliverers; the no-op update lets a retried delivery of
+        // the effect that took the day find it is still its own. Earlier days of the issue are dropped
+        // on the way, so the table keeps one row per issue.
+        try await !client.query(
+            """
+            WITH earlier AS (
+                DELETE FROM outsider_replies
+                WHERE repository_id = \(repositoryID) AND issue_number = \(issueNumber)
+                    AND day < (now() AT TIME ZONE 'UTC')::date
+            )
+            INSERT INTO outsider_replies (repository_id, issue_number, day, dedupe_key)
+            VALUES (\(repositoryID), \(issueNumber), (now() AT TIME ZONE 'UTC')::date, \(dedupeKey))
+            ON CONFLICT (repository_id, issue_number, day) DO UPDATE SET dedupe_key = outsider_replies.dedupe_key
+                WHERE outsider_replies.dedupe_key = EXCLUDED.dedupe_key
+            RETURNING 1
+            """, logger: logger
+        ).collect().isEmpty
+    }
+
     public func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool {
         try await !client.query(
             """

@@ -162,6 +162,13 @@ public struct SideEffectDeliverer: Service {
         switch try SideEffect(kind: pending.kind, payload: pending.payload) {
         case .createComment(let request):
             let (owner, repo) = try Self.split(request.repositoryFullName)
+            if let audience = request.audience,
+                let withheld = try await withhold(
+                    request, for: audience, key: pending.dedupeKey, installation: installation, owner: owner,
+                    repo: repo)
+            {
+                return withheld
+            }
             let marker = Self.marker(pending.dedupeKey)
             if pending.attempts > 1,
                 let existing = try await ownComment(

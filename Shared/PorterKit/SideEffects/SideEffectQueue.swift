@@ -5,11 +5,15 @@ public struct CommentRequest: Codable, Sendable, Equatable {
     public var repositoryFullName: String
     public var issueNumber: Int
     public var body: String
+    /// Set on a reply to a commenter whose write access is not known to Porter: the deliverer posts it
+    /// only as `ReplyAudience` allows. Nil for comments Porter posts on its own account.
+    public var audience: ReplyAudience?
 
-    public init(repositoryFullName: String, issueNumber: Int, body: String) {
+    public init(repositoryFullName: String, issueNumber: Int, body: String, audience: ReplyAudience? = nil) {
         self.repositoryFullName = repositoryFullName
         self.issueNumber = issueNumber
         self.body = body
+        self.audience = audience
     }
 }
 
@@ -52,6 +56,10 @@ public protocol SideEffectQueue: Sendable {
     func abandonPullRequest(
         _ effect: PendingSideEffect, owner: String, error: String, notices: [TaskNotice]
     ) async throws -> Bool
+    /// Takes the issue's one reply of the UTC day for commenters without write access, for the effect
+    /// `dedupeKey`; true when it is that effect's (taken now, or by an earlier try of the same effect),
+    /// false when another reply has it.
+    func claimOutsiderReply(repositoryID: Int64, issueNumber: Int, dedupeKey: String) async throws -> Bool
     /// Renews the effect's lease; false when `owner` lost it (another deliverer may have it now).
     func extend(_ effect: PendingSideEffect, owner: String, lease: Duration) async throws -> Bool
     /// Puts the effect back to try again after `delay`.

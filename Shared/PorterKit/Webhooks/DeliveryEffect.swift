@@ -11,8 +11,10 @@ public enum DeliveryEffect: Sendable, Equatable {
     case startTask(TaskOrder)
     /// A durable request for the service that owns the verb.
     case control(ControlVerb, IssueContext)
-    /// A reply posted on the issue through the side-effect queue.
-    case reply(IssueContext, body: String)
+    /// A reply posted on the issue through the side-effect queue, to a commenter whose permission is
+    /// not known yet: the deliverer asks GitHub, and a commenter without write access gets what
+    /// `outsiders` allows (`ReplyAudience`).
+    case reply(IssueContext, body: String, outsiders: ReplyAudience.Outsiders)
     /// The issue's queued tasks end cancelled; its active ones are marked for cancellation.
     case issueClosed(IssueContext)
     case installationChanged(InstallationChange)

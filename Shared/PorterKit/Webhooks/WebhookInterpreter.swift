@@ -6,11 +6,15 @@ public struct WebhookInterpreter: Sendable {
     let appSlug: String?
     /// Bot accounts whose commands count, lower case (`PORTER_ALLOWED_BOTS`); Porter's own never does.
     let allowedBots: Set<String>
+    /// `PORTER_HELP_FOR_EVERYONE`: `help` is answered for commenters without write access too (within
+    /// their one reply per issue per day); by default only for those who may run tasks.
+    let helpForEveryone: Bool
 
-    public init(mention: String, appSlug: String?, allowedBots: Set<String> = []) {
+    public init(mention: String, appSlug: String?, allowedBots: Set<String> = [], helpForEveryone: Bool = false) {
         parser = CommandParser(mention: mention)
         self.appSlug = appSlug?.lowercased()
         self.allowedBots = Set(allowedBots.map { $0.lowercased() })
+        self.helpForEveryone = helpForEveryone
     }
 
     public func interpret(event: String, payload: WebhookPayload.Envelope) -> DeliveryEffect {
@@ -63,9 +67,13 @@ public struct WebhookInterpreter: Sendable {
         case .noMention:
             return .ignore(reason: "no mention")
         case .invalid(let problems):
-            return .reply(context, body: Replies.invalidCommand(problems, mention: parser.scanner.mention))
+            return .reply(
+                context, body: Replies.invalidCommand(problems, mention: parser.scanner.mention),
+                outsiders: .oncePerDay)
         case .command(.control(.help)):
-            return .reply(context, body: Replies.help(mention: parser.scanner.mention))
+            return .reply(
+                context, body: Replies.help(mention: parser.scanner.mention),
+                outsiders: helpForEveryone ? .oncePerDay : .none)
         case .command(.control(let verb)):
             return .control(verb, context)
         case .command(.run(let options)):

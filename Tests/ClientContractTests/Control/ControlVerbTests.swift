@@ -93,6 +93,28 @@ import Testing
         }
     }
 
+    @Test func controlVerbsFromAnOutsiderGetOneReplyAnIssueADayAndNoReaction() async throws {
+        try await DispatchWorld.run { world in
+            let (id, dispatcher) = try await Self.running(world)
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "mallory", role: "read")
+            let labels = world.labels
+            let porterComments = world.comments.filter { $0.contains("<!-- porter:") }.count
+            var commands: [Int] = []
+            for verb in [ControlVerb.stop, .retry, .status, .stop] {
+                commands.append(try await world.command(verb, by: "mallory", userID: 666))
+            }
+            try await world.settle(dispatcher) { try await world.jobCount(.control) == 0 }
+
+            #expect(try await world.status(id).0 == "running")
+            #expect(try await world.tasks().count == 1, "no retry was created")
+            let replies = world.comments.filter { $0.contains("<!-- porter:") }
+            #expect(replies.count == porterComments + 1, "\(replies)")
+            #expect(replies.filter { $0.contains("@mallory") }.count == 1)
+            #expect(world.labels == labels)
+            #expect(commands.allSatisfy { world.emulator.reactions(commentID: $0).isEmpty })
+        }
+    }
+
     @Test func aPermissionCheckGitHubCannotAnswerStopsNothingUntilItCan() async throws {
         try await DispatchWorld.run { world in
             let (id, dispatcher) = try await Self.running(world)

@@ -42,8 +42,38 @@ import Testing
             #expect(world.fly.machines.isEmpty)
             #expect(world.fly.receivedRequests.isEmpty)
             #expect(world.secrets.accesses.isEmpty)
-            #expect(world.comments.contains { $0.contains("@mallory Porter runs tasks only for people with write") })
-            #expect(world.labels == ["porter:failed"])
+            let replies = world.comments.filter { $0.contains("<!-- porter:") }
+            #expect(replies.count == 1, "one reply, and no status comment: \(replies)")
+            #expect(
+                replies.first?.contains("@mallory Porter runs tasks only for people with write, maintain or admin")
+                    == true)
+            #expect(world.labels.isEmpty, "someone without write access changes no label")
+        }
+    }
+
+    @Test func anOutsiderAskingAgainAndAgainGetsOneReplyAnIssueADay() async throws {
+        try await DispatchWorld.run { world in
+            world.emulator.setRole(owner: "acme", repo: "widgets", user: "mallory", role: "read")
+            let dispatcher = world.dispatcher()
+            var ids: [UUID] = []
+            var triggers: [Int64] = []
+            for _ in 0..<3 {
+                let id = try await world.request(by: "mallory")
+                ids.append(id)
+                try await world.settle(dispatcher)
+                triggers.append(
+                    try await world.database.query("SELECT trigger_comment_id FROM tasks WHERE id = \(id)").collect()
+                        .first!.decode(Int64.self))
+            }
+
+            for id in ids { #expect(try await world.status(id) == ("failed", "@mallory has read permission")) }
+            #expect(world.comments.filter { $0.contains("<!-- porter:") }.count == 1)
+            #expect(world.labels.isEmpty)
+            #expect(triggers.allSatisfy { world.emulator.reactions(commentID: Int($0)).isEmpty })
+            let withheld = try await world.database.query(
+                "SELECT count(*) FROM github_side_effects WHERE result ? 'withheld'"
+            ).collect().first!.decode(Int.self)
+            #expect(withheld == 2)
         }
     }
 
@@ -129,6 +159,7 @@ import Testing
             #expect(world.fly.machines.isEmpty)
             #expect(world.secrets.accesses.isEmpty)
             #expect(world.comments.contains { $0.contains("could not confirm that you may write") })
+            #expect(world.labels.isEmpty)
         }
     }
 

@@ -20,8 +20,8 @@ struct DeliveryEffectApplier {
         case .control(let verb, let context):
             try await enqueueControl(verb, context)
             return ("control: \(verb.rawValue)", nil)
-        case .reply(let context, let body):
-            try await reply(context, body: body)
+        case .reply(let context, let body, let outsiders):
+            try await reply(context, body: body, outsiders: outsiders)
             return ("replied", nil)
         case .issueClosed(let context):
             let outcome = try await TaskCancellation.request(
@@ -49,12 +49,15 @@ struct DeliveryEffectApplier {
             logger: logger)
     }
 
-    private func reply(_ context: IssueContext, body: String) async throws {
+    private func reply(_ context: IssueContext, body: String, outsiders: ReplyAudience.Outsiders) async throws {
+        // The gateway never calls GitHub: the deliverer checks the commenter's permission before posting.
         try await PostgresSideEffectQueue.enqueue(
             .createComment(
                 CommentRequest(
-                    repositoryFullName: context.issue.repositoryFullName, issueNumber: context.issue.number, body: body)
-            ),
+                    repositoryFullName: context.issue.repositoryFullName, issueNumber: context.issue.number, body: body,
+                    audience: ReplyAudience(
+                        login: context.requester.login, repositoryID: context.issue.repositoryID,
+                        outsiders: outsiders))),
             installationID: context.issue.installationID, dedupeKey: "delivery:\(delivery.id):reply", on: connection,
             logger: logger)
     }
