@@ -7,6 +7,9 @@ import Testing
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../deploy/worker").standardized
 
+    /// The files beside the entrypoint that it runs or reads.
+    static let companions = ["redact.pl", "redaction-patterns.txt", "agents-check.jq", "spec-check.jq", "report.jq"]
+
     static func agentTable() throws -> [String: [String: Any]] {
         let data = try Data(contentsOf: folder.appendingPathComponent("agents.json"))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
@@ -30,7 +33,13 @@ import Testing
     @Test func theDockerfileCopiesTheEntrypointAndAgentTableAndPinsEveryAgent() throws {
         let dockerfile = try String(contentsOf: Self.folder.appendingPathComponent("Dockerfile"), encoding: .utf8)
         #expect(dockerfile.contains("FROM node:20"))
-        #expect(dockerfile.contains("COPY entrypoint.sh agents.json /opt/porter/"))
+        // The entrypoint finds its companions beside itself.
+        let copy = try #require(dockerfile.split(separator: "\n").first { $0.hasPrefix("COPY entrypoint.sh ") })
+        #expect(copy.hasSuffix(" /opt/porter/"))
+        for file in Self.companions + ["agents.json"] {
+            #expect(copy.split(separator: " ").contains(Substring(file)), "the image lacks \(file)")
+            #expect(FileManager.default.fileExists(atPath: Self.folder.appendingPathComponent(file).path))
+        }
         #expect(dockerfile.contains(#"ENTRYPOINT ["/opt/porter/entrypoint.sh"]"#))
         for package in [
             "@anthropic-ai/claude-code", "@openai/codex", "opencode-ai", "@sourcegraph/amp", "@google/gemini-cli",
@@ -43,5 +52,9 @@ import Testing
         }
         let entrypoint = Self.folder.appendingPathComponent("entrypoint.sh").path
         #expect(FileManager.default.isExecutableFile(atPath: entrypoint))
+        let source = try String(contentsOfFile: entrypoint, encoding: .utf8)
+        for file in Self.companions {
+            #expect(source.contains(file), "the entrypoint does not name \(file)")
+        }
     }
 }

@@ -6,9 +6,10 @@
 # reads its Authorization header from a file, git gets its header through GIT_CONFIG_* variables
 # of root's own processes, and the redactor reads the values from a file. Root never runs git in
 # the agent's repository once the agent has had it.
+#
+# Beside it: redact.pl and redaction-patterns.txt (the redactor and its secret shapes, shared with
+# PorterKit's Redactor), the jq programs agents-check.jq, spec-check.jq and report.jq, agents.json.
 
-# The jq and perl programs below sit in single quotes on purpose.
-# shellcheck disable=SC2016
 set -euo pipefail
 shopt -s nullglob dotglob
 umask 077
@@ -17,7 +18,8 @@ cd /
 PROG=porter-worker
 SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH=${PATH:-$SAFE_PATH}
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# The folder of this file, through any symbolic link to it: its companions sit there.
+SCRIPT_DIR=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")" && pwd -P)
 
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
@@ -79,24 +81,12 @@ if [[ $WORKDIR == "$STATE" || $STATE == "$WORKDIR"/* || $WORKDIR == "$STATE"/* ]
 fi
 
 AGENTS_FILE=${PORTER_AGENTS_FILE:-$SCRIPT_DIR/agents.json}
-# One line per malformed entry; nothing when the table is sound.
-AGENTS_CHECK='
-    if type != "object" then "it is not a JSON object" else
-    to_entries[] | .key as $k | .value |
-    if type != "object" then "\($k): not an object"
-    elif ((.command | type) != "array") or (.command | length) == 0
-        or ([.command[] | type == "string"] | all | not) then "\($k): command must be a non-empty array of strings"
-    elif (.model_flag != null) and ((.model_flag | type) != "string") then "\($k): model_flag must be a string or null"
-    elif (.prompt != "stdin") and (.prompt != "file") then "\($k): prompt must be \"stdin\" or \"file\""
-    elif (.prompt == "file") and ([.command[] | contains("{prompt_file}")] | any | not) then "\($k): prompt \"file\" needs {prompt_file} in the command"
-    elif ((.keys | type) != "array") or ([.keys[] | type == "string"] | all | not) then "\($k): keys must be an array of names"
-    elif (.requires_env != null) and (((.requires_env | type) != "string")
-        or (.requires_env | test("^[A-Za-z_][A-Za-z0-9_]*$") | not)) then "\($k): requires_env must be a variable name"
-    elif (.env != null) and (((.env | type) != "object") or ([.env[] | type == "string"] | all | not)) then "\($k): env must map names to strings"
-    else empty end end'
+for file in redact.pl redaction-patterns.txt agents-check.jq spec-check.jq report.jq; do
+    [[ -r $SCRIPT_DIR/$file ]] || problems+=("$file is missing beside the entrypoint ($SCRIPT_DIR)")
+done
 if [[ ! -r $AGENTS_FILE ]]; then
     problems+=("PORTER_AGENTS_FILE: cannot read $AGENTS_FILE")
-elif ! agents_problems=$(jq -r "$AGENTS_CHECK" "$AGENTS_FILE" 2>&1); then
+elif ! agents_problems=$(jq -r -f "$SCRIPT_DIR/agents-check.jq" "$AGENTS_FILE" 2>&1); then
     problems+=("PORTER_AGENTS_FILE: $AGENTS_FILE is not valid JSON")
 elif [[ -n $agents_problems ]]; then
     while IFS= read -r line; do problems+=("PORTER_AGENTS_FILE: $line"); done <<<"$agents_problems"
@@ -105,6 +95,11 @@ fi
 for tool in curl jq git git-upload-pack perl setpriv timeout base64 mkfifo realpath; do
     command -v "$tool" >/dev/null 2>&1 || problems+=("the tool '$tool' is not installed")
 done
+# Nothing is redacted with a shape that does not compile: refuse to start instead.
+if command -v perl >/dev/null 2>&1 && [[ -r $SCRIPT_DIR/redact.pl ]] &&
+    ! redact_problem=$(perl "$SCRIPT_DIR/redact.pl" --check 2>&1); then
+    problems+=("${redact_problem:-redact.pl does not run}")
+fi
 [[ $(id -u) == 0 ]] ||
     problems+=("the worker must run as root: it keeps the push token from the agent, which it runs as '$AGENT_USER'")
 
@@ -187,71 +182,13 @@ PRIV=(--reuid="$AGENT_UID" --regid="$AGENT_GID" --clear-groups --no-new-privs)
 if "$SETPRIV" "${PRIV[@]}" --inh-caps=-all -- "$ENV_BIN" -i true 2>/dev/null; then PRIV+=(--inh-caps=-all); fi
 
 # ---------------------------------------------------------------------------------------------
-# Redaction. Arguments: secrets file, input file ("-": stdin), bytes to read from its end (0: all),
-# mode ("all", "chars": the last N characters, "lines": the last N cleaned lines of at most CAP
-# characters each), N, CAP. Secret values (NUL-separated, 8 characters or more) are replaced
-# literally, then token shapes; then the tail is taken, so no cut can split a secret it keeps.
-REDACT_PL='
-use strict; use warnings; use Encode ();
-my ($secrets, $input, $maxbytes, $mode, $count, $cap) = @ARGV;
-my $R = "[REDACTED]";
-my @values;
-if (open(my $f, "<:raw", $secrets)) {
-    local $/ = "\0";
-    while (defined(my $v = <$f>)) { chomp $v; push @values, $v if length($v) >= 8; }
-    close $f;
-}
-@values = sort { length($b) <=> length($a) } @values;
-my ($t, $cut) = ("", 0);
-if ($input eq "-") { binmode STDIN; local $/; $t = <STDIN> // ""; }
-elsif (open(my $in, "<:raw", $input)) {
-    my $size = -s $in;
-    if ($maxbytes && $size > $maxbytes) { seek($in, $size - $maxbytes, 0); $cut = 1; }
-    local $/; $t = <$in> // ""; close $in;
-}
-# Escapes and control characters go first: one inside a secret must not keep it from matching.
-$t =~ s/\e\[[0-?]*[ -\/]*[@-~]//g;
-$t =~ s/\e\][^\a\e]*(?:\a|\e\\)//g;
-$t =~ s/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]//g;
-for my $v (@values) { $t =~ s/\Q$v\E/$R/g; }
-$t =~ s/-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----/$R/gs;
-$t =~ s/-----BEGIN [A-Z0-9 ]+-----.*\z/$R/s;
-$t =~ s/\A.*?-----END [A-Z0-9 ]+-----/$R/s;
-$t =~ s/github_pat_[A-Za-z0-9_]{20,}/$R/g;
-$t =~ s/gh[pousr]_[A-Za-z0-9]{20,}/$R/g;
-$t =~ s/sk-ant-[A-Za-z0-9_-]{10,}/$R/g;
-$t =~ s/sk-[A-Za-z0-9_-]{16,}/$R/g;
-$t =~ s/ptk_[A-Za-z0-9_-]{20,}/$R/g;
-$t =~ s/FlyV1 [A-Za-z0-9_+\/=,-]{16,}/FlyV1 $R/g;
-$t =~ s/AIza[0-9A-Za-z_-]{30,}/$R/g;
-$t =~ s/\b(bearer|token|basic)(\s*[:=]\s*|\s+)(["\x27]?)[A-Za-z0-9._~+\/=-]{16,}/$1$2$3$R/gi;
-if ($mode eq "all") { binmode STDOUT; print $t; exit 0; }
-$t = Encode::decode("UTF-8", $t, Encode::FB_DEFAULT);
-$t =~ s/\e\[[0-?]*[ -\/]*[@-~]//g;
-$t =~ s/\e\][^\a\e]*(?:\a|\e\\)//g;
-binmode STDOUT, ":encoding(UTF-8)";
-if ($mode eq "chars") {
-    $t =~ s/[^\S\n\t]*\r\n/\n/g;
-    $t =~ s/[\x00-\x08\x0b-\x1f\x7f]//g;
-    print length($t) > $count ? substr($t, -$count) : $t;
-    exit 0;
-}
-my @lines = split /\n/, $t, -1;
-pop @lines if @lines && $lines[-1] eq "";
-shift @lines if $cut && @lines;
-@lines = @lines[-$count .. -1] if @lines > $count;
-for (@lines) {
-    s/\r+\z//; s/\A.*\r//s;
-    s/[\x00-\x08\x0b-\x1f\x7f]//g;
-    $_ = substr($_, 0, $cap) . "\x{2026}" if length($_) > $cap;
-    print "$_\n";
-}
-'
+# Redaction: redact.pl beside this file, with the shapes of redaction-patterns.txt (one list,
+# which PorterKit's Redactor shares). It reads the secret values from $SECRETS.
 # redact: stdin to stdout.
-redact() { perl -e "$REDACT_PL" -- "$SECRETS" - 0 all 0 0; }
+redact() { perl "$SCRIPT_DIR/redact.pl" "$SECRETS" - 0 all 0 0; }
 # tail_chars FILE N / tail_lines FILE N CAP: the redacted end of a file.
-tail_chars() { perl -e "$REDACT_PL" -- "$SECRETS" "$1" 65536 chars "$2" 0; }
-tail_lines() { perl -e "$REDACT_PL" -- "$SECRETS" "$1" 65536 lines "$2" "$3"; }
+tail_chars() { perl "$SCRIPT_DIR/redact.pl" "$SECRETS" "$1" 65536 chars "$2" 0; }
+tail_lines() { perl "$SCRIPT_DIR/redact.pl" "$SECRETS" "$1" 65536 lines "$2" "$3"; }
 # say TEXT...: a log line with the text redacted (for anything that came from git or the agent).
 say() { printf '%s\n' "$*" | redact | while IFS= read -r line; do log "$line"; done; }
 # last_lines FILE: the redacted last non-empty lines of an error output, on one line.
@@ -277,10 +214,11 @@ http() {
 # event PHASE MESSAGE [LINES_FILE]: a progress event; failures are ignored.
 event() {
     local body=$STATE/event.$BASHPID.json
-    jq -n --arg phase "$1" --rawfile message <(printf '%s' "$2" | redact) --rawfile lines "${3:-/dev/null}" \
+    if jq -n --arg phase "$1" --rawfile message <(printf '%s' "$2" | redact) --rawfile lines "${3:-/dev/null}" \
         '{phase: $phase, message: $message,
-          lines: ($lines | rtrimstr("\n") | if . == "" then [] else split("\n") end)}' >"$body" 2>/dev/null &&
-        http POST "$ATTEMPT_URL/events" "$body" "$body.out" 5 >/dev/null || true
+          lines: ($lines | rtrimstr("\n") | if . == "" then [] else split("\n") end)}' >"$body" 2>/dev/null; then
+        http POST "$ATTEMPT_URL/events" "$body" "$body.out" 5 >/dev/null
+    fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -419,15 +357,7 @@ report() {
         --arg branch "$REPORT_BRANCH" --arg head_sha "$HEAD_SHA" --arg failure_kind "$FAILURE_KIND" \
         --rawfile summary "$summary" --rawfile log_tail "$logtail" --rawfile error "$errfile" \
         --arg rebased_onto "$REBASED_ONTO" --arg side_branch "$SIDE_PUSHED" --rawfile conflicts "$conflicts" \
-        '{task_id: $task_id, attempt: $attempt, status: $status,
-          branch: (if $branch == "" then null else $branch end),
-          head_sha: (if $head_sha == "" then null else $head_sha end),
-          summary: $summary, log_tail: $log_tail,
-          error: (if $error == "" then null else $error end),
-          failure_kind: (if $failure_kind == "" then null else $failure_kind end)}
-         + (if $rebased_onto == "" then {} else {rebased_onto: $rebased_onto} end)
-         + (if $side_branch == "" then {} else {side_branch: $side_branch} end)
-         + ($conflicts | rtrimstr("\n") | if . == "" then {} else {conflict_files: split("\n")} end)' >"$body"
+        -f "$SCRIPT_DIR/report.jq" >"$body"
     if [[ -n $ERROR ]]; then say "outcome: $STATUS: $ERROR"; else log "outcome: $STATUS${HEAD_SHA:+ ($HEAD_SHA on $REPORT_BRANCH)}"; fi
     event reporting "reporting the outcome: $STATUS"
     local start=$SECONDS delay=1 code
@@ -495,11 +425,12 @@ while :; do
         say "callback-receiver could not be reached for the spec (last: ${code/#000/no answer}: $(head -c 300 "$SPEC.err" 2>/dev/null))"
         # Say so once, if callback-receiver takes reports again (it may be GitHub that failed it):
         # otherwise the task would run on, with no worker, until its deadline.
-        jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" \
+        if jq -n --arg task_id "$TASK_ID" --argjson attempt "$ATTEMPT" \
             --arg error "the worker could not fetch its task spec (last answer: ${code/#000/none})" \
             '{task_id: $task_id, attempt: $attempt, status: "failed", error: $error, failure_kind: "infrastructure"}' \
-            >"$STATE/report.json" &&
-            http POST "$BASE_URL/callbacks/complete" "$STATE/report.json" "$STATE/report.out" 15 >/dev/null || true
+            >"$STATE/report.json"; then
+            http POST "$BASE_URL/callbacks/complete" "$STATE/report.json" "$STATE/report.out" 15 >/dev/null
+        fi
         exit 3
     fi
     log "the spec could not be fetched (${code/#000/no answer}); retrying in ${delay}s"
@@ -511,19 +442,8 @@ chmod 0600 -- "$SPEC"
 monitor "$$" &
 MONITOR_PID=$!
 
-SPEC_CHECK='
-    def text($path): (try getpath($path) catch null) as $v | ($v | type) == "string" and ($v | length) > 0;
-    (( ["agent"], ["prompt"], ["clone_url"], ["base_branch"], ["branch"], ["git_token"],
-       ["commit", "message"], ["commit", "author_name"], ["commit", "author_email"] ) as $path
-     | select(text($path) | not) | "\($path | join(".")) is missing"),
-    (select(.model != null and (.model | type) != "string") | "model must be a string or null"),
-    ((try .commit.co_author catch null) | select(. != null and type != "string") | "commit.co_author must be a string or null"),
-    (select(.env != null and (.env | type) != "object") | "env must be an object"),
-    (select(.mode != null and .mode != "issue" and .mode != "follow_up") | "mode must be \"issue\" or \"follow_up\""),
-    (select(.mode == "follow_up") | select(text(["follow_up", "side_branch"]) | not) | "follow_up.side_branch is missing"),
-    (select(.mode == "follow_up") | (try .follow_up.head_sha catch null) | select(. != null and type != "string")
-     | "follow_up.head_sha must be a string or null")'
-if ! jq -e 'type == "object"' "$SPEC" >/dev/null 2>&1 || ! spec_problems=$(jq -r "$SPEC_CHECK" "$SPEC" 2>/dev/null); then
+if ! jq -e 'type == "object"' "$SPEC" >/dev/null 2>&1 ||
+    ! spec_problems=$(jq -r -f "$SCRIPT_DIR/spec-check.jq" "$SPEC" 2>/dev/null); then
     fail "the spec is not a JSON object"
 fi
 if [[ -n $spec_problems ]]; then
@@ -880,9 +800,10 @@ rebase_onto() {
         fail "$(step_error "preparing to rebase the agent's work failed" "$STATE/rebase.err")"
     fi
     if limited "${plain[@]}" -C "$scratch" rebase -q --onto "$1" "$BASE_SHA" >"$STATE/rebase.err" 2>&1; then
-        tip=$("${plain[@]}" -C "$scratch" rev-parse --verify -q 'HEAD^{commit}') &&
-            "${plain[@]}" -C "$PUSH_REPO" update-ref refs/heads/rebased "$tip" ||
+        if ! tip=$("${plain[@]}" -C "$scratch" rev-parse --verify -q 'HEAD^{commit}') ||
+            ! "${plain[@]}" -C "$PUSH_REPO" update-ref refs/heads/rebased "$tip"; then
             fail "rebasing the agent's work onto the new commits of $BRANCH failed: no commit came of it"
+        fi
         rm -rf -- "$scratch"
         "${plain[@]}" -C "$PUSH_REPO" worktree prune || true
         return 0

@@ -296,10 +296,17 @@ import Testing
             "ghp_" + String(repeating: "k", count: 36), "github_pat_" + String(repeating: "P", count: 30),
             "sk-ant-api03-" + String(repeating: "z", count: 24), "sk-proj-" + String(repeating: "y", count: 24),
             CallbackWorld.operatorKeys["ANTHROPIC_API_KEY"]!,
+            "fm2_" + String(repeating: "F", count: 30), "urlPassw0rdCanary", "QWxhZGRpbjpvcGVuIHNlc2FtZQ",
         ]
+        // Each canary as an agent might print it: bare, a Fly header, a URL's password, a token= form.
+        let printed =
+            canaries.dropLast(2) + [
+                "https://porter:\(canaries[6])@git.example.com/o/r.git", "token=\(canaries[7])",
+                "Authorization: FlyV1 \(canaries[5])",
+            ]
         try await CallbackWorld.run { world in
             let id = try await world.start(
-                script: canaries.map { "echo 'using \($0)'; echo 'error: \($0) refused' >&2" }.joined(separator: "\n")
+                script: printed.map { "echo 'using \($0)'; echo 'error: \($0) refused' >&2" }.joined(separator: "\n")
                     + "\nexit 2")
             let (status, _) = try await world.finish(id)
             #expect(status == "failed")
