@@ -80,7 +80,16 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Shared/PorterKit",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["RedactionPatterns"]
+        ),
+        // `Redactor.patterns`, generated from deploy/worker/redaction-patterns.txt: the worker's list.
+        .executableTarget(name: "porter-redaction-patterns", path: "Plugins/RedactionPatternsTool"),
+        .plugin(
+            name: "RedactionPatterns",
+            capability: .buildTool(),
+            dependencies: ["porter-redaction-patterns"],
+            path: "Plugins/RedactionPatterns"
         ),
         .target(name: "CPorterSpawn", path: "Shared/CPorterSpawn"),
         .target(

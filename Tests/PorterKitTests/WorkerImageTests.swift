@@ -15,6 +15,18 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
     }
 
+    /// The services' image builds the package: every folder a target of `Package.swift` lives in, and
+    /// the list of secret shapes its Redactor is generated from, are copied into the build stage.
+    @Test func theServiceImageCopiesEverythingThePackageBuildsFrom() throws {
+        let root = Self.folder.deletingLastPathComponent().deletingLastPathComponent()
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let dockerfile = try String(contentsOf: root.appendingPathComponent("deploy/Dockerfile"), encoding: .utf8)
+        let folders = Set(manifest.matches(of: /path: "([^"\/]+)/).map { String($0.1) })
+        #expect(folders.isSuperset(of: ["Plugins", "Shared", "Services"]))
+        for copied in folders { #expect(dockerfile.contains("COPY \(copied) \(copied)"), "\(copied) is not copied") }
+        #expect(dockerfile.contains("COPY deploy/worker/redaction-patterns.txt deploy/worker/redaction-patterns.txt"))
+    }
+
     @Test func theAgentTableDescribesEveryAgentWithTheKeysPorterResolves() throws {
         let table = try Self.agentTable()
         #expect(Set(table.keys) == Set(Agent.allCases.map(\.rawValue)))

@@ -3,24 +3,8 @@
 public struct Redactor: Sendable {
     public static let replacement = "[REDACTED]"
 
-    /// The secret shapes, applied in order: the lines of `deploy/worker/redaction-patterns.txt`, which the
-    /// worker's redactor reads and whose header says which regular expressions Perl and Swift read alike.
-    /// A group named `keep` at a pattern's start is kept in front of the replacement.
-    public static let patterns: [String] = [
-        #"-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----"#,
-        #"-----BEGIN [A-Z0-9 ]+-----[\s\S]*\z"#,
-        #"\A[\s\S]*?-----END [A-Z0-9 ]+-----"#,
-        #"github_pat_[A-Za-z0-9_]{20,}"#,
-        #"gh[pousr]_[A-Za-z0-9]{20,}"#,
-        #"sk-ant-[A-Za-z0-9_-]{10,}"#,
-        #"sk-[A-Za-z0-9_-]{16,}"#,
-        #"ptk_[A-Za-z0-9_-]{20,}"#,
-        #"(?<keep>FlyV1 )[A-Za-z0-9_+/=,-]{16,}"#,
-        #"fm[12][a-z]?_[A-Za-z0-9_+/=,-]{16,}"#,
-        #"AIza[0-9A-Za-z_-]{30,}"#,
-        #"(?<keep>(?:[Bb][Ee][Aa][Rr][Ee][Rr]|[Tt][Oo][Kk][Ee][Nn]|[Bb][Aa][Ss][Ii][Cc])["']?(?:\s*[:=]\s*|\s+)["']?)[A-Za-z0-9_.~+/=-]{16,}"#,
-        #"(?<keep>://)[^/\s:@]+:[^/\s@]+(?=@)"#,
-    ]
+    // `patterns`, the secret shapes in order, is generated at build time from
+    // `deploy/worker/redaction-patterns.txt` (the RedactionPatterns plugin), the list the worker reads.
 
     /// The patterns compiled as Perl reads them on bytes: matching Unicode scalars, not characters,
     /// with ASCII-only `\s`.

@@ -71,15 +71,15 @@ import Testing
         .nearMiss("short and correct-horse without its battery"),
     ]
 
-    @Test func theSwiftListIsTheDataFilesList() throws {
+    /// The build turns the data file into `Redactor.patterns` (the RedactionPatterns plugin): every line
+    /// the worker reads, in order, none changed by the trip through a Swift literal.
+    @Test func theServicesReadTheDataFileAsTheWorkerDoes() throws {
         let text = try String(contentsOf: Self.folder.appendingPathComponent("redaction-patterns.txt"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        #expect(
-            lines == Redactor.patterns,
-            "Redactor.patterns must be the lines of redaction-patterns.txt, in order:\n\(lines.joined(separator: "\n"))"
-        )
+        #expect(lines.count >= 10)
+        #expect(lines == Redactor.patterns)
     }
 
     @Test(arguments: shapes + nearMisses)
