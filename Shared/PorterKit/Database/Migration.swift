@@ -36,5 +36,6 @@ extension Migration {
         .v17FollowUps,
         .v18Reviews,
         .v19OutsiderReplies,
+        .v20JobClaimOrder,
     ]
 }

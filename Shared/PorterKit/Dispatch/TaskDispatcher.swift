@@ -86,10 +86,9 @@ public struct TaskDispatcher: Service {
                 }
                 await slots.take(jobs.count)
                 for job in jobs {
-                    group.addTask {
-                        await handle(job)
-                        await slots.give()
-                    }
+                    // The slot frees once the job's work is done: its completion or release commits
+                    // while the next claim runs, as the queue's completions are gathered anyway.
+                    group.addTask { await handle(job) { await slots.give() } }
                 }
             }
         }
@@ -104,8 +103,9 @@ public struct TaskDispatcher: Service {
         return true
     }
 
-    /// Runs one claimed job through the processor and completes or releases it.
-    func handle(_ job: ClaimedJob) async {
+    /// Runs one claimed job through the processor, calls `worked` (its slot is free), then completes or
+    /// releases it. The lease is kept until then.
+    func handle(_ job: ClaimedJob, worked: () async -> Void = {}) async {
         claims?.increment()
         crashPoints.hit(.afterClaim)
         // A slow step (Fly retrying a create) must not outlive the lease and let a second dispatcher in.
@@ -131,6 +131,7 @@ public struct TaskDispatcher: Service {
             logger.error("job of an unknown kind", metadata: ["job_id": "\(job.id)", "kind": "\(job.kind)"])
             outcome = .later(.seconds(300), reason: "unknown job kind \(job.kind)")
         }
+        await worked()
         do {
             switch outcome {
             case .done:
