@@ -34,18 +34,18 @@ struct WebhookController: Sendable {
         let (response, event, outcome) = await handle(request)
         metrics.counter(
             "deliveries", help: "Webhook deliveries by event and outcome.",
-            labels: [("event", event), ("outcome", outcome)]
+            labels: [("event", event), ("outcome", outcome.rawValue)]
         ).increment()
         metrics.histogram("ack_duration", help: "Time from request to answer for a webhook delivery.")
             .record(ContinuousClock.now - start)
         return response
     }
 
-    private func handle(_ request: Request) async -> (Response, event: String, outcome: String) {
+    private func handle(_ request: Request) async -> (Response, event: String, outcome: DeliveryOutcome) {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBodyBytes {
             return (
                 Self.reply(.contentTooLarge, Answer(status: "rejected", reason: "body over 25 MB")), "unverified",
-                "too_large"
+                .tooLarge
             )
         }
         let body: ByteBuffer
@@ -54,14 +54,14 @@ struct WebhookController: Sendable {
         } catch {
             return (
                 Self.reply(.contentTooLarge, Answer(status: "rejected", reason: "body over 25 MB")), "unverified",
-                "too_large"
+                .tooLarge
             )
         }
         let bytes = body.readableBytesView
         guard signature.isValid(request.headers[.hubSignature256], body: bytes) else {
             return (
                 Self.reply(.unauthorized, Answer(status: "rejected", reason: "missing or invalid X-Hub-Signature-256")),
-                "unverified", "unauthorized"
+                "unverified", .unauthorized
             )
         }
         guard let event = request.headers[.gitHubEvent], !event.isEmpty,
@@ -70,14 +70,14 @@ struct WebhookController: Sendable {
             return (
                 Self.reply(
                     .badRequest, Answer(status: "rejected", reason: "missing X-GitHub-Event or X-GitHub-Delivery")),
-                "unverified", "malformed"
+                "unverified", .malformed
             )
         }
         let data = Data(bytes)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             return (
                 Self.reply(.badRequest, Answer(status: "rejected", reason: "body is not a JSON object")), event,
-                "malformed"
+                .malformed
             )
         }
         let envelope: WebhookPayload.Envelope?
@@ -95,21 +95,21 @@ struct WebhookController: Sendable {
             logger.warning(
                 "delivery refused",
                 metadata: ["delivery_id": "\(deliveryID)", "event": "\(event)", "reason": "\(reason)"])
-            return (Self.reply(.badRequest, Answer(status: "rejected", reason: reason)), event, "malformed")
+            return (Self.reply(.badRequest, Answer(status: "rejected", reason: reason)), event, .malformed)
         }
         let delivery = IncomingDelivery(
             id: deliveryID, event: event, action: envelope?.action, installationID: envelope?.installation?.id)
         do {
             switch try await store.record(delivery, effect: effect) {
             case .duplicate:
-                return (Self.reply(.ok, Answer(status: "duplicate", deliveryId: deliveryID)), event, "duplicate")
-            case .recorded(let outcome, let taskID):
+                return (Self.reply(.ok, Answer(status: "duplicate", deliveryId: deliveryID)), event, .duplicate)
+            case .recorded(let outcome, let detail, let taskID):
                 logger.info(
                     "delivery recorded",
-                    metadata: ["delivery_id": "\(deliveryID)", "event": "\(event)", "outcome": "\(outcome)"])
+                    metadata: ["delivery_id": "\(deliveryID)", "event": "\(event)", "outcome": "\(detail)"])
                 let answer = Answer(
-                    status: taskID == nil ? "ok" : "accepted", deliveryId: deliveryID, outcome: outcome, taskId: taskID)
-                return (Self.reply(taskID == nil ? .ok : .accepted, answer), event, Self.label(outcome))
+                    status: taskID == nil ? "ok" : "accepted", deliveryId: deliveryID, outcome: detail, taskId: taskID)
+                return (Self.reply(taskID == nil ? .ok : .accepted, answer), event, outcome)
             }
         } catch {
             logger.error(
@@ -119,20 +119,9 @@ struct WebhookController: Sendable {
                 Self.reply(
                     .serviceUnavailable,
                     Answer(status: "error", reason: "the delivery could not be recorded; it was not accepted")), event,
-                "failed"
+                .failed
             )
         }
-    }
-
-    /// A bounded label for the metrics from the recorded outcome.
-    static func label(_ outcome: String) -> String {
-        for prefix in [
-            "task_created", "control", "replied", "ignored", "pong", "issue closed", "installation", "pull request",
-        ]
-        where outcome.hasPrefix(prefix) {
-            return prefix.replacingOccurrences(of: " ", with: "_")
-        }
-        return "other"
     }
 
     static func reply(_ status: HTTPResponse.Status, _ answer: Answer) -> Response {

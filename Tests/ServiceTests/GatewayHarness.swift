@@ -76,6 +76,27 @@ struct GatewayHarness {
         }
     }
 
+    /// Each of `deliveries` (its id and body) as `event`, `inFlight` at a time; the statuses in order of
+    /// answer.
+    func sendAll(
+        _ event: String, _ deliveries: [(id: String, body: Data)], inFlight: Int = 16
+    ) async throws -> [HTTPResponse.Status] {
+        try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            var statuses: [HTTPResponse.Status] = []
+            for (index, delivery) in deliveries.enumerated() {
+                if index >= inFlight, let status = try await group.next() { statuses.append(status) }
+                let headers = Self.headers(event: event, delivery: delivery.id, body: delivery.body)
+                group.addTask {
+                    try await client.execute(
+                        uri: "/webhooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: delivery.body)
+                    ) { $0.status }
+                }
+            }
+            for try await status in group { statuses.append(status) }
+            return statuses
+        }
+    }
+
     func count(_ table: String, where condition: String = "true") async throws -> Int {
         try await database.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(condition)"))
             .collect().first!.decode(Int.self)

@@ -136,6 +136,34 @@ struct WebhookGatewayTests {
         }
     }
 
+    /// 9,000 distinct commands, 1,000 of them delivered twice, all interleaved and sent concurrently
+    /// (bounded, so a loaded machine answers each in time): one task and one job per distinct delivery.
+    @Test func tenThousandDeliveriesWithAThousandRepeatsMakeNineThousandTasks() async throws {
+        try await GatewayHarness.run(concurrent: true) { gateway in
+            let base = try GatewayHarness.comment("@porter claude fix the flaky login test")
+            let distinct = (0..<9_000).map { index in
+                (id: "bulk-\(index)", body: base.setting("issue.number", 10_000 + index).data)
+            }
+            // Every ninth delivery comes again, a few hundred deliveries later, while others are in flight.
+            var deliveries: [(id: String, body: Data)] = []
+            for (index, delivery) in distinct.enumerated() {
+                deliveries.append(delivery)
+                if index >= 300, (index - 300) % 9 == 0, deliveries.count - distinct.count < 1_000 {
+                    deliveries.append(distinct[index - 300])
+                }
+            }
+            while deliveries.count < 10_000 { deliveries.append(distinct[deliveries.count % 9_000]) }
+            #expect(deliveries.count == 10_000)
+            let statuses = try await gateway.sendAll("issue_comment", deliveries, inFlight: 16)
+            #expect(statuses.count == 10_000)
+            #expect(statuses.filter { $0 == .accepted }.count == 9_000)
+            #expect(statuses.filter { $0 == .ok }.count == 1_000, "the repeats are answered as duplicates")
+            #expect(try await gateway.count("tasks") == 9_000)
+            #expect(try await gateway.count("jobs", where: "kind = 'dispatch'") == 9_000)
+            #expect(try await gateway.count("webhook_deliveries") == 9_000)
+        }
+    }
+
     @Test func aWrongOrMissingSignatureIsRejectedAndWritesNothing() async throws {
         try await GatewayHarness.run { gateway in
             let body = try GatewayHarness.comment("@porter claude fix it").data

@@ -8,30 +8,33 @@ struct DeliveryEffectApplier {
     let delivery: IncomingDelivery
     let logger: Logger
 
-    func apply(_ effect: DeliveryEffect) async throws -> (outcome: String, taskID: UUID?) {
+    func apply(_ effect: DeliveryEffect) async throws -> (outcome: DeliveryOutcome, detail: String, taskID: UUID?) {
         switch effect {
         case .ignore(let reason):
-            return ("ignored: \(reason)", nil)
+            return (.ignored, "ignored: \(reason)", nil)
         case .pong:
-            return ("pong", nil)
+            return (.pong, "pong", nil)
         case .startTask(let order):
             let task = try await startTask(order)
-            return ("task_created", task)
+            return (.taskCreated, "task_created", task)
         case .control(let verb, let context):
             try await enqueueControl(verb, context)
-            return ("control: \(verb.rawValue)", nil)
+            return (.control, "control: \(verb.rawValue)", nil)
         case .reply(let context, let body, let outsiders):
             try await reply(context, body: body, outsiders: outsiders)
-            return ("replied", nil)
+            return (.replied, "replied", nil)
         case .issueClosed(let context):
             let outcome = try await TaskCancellation.request(
                 .issue(repositoryID: context.issue.repositoryID, number: context.issue.number),
                 reason: "the issue was closed", on: connection, logger: logger)
-            return ("issue closed: \(outcome.cancelled.count) cancelled, \(outcome.stopping.count) stopping", nil)
+            return (
+                .issueClosed, "issue closed: \(outcome.cancelled.count) cancelled, \(outcome.stopping.count) stopping",
+                nil
+            )
         case .installationChanged(let change):
-            return (try await changeInstallation(change), nil)
+            return (.installation, try await changeInstallation(change), nil)
         case .pullRequestChanged(let change):
-            return (try await changePullRequest(change), nil)
+            return (.pullRequest, try await changePullRequest(change), nil)
         case .reject(let reason):
             // The gateway answers a refused delivery without recording it; should one get here, the
             // transaction rolls back and nothing of it is kept.

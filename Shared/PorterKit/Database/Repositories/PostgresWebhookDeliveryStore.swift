@@ -28,10 +28,10 @@ public struct PostgresWebhookDeliveryStore: WebhookDeliveryStore {
                 .apply(effect)
             try await connection.query(
                 """
-                UPDATE webhook_deliveries SET outcome = \(applied.outcome), task_id = \(applied.taskID)
+                UPDATE webhook_deliveries SET outcome = \(applied.detail), task_id = \(applied.taskID)
                 WHERE delivery_id = \(delivery.id)
                 """, logger: logger)
-            return .recorded(outcome: applied.outcome, taskID: applied.taskID)
+            return .recorded(applied.outcome, detail: applied.detail, taskID: applied.taskID)
         }
     }
 }

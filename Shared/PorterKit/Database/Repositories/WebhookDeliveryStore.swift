@@ -19,8 +19,28 @@ public struct IncomingDelivery: Sendable, Equatable {
 public enum DeliveryRecord: Sendable, Equatable {
     /// This delivery id was recorded before; nothing changed.
     case duplicate
-    /// Recorded now, with what its effect did.
-    case recorded(outcome: String, taskID: UUID?)
+    /// Recorded now: what its effect did, as its kind and as the sentence kept on the delivery's row.
+    case recorded(DeliveryOutcome, detail: String, taskID: UUID?)
+}
+
+/// What became of a webhook delivery, one case per answer the gateway can give: the raw value is the
+/// `outcome` label of its metrics, so the label set is this enum and nothing else.
+public enum DeliveryOutcome: String, Sendable, CaseIterable {
+    case taskCreated = "task_created"
+    case control
+    case replied
+    case ignored
+    case pong
+    case issueClosed = "issue_closed"
+    case installation
+    case pullRequest = "pull_request"
+    case duplicate
+    /// Refused before anything was recorded: too large, unsigned, malformed.
+    case tooLarge = "too_large"
+    case unauthorized
+    case malformed
+    /// It could not be recorded (the database); GitHub is answered 503 and delivers it again.
+    case failed
 }
 
 /// Records deliveries exactly once, applying each one's effect in the same transaction, so a 2xx to
