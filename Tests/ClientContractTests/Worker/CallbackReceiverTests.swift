@@ -24,12 +24,20 @@ import Testing
     static func pushWork(_ world: CallbackWorld, _ id: UUID, token: String) async throws -> (String, String) {
         let spec = try json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
         let branch = try #require(spec["branch"] as? String)
+        let sha = try await push(world, id, token: token, base: "main", branch: branch, files: ["FIX.md": "fixed\n"])
+        return (branch, sha)
+    }
+
+    /// Pushes `files` on top of `base` to `branch` with the task's git token, as anyone holding the
+    /// spec could; returns the branch's new head.
+    static func push(
+        _ world: CallbackWorld, _ id: UUID, token: String, base: String, branch: String, files: [String: String]
+    ) async throws -> String {
+        let spec = try json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
         let gitToken = try #require(spec["git_token"] as? String)
         let url = world.emulator.baseURL.replacingOccurrences(of: "://", with: "://x-access-token:\(gitToken)@")
-        try await GitCLI.pushBranch(
-            from: "\(url)/acme/widgets.git", base: "main", branch: branch, files: ["FIX.md": "fixed\n"])
-        let sha = try #require(await world.emulator.branchSHA(owner: "acme", repo: "widgets", branch: branch))
-        return (branch, sha)
+        try await GitCLI.pushBranch(from: "\(url)/acme/widgets.git", base: base, branch: branch, files: files)
+        return try #require(await world.emulator.branchSHA(owner: "acme", repo: "widgets", branch: branch))
     }
 
     static func completion(_ id: UUID, _ fields: [String: Any]) throws -> String {

@@ -101,14 +101,8 @@ import Testing
             let (id, token) = try await Receiver.running(world)
             let (branch, _) = try await Receiver.pushWork(world, id, token: token)
             // Someone with the task's git token pushes a branch of their own and reports it.
-            let spec = try Receiver.json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
-            let gitToken = try #require(spec["git_token"] as? String)
-            let url = world.dispatch.emulator.baseURL.replacingOccurrences(
-                of: "://", with: "://x-access-token:\(gitToken)@")
-            try await GitCLI.pushBranch(
-                from: "\(url)/acme/widgets.git", base: "main", branch: "chosen", files: ["EVIL.md": "evil\n"])
-            let evil = try #require(
-                await world.dispatch.emulator.branchSHA(owner: "acme", repo: "widgets", branch: "chosen"))
+            let evil = try await Receiver.push(
+                world, id, token: token, base: "main", branch: "chosen", files: ["EVIL.md": "evil\n"])
 
             let report = try Receiver.completion(
                 id, ["attempt": 1, "status": "succeeded", "branch": "chosen", "head_sha": evil])
@@ -126,14 +120,8 @@ import Testing
             let (id, token) = try await Receiver.running(world)
             let (branch, sha) = try await Receiver.pushWork(world, id, token: token)
             // After the worker's push, something else lands on the branch before the report.
-            let spec = try Receiver.json(try await world.call(.GET, world.attemptPath(id) + "/spec", token: token).body)
-            let gitToken = try #require(spec["git_token"] as? String)
-            let url = world.dispatch.emulator.baseURL.replacingOccurrences(
-                of: "://", with: "://x-access-token:\(gitToken)@")
-            try await GitCLI.pushBranch(
-                from: "\(url)/acme/widgets.git", base: branch, branch: branch, files: ["EVIL.md": "evil\n"])
-            let tip = try #require(
-                await world.dispatch.emulator.branchSHA(owner: "acme", repo: "widgets", branch: branch))
+            let tip = try await Receiver.push(
+                world, id, token: token, base: branch, branch: branch, files: ["EVIL.md": "evil\n"])
             #expect(tip != sha)
 
             let report = try Receiver.completion(
