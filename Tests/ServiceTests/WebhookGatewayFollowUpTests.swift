@@ -172,7 +172,7 @@ struct WebhookGatewayFollowUpTests {
     }
 
     @Test func aRedeliveredOrConcurrentlyRepeatedLineCommentMakesOneTask() async throws {
-        try await GatewayHarness.run(concurrent: true) { gateway in
+        try await GatewayHarness.run { gateway in
             _ = try await PullRequests.porterPullRequest(gateway, issue: 1, number: 7)
             let body = try Self.reviewComment("@porter claude retry three times", number: 7).data
             let statuses = try await gateway.storm(

@@ -104,8 +104,22 @@ enum GitCLI {
 
 /// A program run to its end, its standard output and error together.
 enum ProgramRun {
+    /// The program ran past its `within`: it and its process group were killed.
+    struct Overran: Error, CustomStringConvertible {
+        var command: [String]
+        var within: Duration
+        var output: String
+        var description: String {
+            "\(command.joined(separator: " ")) still ran after \(within); its output:\n\(output)"
+        }
+    }
+
+    /// Runs `command` and waits for it, at most `within` (far more than any of them needs, even on a
+    /// loaded machine): a program that hangs fails its test with what it printed instead of holding
+    /// the whole run.
     static func run(
-        _ command: [String], environment: [String: String], in directory: URL? = nil
+        _ command: [String], environment: [String: String], in directory: URL? = nil,
+        within: Duration = .seconds(180)
     ) async throws -> (Int32, String) {
         let outputURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("porter-program-\(UUID().uuidString).log")
@@ -120,7 +134,14 @@ enum ProgramRun {
                 directory: directory?.path, standardOutput: output.fileDescriptor,
                 standardError: output.fileDescriptor)
         }
-        let status = await child.terminated().status
-        return (status, String(decoding: try Data(contentsOf: outputURL), as: UTF8.self))
+        guard let termination = await child.terminated(within: within) else {
+            // The child leads its own process group: whatever it started goes with it.
+            kill(-child.pid, SIGKILL)
+            _ = await child.terminated()
+            throw Overran(
+                command: command, within: within,
+                output: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self))
+        }
+        return (termination.status, String(decoding: try Data(contentsOf: outputURL), as: UTF8.self))
     }
 }
