@@ -26,6 +26,8 @@ struct GitHubCommand: AsyncParsableCommand {
     var authorizingUser: String?
     @Option(help: "How long user tokens live, in seconds; 0 for tokens that never expire.")
     var userTokenLifetime = 28800
+    @Flag(help: "Seed the local demo: octo, signed in, owns octo/hello with an open issue and the App installed.")
+    var demo = false
 
     func run() async throws {
         let publicKey = try appPublicKeyFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? ""
@@ -38,9 +40,14 @@ struct GitHubCommand: AsyncParsableCommand {
         emulator.userTokenLifetime = userTokenLifetime > 0 ? .seconds(userTokenLifetime) : nil
         let baseURL = "http://\(host):\(port)"
         emulator.baseURL = baseURL
+        let demoIssue = demo ? try await emulator.seedDemo() : nil
         let app = Application(router: emulator.router(), configuration: .init(address: .hostname(host, port: port)))
         // Written unbuffered so a script waiting for the line sees it at once.
         FileHandle.standardOutput.write(Data("GitHub emulator serving \(baseURL)\n".utf8))
+        if let demoIssue {
+            FileHandle.standardOutput.write(
+                Data("demo: \(GitHubEmulator.Demo.user) is signed in; the demo issue is \(demoIssue)\n".utf8))
+        }
         try await app.runService()
     }
 }

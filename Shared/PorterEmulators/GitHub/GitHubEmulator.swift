@@ -73,6 +73,7 @@ public final class GitHubEmulator: Sendable {
         addOAuthApplicationRoutes(to: router)
         addRateLimitRoutes(to: router)
         addGitRoutes(to: router)
+        addPageRoutes(to: router)
         return router
     }
 }

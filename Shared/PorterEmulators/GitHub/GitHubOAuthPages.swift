@@ -71,7 +71,8 @@ enum GitHubOAuthPages {
         return html(title: "Authorize \(appSlug)", body: body)
     }
 
-    static func html(title: String, body: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// A page in the emulator's style; `wide` for the repository, issue and pull request pages.
+    static func html(title: String, body: String, status: HTTPResponse.Status = .ok, wide: Bool = false) -> Response {
         let page = """
             <!doctype html>
             <html lang="en">
@@ -81,7 +82,7 @@ enum GitHubOAuthPages {
             <title>\(escaped(title))</title>
             <style>\(style)</style>
             </head>
-            <body><main>
+            <body><main\(wide ? #" class="wide""# : "")>
             \(body)
             <p class="footer">GitHub emulator</p>
             </main></body>
@@ -109,6 +110,30 @@ enum GitHubOAuthPages {
         button#authorize { background: #1f883d; border-color: #1a7f37; color: #fff; }
         .note, .footer { color: #59636e; font-size: 12px; }
         .footer { text-align: center; margin-top: 24px; }
+        main.wide { max-width: 760px; margin: 24px auto; }
+        main.wide h1 { text-align: left; font-weight: 400; }
+        h2 { font-size: 16px; margin: 0 0 8px; }
+        a { color: #0969da; }
+        code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #eff2f5; padding: 1px 4px;
+          border-radius: 4px; }
+        .muted, .crumbs { color: #59636e; }
+        .threads { list-style: none; margin: 0; padding: 0; }
+        .threads li { padding: 8px 0; border-top: 1px solid #d1d9e0; }
+        .threads li:first-child { border-top: 0; }
+        .state { display: inline-block; padding: 0 8px; border-radius: 12px; color: #fff; background: #59636e;
+          font-size: 12px; font-weight: 500; }
+        .state.open { background: #1f883d; } .state.merged { background: #8250df; }
+        .state.closed { background: #cf222e; } .state.draft { background: #59636e; }
+        .thread { margin: 16px 0; }
+        .post { background: #fff; border: 1px solid #d1d9e0; border-radius: 6px; margin-bottom: 12px; }
+        .post header { background: #f6f8fa; border-bottom: 1px solid #d1d9e0; padding: 6px 12px;
+          border-radius: 6px 6px 0 0; }
+        .post .text { padding: 8px 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+        .badge { border: 1px solid #d1d9e0; border-radius: 12px; padding: 0 6px; font-size: 12px; color: #59636e; }
+        textarea { box-sizing: border-box; width: 100%; padding: 5px 12px; font: inherit;
+          border: 1px solid #d1d9e0; border-radius: 6px; }
+        main.wide .actions button { flex: 0 0 auto; }
+        button#comment { background: #1f883d; border-color: #1a7f37; color: #fff; }
         """
 
     static func escaped(_ text: String) -> String {
