@@ -61,10 +61,26 @@ SPEC_PATIENCE=${PORTER_SPEC_PATIENCE:-300}
 [[ $REPORT_PATIENCE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_REPORT_PATIENCE must be a number of seconds")
 [[ $SPEC_PATIENCE =~ ^[0-9]{1,6}$ ]] || problems+=("PORTER_SPEC_PATIENCE must be a number of seconds")
 
-AGENT_USER=${PORTER_AGENT_USER:-agent}
+# PORTER_AGENT_ISOLATION: `user` (the default, and the image's) runs the agent as PORTER_AGENT_USER,
+# which needs root. `none`, for one developer's machine without root (deploy/worker/local-worker
+# --unisolated), runs the agent as the worker's own user: it can then read the task's tokens and
+# push by itself, so it is never for shared or production use.
+ISOLATION=${PORTER_AGENT_ISOLATION:-user}
+case $ISOLATION in
+    user) AGENT_USER=${PORTER_AGENT_USER:-agent} ;;
+    none) AGENT_USER=$(id -un) ;;
+    *)
+        problems+=("PORTER_AGENT_ISOLATION must be user or none")
+        AGENT_USER=${PORTER_AGENT_USER:-agent}
+        ;;
+esac
 AGENT_UID='' AGENT_GID=''
 if AGENT_UID=$(id -u -- "$AGENT_USER" 2>/dev/null) && AGENT_GID=$(id -g -- "$AGENT_USER" 2>/dev/null); then
-    [[ $AGENT_UID != 0 && $AGENT_GID != 0 ]] || problems+=("PORTER_AGENT_USER must not be root or in root's group")
+    if [[ $ISOLATION == none && $AGENT_UID == 0 ]]; then
+        problems+=("PORTER_AGENT_ISOLATION=none is for a worker that is not root; as root, leave it unset")
+    elif [[ $AGENT_UID == 0 || $AGENT_GID == 0 ]]; then
+        problems+=("PORTER_AGENT_USER must not be root or in root's group")
+    fi
 else
     problems+=("PORTER_AGENT_USER: there is no user '$AGENT_USER'")
 fi
@@ -100,8 +116,8 @@ if command -v perl >/dev/null 2>&1 && [[ -r $SCRIPT_DIR/redact.pl ]] &&
     ! redact_problem=$(perl "$SCRIPT_DIR/redact.pl" --check 2>&1); then
     problems+=("${redact_problem:-redact.pl does not run}")
 fi
-[[ $(id -u) == 0 ]] ||
-    problems+=("the worker must run as root: it keeps the push token from the agent, which it runs as '$AGENT_USER'")
+[[ $ISOLATION == none || $(id -u) == 0 ]] ||
+    problems+=("the worker must run as root: it keeps the push token from the agent, which it runs as '$AGENT_USER' (PORTER_AGENT_ISOLATION=none runs the agent as this user instead, without that protection)")
 
 if ((${#problems[@]} > 0)); then
     log "cannot start:"
@@ -154,7 +170,7 @@ claim "$WORKDIR"
 OWN_DIRS=0
 # Directories above them that do not exist yet are made searchable (the agent needs $WORKDIR).
 (umask 022 && mkdir -p -- "$STATE" "$WORKDIR")
-chown 0:0 -- "$STATE" "$WORKDIR"
+[[ $ISOLATION == none ]] || chown 0:0 -- "$STATE" "$WORKDIR"
 chmod 0700 -- "$STATE"
 chmod 0755 -- "$WORKDIR"
 rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER"
@@ -178,8 +194,14 @@ printf '%s\0' "$PORTER_TASK_TOKEN" >"$SECRETS"
 export -n PORTER_TASK_TOKEN
 unset PORTER_TASK_TOKEN
 
-PRIV=(--reuid="$AGENT_UID" --regid="$AGENT_GID" --clear-groups --no-new-privs)
-if "$SETPRIV" "${PRIV[@]}" --inh-caps=-all -- "$ENV_BIN" -i true 2>/dev/null; then PRIV+=(--inh-caps=-all); fi
+if [[ $ISOLATION == none ]]; then
+    # The same user: only a clean environment and no new privileges.
+    PRIV=(--no-new-privs)
+    log "PORTER_AGENT_ISOLATION=none: the agent runs as $AGENT_USER, this worker's own user, and can read the task's tokens"
+else
+    PRIV=(--reuid="$AGENT_UID" --regid="$AGENT_GID" --clear-groups --no-new-privs)
+    if "$SETPRIV" "${PRIV[@]}" --inh-caps=-all -- "$ENV_BIN" -i true 2>/dev/null; then PRIV+=(--inh-caps=-all); fi
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Redaction: redact.pl beside this file, with the shapes of redaction-patterns.txt (one list,
@@ -230,7 +252,8 @@ AGENT_PID='' TEE_PID='' MONITOR_PID='' PHASE=starting
 # background, or detached with setsid) outlives its run. Skipped when the user is shared by other
 # workers on this machine (PORTER_AGENT_SHARED=1, local mode), where it would kill their agents too.
 sweep_agent() {
-    [[ ${PORTER_AGENT_SHARED:-} != 1 && -n ${PRIV[*]:-} ]] || return 0
+    # Never without isolation: the agent's user is then the one running everything else too.
+    [[ $ISOLATION == user && ${PORTER_AGENT_SHARED:-} != 1 && -n ${PRIV[*]:-} ]] || return 0
     local i
     for ((i = 0; i < 3; i++)); do
         "$SETPRIV" "${PRIV[@]}" -- /bin/bash -c 'kill -KILL -1' 2>/dev/null || true

@@ -49,6 +49,9 @@ struct CallbackWorld: Sendable {
         /// which would kill each other's agents; a test of that sweep takes a user of its own.
         var agentUser = "nobody"
         var agentShared = true
+        /// The worker itself runs as `nobody`, not root, told to run the agent as itself
+        /// (`PORTER_AGENT_ISOLATION=none`), as `scripts/dev` does on a developer's machine without root.
+        var unisolated = false
     }
 
     static func run(
@@ -56,14 +59,18 @@ struct CallbackWorld: Sendable {
     ) async throws {
         let workRoot = URL(fileURLWithPath: "/tmp/porter-worker-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: workRoot, withIntermediateDirectories: true)
-        // The agent runs as `nobody`, which must be able to reach its workspace under here.
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: workRoot.path)
+        // The agent runs as `nobody`, which must be able to reach its workspace under here (and
+        // create it, when the worker is `nobody` too).
+        try FileManager.default.setAttributes(
+            [.posixPermissions: options.unisolated ? 0o777 : 0o755], ofItemAtPath: workRoot.path)
         defer { try? FileManager.default.removeItem(at: workRoot) }
         let worker = [
             "/bin/sh", "-c",
             """
             base=\(workRoot.path)/$PORTER_TASK_ID-$PORTER_ATTEMPT
-            exec env PORTER_AGENT_USER=\(options.agentUser) PORTER_AGENT_SHARED=\(options.agentShared ? "1" : "0") \
+            exec \(options.unisolated ? "setpriv --reuid=nobody --regid=nogroup --clear-groups --" : "") \
+                env \(options.unisolated ? "PORTER_AGENT_ISOLATION=none" : "") \
+                PORTER_AGENT_USER=\(options.agentUser) PORTER_AGENT_SHARED=\(options.agentShared ? "1" : "0") \
                 PORTER_ALLOW_SCRIPT_AGENT=1 PORTER_WORKDIR=$base/work \
                 PORTER_STATE_DIR=$base/state PORTER_HEARTBEAT_INTERVAL=1 \
                 PORTER_PUSH_RESERVE=\(options.pushReserve) PORTER_REPORT_PATIENCE=\(options.reportPatience) \
