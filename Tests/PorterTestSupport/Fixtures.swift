@@ -1,24 +1,20 @@
 import Foundation
 
-/// The real GitHub webhook payloads in the team's shared reference folder beside the repository
-/// (`PORTER_SHARED_DIR` overrides where that is). CI always has it; suites that need it are
-/// reported as skipped where it is absent.
+/// GitHub webhook payloads kept in the repository under `Tests/Fixtures/github-webhooks/`: our own
+/// documents (organization `acme`, repository `widgets`) in the shape GitHub sends each event, so no
+/// suite depends on a folder outside the clone. A missing file fails the test that asked for it.
 public enum Fixtures {
-    public static var sharedDirectory: URL {
-        if let dir = ProcessInfo.processInfo.environment["PORTER_SHARED_DIR"] { return URL(fileURLWithPath: dir) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
-    public static var webhooksDirectory: URL { sharedDirectory.appendingPathComponent("reference/github-webhooks") }
-
-    public static var webhooksAvailable: Bool { FileManager.default.fileExists(atPath: webhooksDirectory.path) }
+    public static let webhooksDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/github-webhooks")
 
     /// A payload as a mutable JSON object, e.g. `webhook("issue_comment.created.with-installation")`.
     public static func webhook(_ name: String) throws -> JSONObject {
-        let data = try Data(contentsOf: webhooksDirectory.appendingPathComponent("\(name).payload.json"))
+        let file = webhooksDirectory.appendingPathComponent("\(name).payload.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw TestSetupError("the webhook fixture \(file.path) is missing: it belongs in the repository")
+        }
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw TestSetupError("\(name) is not a JSON object")
+            throw TestSetupError("\(file.path) is not a JSON object")
         }
         return JSONObject(object)
     }

@@ -9,8 +9,7 @@ import Testing
 
 /// Commands made on a pull request, delivered to a live gateway: what a follow-up stores, once per
 /// delivery, and what ends it.
-@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
-struct WebhookGatewayFollowUpTests {
+@Suite struct WebhookGatewayFollowUpTests {
     typealias PullRequests = WebhookGatewayPullRequestTests
 
     static let hunk = "@@ -1,4 +1,5 @@\n # Widgets\n-let retries = 1\n+let retries = 3\n+let delay = 2"

@@ -5,8 +5,7 @@ import PostgresNIO
 import Testing
 
 /// `installation` and `installation_repositories` deliveries against a live gateway.
-@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
-struct WebhookGatewayInstallationTests {
+@Suite struct WebhookGatewayInstallationTests {
     @Test func suspendingAnInstallationCancelsItsQueuedTasksAndMarksActiveOnes() async throws {
         try await GatewayHarness.run { gateway in
             let created = try Fixtures.webhook("installation.created")
@@ -94,30 +93,30 @@ struct WebhookGatewayInstallationTests {
         try await GatewayHarness.run { gateway in
             let added = try Fixtures.webhook("installation_repositories.added")
             let id = added.get("installation.id") as! Int
-            let space = try #require((added.get("repositories_added") as? [[String: Any]])?.first)
-            let spaceID = try #require(space["id"] as? Int)
-            var kept = space
-            kept["id"] = spaceID + 1
-            kept["name"] = "Kept"
-            kept["full_name"] = "Codertocat/Kept"
+            let gone = try #require((added.get("repositories_added") as? [[String: Any]])?.first)
+            let goneID = try #require(gone["id"] as? Int)
+            var kept = gone
+            kept["id"] = goneID + 1
+            kept["name"] = "kept"
+            kept["full_name"] = "acme/kept"
 
             let addBoth = try await gateway.send(
-                "installation_repositories", added.setting("repositories_added", [space, kept]))
+                "installation_repositories", added.setting("repositories_added", [gone, kept]))
             #expect(addBoth.status == .ok)
             // The same repository on another installation stays listed there.
             _ = try await gateway.send(
                 "installation_repositories",
-                added.setting("installation.id", id + 1).setting("repositories_added", [space]))
-            #expect(try await repositoryIDs(gateway, installation: id) == [spaceID, spaceID + 1])
-            #expect(try await repositoryIDs(gateway, installation: id + 1) == [spaceID])
+                added.setting("installation.id", id + 1).setting("repositories_added", [gone]))
+            #expect(try await repositoryIDs(gateway, installation: id) == [goneID, goneID + 1])
+            #expect(try await repositoryIDs(gateway, installation: id + 1) == [goneID])
 
             let removed = added.setting("action", "removed").setting("repositories_added", [Any]())
-                .setting("repositories_removed", [space])
+                .setting("repositories_removed", [gone])
             let answer = try await gateway.send("installation_repositories", removed)
             #expect(answer.status == .ok)
             #expect(answer.body["outcome"] as? String == "installation upsert")
-            #expect(try await repositoryIDs(gateway, installation: id) == [spaceID + 1])
-            #expect(try await repositoryIDs(gateway, installation: id + 1) == [spaceID])
+            #expect(try await repositoryIDs(gateway, installation: id) == [goneID + 1])
+            #expect(try await repositoryIDs(gateway, installation: id + 1) == [goneID])
             #expect(try await gateway.count("installations", where: "id = \(id) AND deleted_at IS NULL") == 1)
             #expect(
                 try await gateway.count(
@@ -136,8 +135,7 @@ struct WebhookGatewayInstallationTests {
 }
 
 /// A repository removed from the installation takes its tasks with it, through the one cancellation path.
-@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
-struct WebhookGatewayRemovedRepositoryTests {
+@Suite struct WebhookGatewayRemovedRepositoryTests {
     @Test func removingARepositoryCancelsItsTasksAndNoOthers() async throws {
         try await GatewayHarness.run { gateway in
             let added = try Fixtures.webhook("installation_repositories.added")

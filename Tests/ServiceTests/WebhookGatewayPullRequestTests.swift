@@ -7,8 +7,7 @@ import PostgresNIO
 import Testing
 
 /// `pull_request` deliveries against a live gateway: what became of the pull requests Porter opened.
-@Suite(.enabled(if: Fixtures.webhooksAvailable, "needs ../shared/reference/github-webhooks"))
-struct WebhookGatewayPullRequestTests {
+@Suite struct WebhookGatewayPullRequestTests {
     /// What a task records of its pull request, read straight from its row.
     struct Outcome: Equatable {
         var state: String?

@@ -79,14 +79,20 @@ struct AckLoad {
 
     func shutdown() async { try? await http.shutdown() }
 
-    /// The real `issue_comment` payload from the shared reference folder with a Porter command, trimmed
-    /// of API URLs and padded to 9 KB, as `benchmarks/webhook-ack` sends it.
+    /// The tests' `issue_comment` fixture (a complete delivery in GitHub's shape) with a Porter command,
+    /// trimmed of API URLs and padded to 9 KB, as `benchmarks/webhook-ack` sends it.
     static func payload() throws -> Data {
-        let path = "../shared/reference/github-webhooks/issue_comment.created.with-installation.payload.json"
-        guard
-            var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
-                as? [String: Any]
-        else { throw BenchmarkError("\(path) is not a JSON object") }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let path = root.appendingPathComponent(
+            "Tests/Fixtures/github-webhooks/issue_comment.created.with-installation.payload.json"
+        ).path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchmarkError("the issue_comment fixture \(path) is missing")
+        }
+        guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw BenchmarkError("\(path) is not a JSON object")
+        }
         json["organization"] = nil
         let command = "@porter claude fix the flaky login test\n"
         json[path: "comment", "body"] = command

@@ -2,25 +2,31 @@ import AsyncHTTPClient
 import Foundation
 import PorterEmulators
 import PorterKit
+import PorterTestSupport
 import Testing
-
-/// `../shared/reference/fly/machines-api.swagger.json`, next to the repository.
-private let flySwaggerURL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("shared/reference/fly/machines-api.swagger.json")
 
 /// The emulator and the client both speak the field names of Fly's published swagger. The swagger
 /// lives in the team's shared reference folder beside the repository (CI always has it); a clone
-/// without it reports these tests as skipped rather than passing them.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: flySwaggerURL.path)))
-struct FlySwaggerAgreementTests {
-    static let swaggerURL = flySwaggerURL
+/// without it fails these tests, naming the file, rather than skipping them.
+@Suite struct FlySwaggerAgreementTests {
+    /// `../shared/reference/fly/machines-api.swagger.json`, next to the repository.
+    static let swaggerURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/reference/fly/machines-api.swagger.json")
+
+    /// The swagger document, or an error naming where it was expected.
+    static func swagger() throws -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: swaggerURL.path) else {
+            throw TestSetupError(
+                "Fly's swagger \(swaggerURL.path) is missing: these tests read it from ../shared beside the repository")
+        }
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
 
     /// The property names of each swagger definition.
     static func definitions() throws -> [String: Set<String>] {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: swaggerURL)) as? [String: Any]
-        let definitions = try #require(json?["definitions"] as? [String: [String: Any]])
+        let definitions = try #require(try swagger()["definitions"] as? [String: [String: Any]])
         return definitions.mapValues { Set(($0["properties"] as? [String: Any])?.keys ?? [:].keys) }
     }
 
@@ -66,8 +72,7 @@ struct FlySwaggerAgreementTests {
     }
 
     @Test func theStatesTheClientWaitsForAreTheSwaggersWaitStates() throws {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.swaggerURL)) as? [String: Any]
-        let paths = try #require(json?["paths"] as? [String: Any])
+        let paths = try #require(try Self.swagger()["paths"] as? [String: Any])
         let wait = (paths["/apps/{app_name}/machines/{machine_id}/wait"] as? [String: Any])?["get"] as? [String: Any]
         let parameters = try #require(wait?["parameters"] as? [[String: Any]])
         let state = try #require(parameters.first { $0["name"] as? String == "state" })

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PorterEmulators
 import PorterKit
+import PorterTestSupport
 import Synchronization
 import Testing
 
@@ -16,11 +17,6 @@ import Testing
     final class Inbox: Sendable {
         let received = Mutex<[Received]>([])
     }
-
-    static let reference = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/reference/github-webhooks/issue_comment.created.with-installation.payload.json")
 
     /// Key paths of the payload's objects, two levels deep: the structure a consumer's decoder relies on.
     static func keyPaths(_ object: [String: Any]) -> Set<String> {
@@ -69,8 +65,8 @@ import Testing
         #expect(received[1].headers["x-github-delivery"] == guid && received[1].body == first.body)
 
         let payload = try #require(try JSONSerialization.jsonObject(with: first.body) as? [String: Any])
-        let reference = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: Self.reference)) as? [String: Any])
+        // The fixture has the fields GitHub sends in an `issue_comment` delivery; the emulator must send the same.
+        let reference = try Fixtures.webhook("issue_comment.created.with-installation").value
         let missing = Self.keyPaths(reference).subtracting(Self.keyPaths(payload))
         let extra = Self.keyPaths(payload).subtracting(Self.keyPaths(reference))
         #expect(missing.isEmpty, "missing: \(missing.sorted())")
