@@ -74,19 +74,22 @@ struct WebhookController: Sendable {
             )
         }
         let data = Data(bytes)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            return (
-                Self.reply(.badRequest, Answer(status: "rejected", reason: "body is not a JSON object")), event,
-                .malformed
-            )
-        }
         let envelope: WebhookPayload.Envelope?
         let effect: DeliveryEffect
         do {
+            // One parse on the common path: an envelope decodes only from a JSON object.
             let decoded = try JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data)
             envelope = decoded
             effect = interpreter.interpret(event: event, payload: decoded)
         } catch {
+            // Only a body that is not an envelope is parsed again, to tell "not a JSON object" from
+            // "an object of the wrong shape".
+            guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                return (
+                    Self.reply(.badRequest, Answer(status: "rejected", reason: "body is not a JSON object")), event,
+                    .malformed
+                )
+            }
             envelope = nil
             effect = interpreter.unreadable(event: event, problem: WebhookPayload.problem(error))
         }
