@@ -51,7 +51,7 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         settings: DispatchSettings(
             publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,
             defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait, budget: config.budget,
-            followUpsOnAnyPullRequest: config.followUpsOnAnyPullRequest),
+            followUpsOnAnyPullRequest: config.followUpsOnAnyPullRequest, demoAgent: config.demoAgent),
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
     let control = PostgresControlRepository(client: dependencies.postgres, logger: logger)
     return TaskDispatcher(

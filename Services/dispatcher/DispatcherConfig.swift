@@ -34,6 +34,8 @@ struct DispatcherConfig: ServiceConfiguration {
     var crashPoints: CrashPoints
     /// `PORTER_FOLLOWUPS_ON_ANY_PR`: follow-ups also on same-repository pull requests Porter did not open.
     var followUpsOnAnyPullRequest: Bool
+    /// `PORTER_DEMO_AGENT`: tasks of the built-in `demo` agent run (default false).
+    var demoAgent: Bool
 
     var secretValues: [String] {
         [app.privateKeyPEM.value] + [fly.token?.value].compactMap { $0 } + defaultKeys.keys.values.map(\.value)
@@ -65,6 +67,7 @@ struct DispatcherConfig: ServiceConfiguration {
             "PORTER_SIDE_EFFECT_PATIENCE", default: SideEffectRetry.defaultPatience, Parse.duration)
         let crashPoints = env.optional("PORTER_FAULT_CRASH_POINTS", default: .none, CrashPoints.parse)
         let followUpsOnAnyPullRequest = env.optional("PORTER_FOLLOWUPS_ON_ANY_PR", default: false, Parse.bool)
+        let demoAgent = env.demoAgent()
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, callbackURL: callbackURL!, encryptionKeys: keys!, github: github,
@@ -72,6 +75,6 @@ struct DispatcherConfig: ServiceConfiguration {
             workerCommand: workerCommand, concurrency: concurrency, lease: lease, signInWait: signInWait,
             stopGrace: stopGrace, budget: FailureBudget(maxFailures: maxFailures, maxDuration: retryBudget),
             sideEffectPatience: sideEffectPatience, crashPoints: crashPoints,
-            followUpsOnAnyPullRequest: followUpsOnAnyPullRequest)
+            followUpsOnAnyPullRequest: followUpsOnAnyPullRequest, demoAgent: demoAgent)
     }
 }

@@ -60,7 +60,8 @@ func buildRouter(
     let changes = TaskChangeStore(client: postgres, logger: logger)
     let agentStats = PostgresAgentStatsStore(client: postgres, logger: logger, figures: figures)
     TaskListAPI(store: lists, visibility: visibility).add(to: router)
-    HistoryPages(pages: pages, store: lists, visibility: visibility).add(to: router)
+    HistoryPages(pages: pages, store: lists, visibility: visibility, agents: Agent.nameable(demo: config.demoAgent))
+        .add(to: router)
     HistoryAPI(store: lists, visibility: visibility, logger: logger).add(to: router)
     AgentStatsAPI(store: agentStats, visibility: visibility).add(to: router)
     let tasks = TasksController(
@@ -72,7 +73,8 @@ func buildRouter(
         pages: pages, lists: lists, changes: changes, visibility: visibility, agentStats: agentStats
     ).add(to: router)
     let intake = PostgresTaskIntake(client: postgres, logger: logger)
-    let dispatch = TaskDispatch(gitHub: gitHub, intake: intake, logger: logger)
+    let dispatch = TaskDispatch(
+        gitHub: gitHub, intake: intake, agents: Agent.nameable(demo: config.demoAgent), logger: logger)
     ReviewController(
         pages: pages, store: PostgresReviewStore(client: postgres, logger: logger), gitHub: gitHub, tasks: tasks,
         visibility: visibility, intake: intake, signals: ReviewSignalsCache(),

@@ -13,6 +13,8 @@ struct WebAPIConfig: ServiceConfiguration {
     /// `PORTER_MENTION`: the name people address Porter by (default `porter`), so text the web app posts
     /// to GitHub never reads as a command.
     var mention: String
+    /// `PORTER_DEMO_AGENT`: the dispatch form and `POST /api/tasks` offer the built-in `demo` agent.
+    var demoAgent: Bool
     /// `PORTER_WEB_RESOURCES`, or the templates and static files built next to the binary.
     var resources: String
 
@@ -36,13 +38,14 @@ struct WebAPIConfig: ServiceConfiguration {
         let oauth = GitHubOAuthCredentials.read(from: &env)
         let fly = FlySettings.read(from: &env)
         let mention = env.optional("PORTER_MENTION", default: "porter", Parse.mention)
+        let demoAgent = env.demoAgent()
         try env.validate()
         return Self(
             basics: basics!, publicURL: publicURL!, encryptionKeys: keys!,
             sessions: SessionSettings(
                 secret: sessionSecret!, idleTimeout: idle, lifetime: lifetime,
                 secureCookies: publicURL!.scheme == "https"),
-            github: github, app: app!, oauth: oauth!, fly: fly, mention: mention,
+            github: github, app: app!, oauth: oauth!, fly: fly, mention: mention, demoAgent: demoAgent,
             resources: Pages.resourceDirectory(environment: environment), sessionSecret: sessionSecret!)
     }
 

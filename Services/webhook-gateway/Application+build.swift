@@ -16,7 +16,7 @@ func buildRouter(config: WebhookGatewayConfig, dependencies: ServiceDependencies
         signature: WebhookSignature(secret: config.webhookSecret.value),
         interpreter: WebhookInterpreter(
             mention: config.mention, appSlug: config.appSlug, allowedBots: config.allowedBots,
-            helpForEveryone: config.helpForEveryone),
+            helpForEveryone: config.helpForEveryone, demoAgent: config.demoAgent),
         store: PostgresWebhookDeliveryStore(client: dependencies.postgres, logger: dependencies.logger),
         metrics: dependencies.metrics,
         logger: dependencies.logger

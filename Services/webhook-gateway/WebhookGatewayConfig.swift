@@ -13,6 +13,8 @@ struct WebhookGatewayConfig: ServiceConfiguration {
     var allowedBots: Set<String>
     /// `PORTER_HELP_FOR_EVERYONE`: answer `help` from commenters without write access too (default false).
     var helpForEveryone: Bool
+    /// `PORTER_DEMO_AGENT`: commands may name the built-in `demo` agent (default false).
+    var demoAgent: Bool
 
     var secretValues: [String] { [webhookSecret.value] }
 
@@ -24,9 +26,10 @@ struct WebhookGatewayConfig: ServiceConfiguration {
         let slug = env.optional("GITHUB_APP_SLUG", Parse.string)
         let bots = env.optional("PORTER_ALLOWED_BOTS", default: [], Parse.botLogins)
         let helpForEveryone = env.optional("PORTER_HELP_FOR_EVERYONE", default: false, Parse.bool)
+        let demoAgent = env.demoAgent()
         try env.validate()
         return Self(
             basics: basics!, webhookSecret: secret!, mention: mention, appSlug: slug, allowedBots: bots,
-            helpForEveryone: helpForEveryone)
+            helpForEveryone: helpForEveryone, demoAgent: demoAgent)
     }
 }

@@ -136,6 +136,39 @@ import Testing
         #expect(CommandParser().parse(comment) == .noMention)
     }
 
+    /// `demo` is an agent only where the operator turned it on; elsewhere naming it first is a problem
+    /// reported back (never instructions for another agent), and after an agent it is just a word.
+    @Test func theDemoAgentIsNamedWhereTurnedOnAndRefusedElsewhere() {
+        let on = CommandParser(demoAgent: true)
+        #expect(on.parse("@porter demo add a greeting") == Self.run(.demo, "add a greeting"))
+        #expect(on.parse("@porter Demo: add a greeting --ready") == Self.run(.demo, draft: false, "add a greeting"))
+        #expect(on.parse("@porter opencode demo the new page") == Self.run(.opencode, "demo the new page"))
+        let off = CommandParser()
+        #expect(off.parse("@porter demo add a greeting") == .invalid([.demoAgentOff]))
+        #expect(off.parse("@porter opencode demo the new page") == Self.run(.opencode, "demo the new page"))
+        #expect(off.parse("@porter fix the demo") == Self.run(nil, "fix the demo"))
+        let problem = "\(CommandProblem.demoAgentOff)"
+        #expect(problem.contains("has not turned on (`PORTER_DEMO_AGENT`)"), "\(problem)")
+        #expect(problem.contains("such as `opencode demo …`"), "\(problem)")
+    }
+
+    /// What the agent settings and pages build on: a default is always a coding agent.
+    @Test func neitherScriptNorDemoIsEverADefaultAgentAndOnlyDemoIsNameable() {
+        #expect(Agent(setting: "demo") == nil)
+        #expect(Agent(setting: "script") == nil)
+        #expect(Agent(setting: "codex") == .codex)
+        #expect(Agent(commandWord: "DEMO") == .demo)
+        #expect(Agent(commandWord: "script") == nil)
+        #expect(Agent.nameable(demo: false) == [.claude, .codex, .opencode, .amp, .gemini])
+        #expect(Agent.nameable(demo: true) == [.claude, .codex, .opencode, .amp, .gemini, .demo])
+        #expect(Agent.demo.keyNames.isEmpty)
+    }
+
+    @Test func helpListsTheDemoAgentOnlyWhereItIsTurnedOn() {
+        #expect(!Replies.help(mention: "porter").contains("`demo`"))
+        #expect(Replies.help(mention: "porter", demoAgent: true).contains("`gemini`, and `demo`, built in"))
+    }
+
     @Test func problemsReadAsSentences() {
         #expect("\(CommandProblem.unknownFlag("--turbo"))" == "`--turbo` is not a flag Porter knows")
         #expect("\(CommandProblem.conflictingFlags("draft", "ready"))".contains("cannot be used together"))

@@ -40,6 +40,15 @@ import Testing
             #expect(!command.contains("{prompt}"))
         }
         #expect(table["script"]?["requires_env"] as? String == "PORTER_ALLOW_SCRIPT_AGENT")
+        // The built-in demo runs only on a worker told the operator turned it on, with no key.
+        #expect(table["demo"]?["requires_env"] as? String == "PORTER_DEMO_AGENT")
+        #expect(table["demo"]?["command"] as? [String] == ["bash", "{worker_dir}/demo-agent"])
+    }
+
+    /// Programs the table runs from the worker's folder (`{worker_dir}/…`), which the image must ship.
+    static func shippedPrograms() throws -> [String] {
+        try agentTable().values.flatMap { $0["command"] as? [String] ?? [] }
+            .filter { $0.hasPrefix("{worker_dir}/") }.map { String($0.dropFirst("{worker_dir}/".count)) }
     }
 
     @Test func theDockerfileCopiesTheEntrypointAndAgentTableAndPinsEveryAgent() throws {
@@ -48,7 +57,9 @@ import Testing
         // The entrypoint finds its companions beside itself.
         let copy = try #require(dockerfile.split(separator: "\n").first { $0.hasPrefix("COPY entrypoint.sh ") })
         #expect(copy.hasSuffix(" /opt/porter/"))
-        for file in Self.companions + ["agents.json"] {
+        let programs = try Self.shippedPrograms()
+        #expect(programs == ["demo-agent"])
+        for file in Self.companions + ["agents.json"] + programs {
             #expect(copy.split(separator: " ").contains(Substring(file)), "the image lacks \(file)")
             #expect(FileManager.default.fileExists(atPath: Self.folder.appendingPathComponent(file).path))
         }
@@ -61,6 +72,10 @@ import Testing
         for line in dockerfile.split(separator: "\n") where line.hasPrefix("ARG ") && line.contains("_VERSION=") {
             let version = line.split(separator: "=").last ?? ""
             #expect(!version.isEmpty && version != "latest", "\(line) pins nothing")
+        }
+        for program in programs {
+            #expect(dockerfile.contains("/opt/porter/\(program)"), "the image does not make \(program) executable")
+            #expect(FileManager.default.isExecutableFile(atPath: Self.folder.appendingPathComponent(program).path))
         }
         let entrypoint = Self.folder.appendingPathComponent("entrypoint.sh").path
         #expect(FileManager.default.isExecutableFile(atPath: entrypoint))

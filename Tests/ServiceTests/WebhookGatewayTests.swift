@@ -380,6 +380,39 @@ import Testing
         }
     }
 
+    /// Off (the default, as in production), `@porter demo …` is answered with the reason and starts
+    /// nothing; turned on (`scripts/dev`), it is a task of the demo agent, and help lists the demo.
+    @Test func aDemoCommandGetsAReplyAndNoTaskUnlessTheOperatorTurnedTheDemoOn() async throws {
+        try await GatewayHarness.run { gateway in
+            let answer = try await gateway.send(
+                "issue_comment", try GatewayHarness.comment("@porter demo add a greeting"), delivery: "demo-off")
+            #expect(answer.body["outcome"] as? String == "replied")
+            #expect(try await gateway.count("tasks") == 0)
+            #expect(try await gateway.count("jobs") == 0)
+            let reply = try #require(
+                try await gateway.database.query("SELECT payload->>'body' FROM github_side_effects").collect()
+                    .first?.decode(String.self))
+            #expect(reply.hasPrefix("Porter did not start anything: the command has a problem."))
+            #expect(
+                reply.contains(
+                    "`demo` is Porter's built-in demo agent, which the operator of this Porter has not turned on "
+                        + "(`PORTER_DEMO_AGENT`)"), "\(reply)")
+        }
+        try await GatewayHarness.run(settings: ["PORTER_DEMO_AGENT": "1"]) { gateway in
+            let answer = try await gateway.send(
+                "issue_comment", try GatewayHarness.comment("@porter demo add a greeting"))
+            #expect(answer.status == .accepted)
+            let tasks = try await gateway.tasks()
+            #expect(tasks.map(\.request.agent) == [.demo])
+            #expect(tasks.map(\.request.instructions) == ["add a greeting"])
+            _ = try await gateway.send("issue_comment", try GatewayHarness.comment("@porter help"))
+            let help = try await gateway.database.query(
+                "SELECT payload->>'body' FROM github_side_effects WHERE kind = 'create_comment'"
+            ).collect().first?.decode(String.self)
+            #expect(help?.contains("`gemini`, and `demo`, built in") == true, "\(help ?? "no help")")
+        }
+    }
+
     @Test func closingAnIssueCancelsItsQueuedTasksAndMarksActiveOnes() async throws {
         try await GatewayHarness.run { gateway in
             let comment = try GatewayHarness.comment("@porter claude fix it")

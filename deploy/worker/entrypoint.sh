@@ -550,7 +550,8 @@ fi
     jq -j '(.env // {}) | to_entries[] | "\(.key)\u0000\(.value | tostring)\u0000"' "$SPEC"
 } >"$AGENT_ENV"
 
-# The command: model arguments go before a "-" or "{prompt_file}" argument, else at the end.
+# The command: model arguments go before a "-" or "{prompt_file}" argument, else at the end;
+# "{worker_dir}" is this file's folder, where a program shipped with the worker lives (demo-agent).
 mapfile -d '' -t template < <(jq -j --arg a "$AGENT" '.[$a].command[] | "\(.)\u0000"' "$AGENTS_FILE")
 model_args=()
 if [[ -n $MODEL ]]; then
@@ -563,7 +564,8 @@ for arg in "${template[@]}"; do
         COMMAND+=("${model_args[@]}")
         placed=1
     fi
-    COMMAND+=("${arg//\{prompt_file\}/$PROMPT_FILE}")
+    arg=${arg//\{prompt_file\}/$PROMPT_FILE}
+    COMMAND+=("${arg//\{worker_dir\}/$SCRIPT_DIR}")
 done
 ((placed)) || COMMAND+=("${model_args[@]}")
 

@@ -18,7 +18,7 @@ struct DispatchAPI {
         router.post("/api/tasks") { request, context in
             let user = try context.requireUser()
             let fields = try DispatchRequest.fields(json: try await JSONValue.object(request, limit: Self.bodyLimit))
-            let outcome = try await dispatch.dispatch(user, try DispatchRequest.check(fields))
+            let outcome = try await dispatch.dispatch(user, try DispatchRequest.check(fields, agents: dispatch.agents))
             let answer = Answer(outcome, publicURL: publicURL, githubURL: dispatch.github.endpoints.webURL)
             var response = JSONAnswer.make(answer, status: .created)
             response.headers[.location] = answer.url

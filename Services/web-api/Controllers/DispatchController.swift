@@ -35,7 +35,7 @@ struct DispatchController {
             let user = try context.requireUser()
             let form = try await Form.read(request)
             do {
-                let checked = try DispatchRequest.check(DispatchRequest.fields(form: form))
+                let checked = try DispatchRequest.check(DispatchRequest.fields(form: form), agents: dispatch.agents)
                 let outcome = try await dispatch.dispatch(user, checked)
                 return Response.redirect(
                     to: "/tasks/\(outcome.receipt.taskID.uuidString.lowercased())?requested=dispatch", type: .normal)
@@ -104,7 +104,8 @@ struct DispatchController {
         }
         let settings = try await account.settings.settings(userID: user.id)
         let keys = try await account.secrets.names(userID: user.id)
-        let agents = DispatchPageView.agents(selected: draft.agent, defaultAgent: settings.defaultAgent, keys: keys)
+        let agents = DispatchPageView.agents(
+            selected: draft.agent, defaultAgent: settings.defaultAgent, keys: keys, offered: dispatch.agents)
         let view = DispatchPageView(
             page: Chrome(title: "New task", user: user, section: .dispatch), problem: problem,
             requestID: draft.requestID, hasRepositories: !repositories.isEmpty,

@@ -9,6 +9,8 @@ struct HistoryPages {
     let pages: Pages
     let store: PostgresTaskListStore
     let visibility: TaskVisibility
+    /// The agents the filter offers: those a command may name here.
+    let agents: [Agent]
 
     static let pageSize = 50
     static let suggestionCount = 20
@@ -18,7 +20,7 @@ struct HistoryPages {
             let user = try context.requireUser()
             let query = request.formQuery
             var view = HistoryPageView(
-                page: Chrome(title: "History", user: user, section: .history), form: .init(query))
+                page: Chrome(title: "History", user: user, section: .history), form: .init(query), agents: agents)
             let filter: TaskFilter
             let cursor: TaskCursor?
             let limit: Int

@@ -55,7 +55,7 @@ struct AccountSettings: Sendable {
         var change = SettingsChange()
         if let agent {
             if let name = agent, !name.isEmpty {
-                guard let parsed = Agent(commandWord: name) else {
+                guard let parsed = Agent(commandWord: name), Agent.coding.contains(parsed) else {
                     throw WebError.invalid(
                         "\(name) is not an agent. Choose one of \(Self.agentNames.joined(separator: ", ")).",
                         code: "unknown_agent")
@@ -75,7 +75,8 @@ struct AccountSettings: Sendable {
         try await settings.apply(change, userID: user.id)
     }
 
-    static let agentNames = Agent.allCases.filter { $0 != .script }.map(\.rawValue)
+    /// What a default agent may be: a coding agent, never `demo`, which its operator may turn off.
+    static let agentNames = Agent.coding.map(\.rawValue)
 
     enum FlyMode: String { case org, deploy }
 

@@ -158,8 +158,8 @@ struct DispatchPageView {
             when: DisplayTime.recent(command.createdAt))
     }
 
-    /// The agents a person can name, each with what it is good at and the keys it runs with.
-    static func agents(selected: String, defaultAgent: Agent?, keys: Set<String>) -> [Option] {
+    /// The agents a person can name (`offered`), each with what it is good at and the keys it runs with.
+    static func agents(selected: String, defaultAgent: Agent?, keys: Set<String>, offered: [Agent]) -> [Option] {
         let fallback = defaultAgent ?? .fallback
         let chosen = Agent(commandWord: selected)
         return [
@@ -167,7 +167,7 @@ struct DispatchPageView {
                 value: "", label: "Your default (\(fallback.rawValue))", selected: chosen == nil,
                 hint: hint(fallback, keys: keys))
         ]
-            + AccountSettings.agentNames.compactMap(Agent.init(rawValue:)).map { agent in
+            + offered.map { agent in
                 Option(
                     value: agent.rawValue, label: agent.rawValue, selected: chosen == agent,
                     hint: hint(agent, keys: keys))
@@ -178,16 +178,20 @@ struct DispatchPageView {
         .claude: "Claude Code: deep reasoning for complex changes.", .codex: "Codex: OpenAI's coding agent.",
         .opencode: "OpenCode: a fast agent for day-to-day issues.", .amp: "Amp: high throughput for rapid iteration.",
         .gemini: "Gemini CLI: Google's coding agent.",
+        .demo:
+            "Demo: built into Porter and offline; it records your request in PORTER_DEMO.md and changes nothing else.",
     ]
 
     /// What the agent is, and whether it runs with a key of the person's or needs the operator's.
     static func hint(_ agent: Agent, keys: Set<String>) -> String {
         let own = agent.keyNames.filter(keys.contains)
         let keyText =
-            own.isEmpty
-            ? "Runs with \(agent.keyNames.joined(separator: " or ")), which you have not stored: this Porter's "
-                + "operator must provide it."
-            : "Runs with your \(own.joined(separator: " and "))."
+            agent.keyNames.isEmpty
+            ? "Needs no key."
+            : own.isEmpty
+                ? "Runs with \(agent.keyNames.joined(separator: " or ")), which you have not stored: this Porter's "
+                    + "operator must provide it."
+                : "Runs with your \(own.joined(separator: " and "))."
         return [descriptions[agent], keyText].compactMap(\.self).joined(separator: " ")
     }
 

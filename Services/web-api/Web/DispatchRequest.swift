@@ -37,7 +37,8 @@ struct DispatchRequest: Sendable, Equatable {
         var requestID: String?
     }
 
-    static func check(_ fields: Fields) throws(WebError) -> DispatchRequest {
+    /// - Parameter agents: the agents the request may name (`Agent.nameable`); any other is refused.
+    static func check(_ fields: Fields, agents: [Agent]) throws(WebError) -> DispatchRequest {
         var problems: [String] = []
         let repository = fields.repository?.trimmingCharacters(in: .whitespaces) ?? ""
         if repository.isEmpty {
@@ -77,11 +78,11 @@ struct DispatchRequest: Sendable, Equatable {
         }
         var options = RunOptions(instructions: instructions)
         if let name = fields.agent?.trimmingCharacters(in: .whitespaces), !name.isEmpty {
-            if let agent = Agent(commandWord: name) {
+            if let agent = Agent(commandWord: name), agents.contains(agent) {
                 options.agent = agent
             } else {
                 problems.append(
-                    "\(quoted(name)) is not an agent: choose \(AccountSettings.agentNames.joined(separator: ", ")).")
+                    "\(quoted(name)) is not an agent: choose \(agents.map(\.rawValue).joined(separator: ", ")).")
             }
         }
         if let model = fields.model?.trimmingCharacters(in: .whitespaces), !model.isEmpty {

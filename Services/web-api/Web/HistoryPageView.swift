@@ -136,12 +136,12 @@ struct HistoryPageView {
         var pullRequestLabel: String?
     }
 
-    init(page: Chrome, form: Fields) {
+    init(page: Chrome, form: Fields, agents offered: [Agent]) {
         self.page = page
         self.form = form
         agents =
             [Option(value: "", label: "Any agent", selected: form.agent.isEmpty)]
-            + Agent.allCases.filter { $0 != .script }.map {
+            + offered.map {
                 Option(value: $0.rawValue, label: $0.rawValue, selected: Agent(commandWord: form.agent) == $0)
             }
         let known: [(String, String)] = [

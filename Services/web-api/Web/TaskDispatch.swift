@@ -9,6 +9,8 @@ import PorterKit
 struct TaskDispatch: Sendable {
     let gitHub: UserGitHub
     let intake: PostgresTaskIntake
+    /// The agents a request may name: the coding agents, and `demo` where the operator turned it on.
+    let agents: [Agent]
     let logger: Logger
 
     var github: GitHubClient { gitHub.github }

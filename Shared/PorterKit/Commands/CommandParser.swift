@@ -7,8 +7,13 @@ public struct CommandParser: Sendable {
     public static let maximumCommentLength = 65_536
 
     let scanner: MentionScanner
+    /// `PORTER_DEMO_AGENT`: a command may name the built-in `demo` agent; otherwise naming it is a problem.
+    let demoAgent: Bool
 
-    public init(mention: String = "porter") { scanner = MentionScanner(mention: mention) }
+    public init(mention: String = "porter", demoAgent: Bool = false) {
+        scanner = MentionScanner(mention: mention)
+        self.demoAgent = demoAgent
+    }
 
     public func parse(_ comment: String) -> CommandParseResult {
         guard let found = scanner.scan(String(comment.prefix(Self.maximumCommentLength))) else { return .noMention }
@@ -33,6 +38,7 @@ public struct CommandParser: Sendable {
                 let word =
                     token.text.hasSuffix(",") || token.text.hasSuffix(":") ? String(token.text.dropLast()) : token.text
                 if options.agent == nil, instructionStart == nil, let agent = Agent(commandWord: word) {
+                    if agent == .demo, !demoAgent { problems.append(.demoAgentOff) }
                     options.agent = agent
                 } else if instructionStart == nil {
                     instructionStart = token.start

@@ -41,6 +41,8 @@ public enum CommandProblem: Sendable, Equatable, CustomStringConvertible {
     case invalidValue(flag: String, value: String, expected: String)
     case conflictingFlags(String, String)
     case repeatedFlag(String)
+    /// `demo` named where the operator has not turned the demo agent on (`PORTER_DEMO_AGENT`).
+    case demoAgentOff
 
     public var description: String {
         switch self {
@@ -49,6 +51,10 @@ public enum CommandProblem: Sendable, Equatable, CustomStringConvertible {
         case .invalidValue(let flag, let value, let expected): "`--\(flag)` cannot be `\(value)`: use \(expected)"
         case .conflictingFlags(let first, let second): "`--\(first)` and `--\(second)` cannot be used together"
         case .repeatedFlag(let flag): "`--\(flag)` is given more than once"
+        case .demoAgentOff:
+            "`demo` is Porter's built-in demo agent, which the operator of this Porter has not turned on "
+                + "(`PORTER_DEMO_AGENT`); for instructions that begin with “demo”, name an agent first, such as "
+                + "`\(Agent.fallback.rawValue) demo …`"
         }
     }
 }

@@ -14,4 +14,8 @@ extension EnvironmentReader {
     public mutating func workerRuntime() -> WorkerRuntime {
         optional("PORTER_RUNTIME", default: .fly, Parse.oneOf(WorkerRuntime.self))
     }
+
+    /// `PORTER_DEMO_AGENT`: the built-in `demo` agent may be named and run (default false; `scripts/dev`
+    /// turns it on, production leaves it off).
+    public mutating func demoAgent() -> Bool { optional("PORTER_DEMO_AGENT", default: false, Parse.bool) }
 }

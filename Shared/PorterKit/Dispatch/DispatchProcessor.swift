@@ -18,11 +18,13 @@ public struct DispatchSettings: Sendable {
     public var budget: FailureBudget
     /// `PORTER_FOLLOWUPS_ON_ANY_PR`: follow-ups also on same-repository pull requests Porter did not open.
     public var followUpsOnAnyPullRequest: Bool
+    /// `PORTER_DEMO_AGENT`: tasks of the built-in `demo` agent run, and their workers are told so.
+    public var demoAgent: Bool
 
     public init(
         publicURL: URL, callbackURL: URL, limits: TaskLimits, defaultKeyNames: Set<String>,
         signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = .seconds(5),
-        budget: FailureBudget = FailureBudget(), followUpsOnAnyPullRequest: Bool = false
+        budget: FailureBudget = FailureBudget(), followUpsOnAnyPullRequest: Bool = false, demoAgent: Bool = false
     ) {
         self.publicURL = publicURL
         self.callbackURL = callbackURL
@@ -32,6 +34,7 @@ public struct DispatchSettings: Sendable {
         self.waitPoll = waitPoll
         self.budget = budget
         self.followUpsOnAnyPullRequest = followUpsOnAnyPullRequest
+        self.demoAgent = demoAgent
     }
 }
 
@@ -140,6 +143,16 @@ public struct DispatchProcessor: Sendable {
             {
                 return outcome
             }
+        }
+        // Commands and the web app name `demo` only where it is on; a task that got here another way (a
+        // retry, a follow-up on a demo's pull request, a switch turned off since) ends saying why.
+        if task.request.agent == .demo, !settings.demoAgent {
+            return try await fail(
+                task, reason: "the demo agent is turned off",
+                reply: """
+                    Porter did not run this task: `demo` is Porter's built-in demo agent, which the operator of \
+                    this Porter has not turned on (`PORTER_DEMO_AGENT`). Name another agent to have the work done.
+                    """, labels: labels)
         }
         let userKeys = state.requesterHasAccount ? try await secrets.names(userID: task.requester.id) : []
         let ownFlyApp = targets.runsInRequesterApp(requesterHasFlyToken: userKeys.contains("FLY_API_TOKEN"))
@@ -349,7 +362,8 @@ public struct DispatchProcessor: Sendable {
         let launch = WorkerLaunch(
             taskID: task.id, attempt: attempt.number, machineName: attempt.machineName,
             callbackURL: settings.callbackURL, token: token, deadline: spec.deadline,
-            repository: task.issue.repositoryFullName, issue: task.issue.number)
+            repository: task.issue.repositoryFullName, issue: task.issue.number,
+            demoAgent: task.request.agent == .demo && settings.demoAgent)
         let machineID: String
         do {
             machineID = try await crashPoints.during(.createInFlight) { try await target.launcher.launch(launch) }

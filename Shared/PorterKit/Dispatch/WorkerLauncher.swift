@@ -12,13 +12,17 @@ public struct WorkerLaunch: Sendable, Equatable {
     /// What the worker is for, in its tags, so an operator listing Machines sees it.
     public var repository: String?
     public var issue: Int?
+    /// A `demo` task's worker where the operator turned the demo on: it gets `PORTER_DEMO_AGENT=1`, the
+    /// `requires_env` without which the worker refuses that agent.
+    public var demoAgent: Bool
 
     public init(
         taskID: UUID, attempt: Int, machineName: String, callbackURL: URL, token: TaskToken, deadline: Date,
-        repository: String? = nil, issue: Int? = nil
+        repository: String? = nil, issue: Int? = nil, demoAgent: Bool = false
     ) {
         self.repository = repository
         self.issue = issue
+        self.demoAgent = demoAgent
         self.taskID = taskID
         self.attempt = attempt
         self.machineName = machineName
@@ -29,13 +33,15 @@ public struct WorkerLaunch: Sendable, Equatable {
 
     /// The worker's whole environment.
     public var environment: [String: String] {
-        [
+        var environment = [
             "PORTER_TASK_ID": taskID.uuidString.lowercased(),
             "PORTER_ATTEMPT": String(attempt),
             "PORTER_CALLBACK_URL": callbackURL.absoluteString,
             "PORTER_TASK_TOKEN": token.value,
             "PORTER_DEADLINE": ISO8601DateFormatter().string(from: deadline),
         ]
+        if demoAgent { environment["PORTER_DEMO_AGENT"] = "1" }
+        return environment
     }
 
     /// Tags that find this attempt's worker again after a crash or a lost answer, and say what it is for.

@@ -8,7 +8,7 @@ extension Agent {
         case .opencode: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]
         case .amp: ["AMP_API_KEY"]
         case .gemini: ["GEMINI_API_KEY"]
-        case .script: []
+        case .script, .demo: []
         }
     }
 }

@@ -10,8 +10,12 @@ public struct WebhookInterpreter: Sendable {
     /// their one reply per issue per day); by default only for those who may run tasks.
     let helpForEveryone: Bool
 
-    public init(mention: String, appSlug: String?, allowedBots: Set<String> = [], helpForEveryone: Bool = false) {
-        parser = CommandParser(mention: mention)
+    /// - Parameter demoAgent: `PORTER_DEMO_AGENT`: commands may name the built-in `demo` agent.
+    public init(
+        mention: String, appSlug: String?, allowedBots: Set<String> = [], helpForEveryone: Bool = false,
+        demoAgent: Bool = false
+    ) {
+        parser = CommandParser(mention: mention, demoAgent: demoAgent)
         self.appSlug = appSlug?.lowercased()
         self.allowedBots = Set(allowedBots.map { $0.lowercased() })
         self.helpForEveryone = helpForEveryone
@@ -72,7 +76,7 @@ public struct WebhookInterpreter: Sendable {
                 outsiders: .oncePerDay)
         case .command(.control(.help)):
             return .reply(
-                context, body: Replies.help(mention: parser.scanner.mention),
+                context, body: Replies.help(mention: parser.scanner.mention, demoAgent: parser.demoAgent),
                 outsiders: helpForEveryone ? .oncePerDay : .none)
         case .command(.control(let verb)):
             return .control(verb, context)

@@ -43,6 +43,8 @@ struct DispatchWorld: Sendable {
         /// Pace Fly calls through Postgres with every other dispatcher, as the dispatcher service does.
         var sharedFlyPacing = true
         var followUpsOnAnyPullRequest = false
+        /// `PORTER_DEMO_AGENT`: demo tasks run, and their workers are told so.
+        var demoAgent = false
         /// The lease owner; replicas in one test need their own.
         var owner = "test-dispatcher"
     }
@@ -96,7 +98,8 @@ struct DispatchWorld: Sendable {
                 publicURL: Self.publicURL, callbackURL: options.callbackURL,
                 limits: TaskLimits(timeout: options.timeout, maxActivePerUser: options.maxActivePerUser),
                 defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
-                budget: options.budget, followUpsOnAnyPullRequest: options.followUpsOnAnyPullRequest),
+                budget: options.budget, followUpsOnAnyPullRequest: options.followUpsOnAnyPullRequest,
+                demoAgent: options.demoAgent),
             logger: logger)
         let control = PostgresControlRepository(client: database, logger: logger)
         return TaskDispatcher(

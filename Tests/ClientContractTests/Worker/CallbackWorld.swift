@@ -28,6 +28,8 @@ struct CallbackWorld: Sendable {
 
     struct Options: Sendable {
         var allowScriptAgent = true
+        /// The dispatcher's `PORTER_DEMO_AGENT`: it alone gives a demo task's worker the variable.
+        var demoAgent = false
         var timeout: Duration = .seconds(120)
         var pushReserve = 3
         var reportPatience = 60
@@ -120,6 +122,7 @@ struct CallbackWorld: Sendable {
         dispatchOptions.timeout = options.timeout
         dispatchOptions.image = image
         dispatchOptions.stopGrace = options.stopGrace
+        dispatchOptions.demoAgent = options.demoAgent
         return dispatch.dispatcher(dispatchOptions)
     }
 

@@ -231,6 +231,8 @@ import Testing
         (#"{"repository": "acme/widgets", "issueNumber": 1, "newIssue": {"title": "x"}}"#, "not both"),
         (#"{"repository": "acme/widgets", "newIssue": {"title": " "}}"#, "needs a title"),
         (#"{"repository": "acme/widgets", "issueNumber": 1, "agent": "script"}"#, "is not an agent"),
+        // The demo agent, where the operator has not turned it on (WebWorld leaves PORTER_DEMO_AGENT unset).
+        (#"{"repository": "acme/widgets", "issueNumber": 1, "agent": "demo"}"#, "is not an agent"),
         (#"{"repository": "acme/widgets", "issueNumber": 1, "model": "two words"}"#, "The model is one word"),
         (#"{"repository": "acme/widgets", "issueNumber": 1, "priority": "urgent"}"#, "low, normal or high"),
         (#"{"repository": "acme/widgets", "issueNumber": 1, "baseBranch": "a..b"}"#, "is not a branch name"),
@@ -325,6 +327,32 @@ import Testing
         }
     }
 
+    /// Where the operator turned the demo on, the form lists it as needing no key, a dispatch naming it
+    /// makes a demo task, and the history filter offers it; a default agent still cannot be the demo.
+    @Test func withTheDemoTurnedOnTheFormOffersItAndADispatchNamingItMakesADemoTask() async throws {
+        try await WebWorld.run(environment: ["PORTER_DEMO_AGENT": "1"]) { world in
+            world.github.addIssue(owner: "acme", repo: "widgets", title: "Say hello", author: "acme")
+            let octo = try await world.signedIn("octo")
+            let page = try await octo.get("/dispatch?issue=1")
+            #expect(page.body.contains(#"<option value="demo" data-hint="Demo: built into Porter and offline"#))
+            #expect(page.body.contains("changes nothing else. Needs no key."))
+            let answer = try await octo.send(
+                .post, "/api/tasks",
+                json:
+                    #"{"repository": "acme/widgets", "issueNumber": 1, "agent": "demo", "instructions": "add a greeting"}"#
+            )
+            #expect(answer.status == .created)
+            let task = try await world.database.query("SELECT agent, instructions FROM tasks").collect().first?
+                .decode((String, String).self)
+            #expect(task?.0 == "demo" && task?.1 == "add a greeting")
+            let history = try await octo.get("/history")
+            #expect(history.body.contains(#"<option value="demo">demo</option>"#))
+            let setting = try await octo.send(.put, "/api/config", json: #"{"defaultAgent":"demo"}"#)
+            #expect(setting.status == .unprocessableContent)
+            #expect(try await count(world, "user_settings WHERE default_agent = 'demo'") == 0)
+        }
+    }
+
     @Test func thePageOffersRepositoriesIssuesAndAgentsAndShowsIssueTextAsText() async throws {
         try await WebWorld.run { world in
             world.github.addIssue(
@@ -341,6 +369,7 @@ import Testing
                 #expect(page.body.contains(#"<option value="\#(agent)""#))
             }
             #expect(!page.body.contains(#"value="script""#))
+            #expect(!page.body.contains(#"value="demo""#), "the demo agent is off here")
             #expect(page.body.contains(#"data-template data-instructions="Find the cause of the bug"#))
             let preview = try await octo.get("/api/github/issues/acme/widgets/1").json()
             #expect(preview["body"] as? String == "<script>alert(1)</script> here")

@@ -111,7 +111,8 @@ import Testing
             ], window: .month, filter: .all)
         var history = HistoryPageView(
             page: Chrome(title: "History", user: nil, section: .history),
-            form: HistoryPageView.Fields(Parameters([("agent", "claude"), ("search", "<script>")])))
+            form: HistoryPageView.Fields(Parameters([("agent", "claude"), ("search", "<script>")])),
+            agents: Agent.coding)
         history.show(
             tasks: tasks, next: nil,
             stats: TaskStats(
