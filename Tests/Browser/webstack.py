@@ -97,8 +97,12 @@ def http(method, url, body=None, headers=None, timeout=10):
 
 
 class WebStack:
-    def __init__(self, name="web-stack"):
+    def __init__(self, name="web-stack", demo=False):
+        """`demo`: the stack `scripts/dev` runs: the emulator seeded with the demo (octo, signed in,
+        owns octo/hello with an open issue), the demo agent turned on, and the real local worker
+        (`--unisolated` when not root)."""
         self.name = name
+        self.demo = demo
         self.logs = os.path.join(ARTIFACTS, name)
         self.processes = []  # (name, Popen), in start order
         self.admin_url = None
@@ -167,8 +171,11 @@ class WebStack:
             [f"{bins}/porter-emulator", "github", "--port", str(ports["github"]),
              "--app-id", str(APP_ID), "--app-slug", APP_SLUG, "--app-public-key-file", self.public_key,
              "--client-id", CLIENT_ID, "--client-secret", self.client_secret, "--oauth-consent", "page",
-             "--webhook-url", f"{self.gateway_url}/webhooks/github", "--webhook-secret", self.webhook_secret],
+             "--webhook-url", f"{self.gateway_url}/webhooks/github", "--webhook-secret", self.webhook_secret]
+            + (["--demo"] if self.demo else []),
             base)
+        if self.demo:
+            base = {**base, "PORTER_DEMO_AGENT": "1"}
         self._spawn(
             "fly-emulator",
             [f"{bins}/porter-emulator", "fly", "--port", str(ports["fly"]), "--org", FLY_ORG,
@@ -183,13 +190,17 @@ class WebStack:
         # request; otherwise the entrypoint cannot drop to the agent's user, and a sleeping stand-in
         # only shows that a worker starts.
         self.real_worker = os.geteuid() == 0
-        worker = "browser-worker" if self.real_worker else "sleeping-worker"
-        if not self.real_worker:
+        worker = os.path.join(ROOT, "Tests", "Browser", "browser-worker" if self.real_worker else "sleeping-worker")
+        if self.demo:
+            worker = os.path.join(ROOT, "deploy", "worker", "local-worker")
+            if not self.real_worker:
+                worker += " --unisolated"
+        elif not self.real_worker:
             log("not root: workers are the sleeping stand-in; the checks that need a pull request say so")
         self._spawn(
             "dispatcher", [f"{bins}/dispatcher"],
             {**base, **github, "PORT": str(ports["dispatcher"]), "PORTER_RUNTIME": "local",
-             "PORTER_WORKER_COMMAND": os.path.join(ROOT, "Tests", "Browser", worker),
+             "PORTER_WORKER_COMMAND": worker,
              "PORTER_CALLBACK_URL": f"http://127.0.0.1:{ports['callback']}"})
         self._spawn(
             "callback-receiver", [f"{bins}/callback-receiver"],

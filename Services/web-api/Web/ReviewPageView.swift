@@ -167,7 +167,8 @@ struct ReviewPageView {
     var base: String
     var additions: Int
     var deletions: Int
-    var fileCount: Int
+    /// "1 file", "3 files".
+    var filesLabel: String
     var canWrite: Bool
     var isOpen: Bool
     var split: Bool
@@ -295,7 +296,8 @@ struct ReviewPageView {
         hasHiddenFiles = hiddenFiles > 0
         additions = pull.additions ?? added
         deletions = pull.deletions ?? removed
-        fileCount = pull.changedFiles ?? loaded.files.count
+        let fileCount = pull.changedFiles ?? loaded.files.count
+        filesLabel = fileCount == 1 ? "1 file" : "\(fileCount) files"
         followUps = loaded.followUps.map { task in
             FollowUp(
                 id: task.id.uuidString.lowercased(), status: task.status.rawValue,

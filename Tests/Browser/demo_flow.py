@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The local demo in a real browser, as a newcomer meets it after `scripts/dev`: the same stack (the
+emulator seeded with octo and octo/hello, the demo agent on, the real local worker), then
+
+1. sign in to Porter through the emulator's consent page as octo;
+2. comment `@porter demo …` on the emulated issue's page;
+3. the dashboard follows the task to its pull request without a reload;
+4. the task page shows the demo's output and the pull request;
+5. the emulated issue shows 👀 on the comment and Porter's one status comment ending "succeeded"
+   with the pull request;
+6. Review shows the pull request's diff (PORTER_DEMO.md).
+
+Screenshots go to artifacts/screenshots/demo-*.png; with PORTER_README_SCREENSHOTS=DIR the desktop
+ones the README shows are also written there (docs/screenshots).
+"""
+
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webstack import WebStack, log, stop_on_signals  # noqa: E402
+from web_flow import PAGE_WAIT, SHOTS, TASK_WAIT, Browser, CheckFailed, expect, row_chip  # noqa: E402
+
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+TITLE = "The greeting is too terse"
+REQUEST = "@porter demo make the greeting friendlier"
+README_SHOTS = {"demo-dashboard": "dashboard.png", "demo-task": "task.png", "demo-review": "review.png"}
+
+
+def shot(b, name):
+    b.shot(name)
+    # Browser.shot numbers its files; the README's copies keep plain names.
+    if name in README_SHOTS and os.environ.get("PORTER_README_SCREENSHOTS"):
+        target = os.environ["PORTER_README_SCREENSHOTS"]
+        os.makedirs(target, exist_ok=True)
+        shutil.copyfile(os.path.join(SHOTS, f"{b.shot_count:02d}-{name}-desktop.png"),
+                        os.path.join(target, README_SHOTS[name]))
+
+
+def demo(b, stack):
+    issue = f"{stack.github_url}/octo/hello/issues/1"
+
+    b.get("/")
+    b.wait_url(lambda url: url.path == "/auth", "the sign-in page for someone signed out")
+    b.find("#sign-in").click()
+    b.consent("octo")
+    expect("octo" in b.text(".sidebar"), "signed in as octo")
+
+    b.get(issue)
+    expect(TITLE in b.text("h1"), f"the demo issue: {b.text('h1')!r}")
+    expect("Commenting as @octo" in b.text("#new-comment"), "the emulator comments as the signed-in person")
+    b.shot("demo-issue-before")
+    b.find("#body").send_keys(REQUEST)
+    b.find("#comment").click()
+    b.wait_url(lambda url: url.fragment == "new-comment", "the issue again after commenting")
+
+    b.get("/")
+    WebDriverWait(b.driver, PAGE_WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#live-state[data-state=live]"))
+    b.mark_document()
+    began, seen, chip = time.monotonic(), [], None
+    while time.monotonic() - began < TASK_WAIT:
+        chip = row_chip(b, TITLE)
+        if chip and (not seen or seen[-1] != chip[0]):
+            seen.append(chip[0])
+        if chip and chip[0] in ("Succeeded", "Failed", "Timed out", "Cancelled") and chip[1]:
+            break
+        time.sleep(0.2)
+    expect(chip and chip[0] == "Succeeded" and chip[1], f"the demo task reached its pull request live: {seen}, {chip}")
+    expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the dashboard never reloaded")
+    log(f"dashboard, without a reload: {' -> '.join(seen)}; pull request {chip[1]}")
+    shot(b, "demo-dashboard")
+
+    task = stack.psql("SELECT id FROM tasks WHERE agent = 'demo' ORDER BY created_at DESC LIMIT 1")
+    b.get(f"/tasks/{task}")
+    WebDriverWait(b.driver, PAGE_WAIT).until(lambda d: "demo:" in b.text("main"))
+    expect("Succeeded" in b.text("main"), "the task page says it succeeded")
+    expect(b.find_all(f"a[href='{chip[1]}']"), "the task page links the pull request")
+    shot(b, "demo-task")
+
+    # On the issue: 👀 on the command, then Porter's one status comment, edited to its end.
+    # Porter's edits reach GitHub a moment after the task ends; the page reloads itself meanwhile.
+    number = chip[1].rsplit("/", 1)[-1]
+    b.get(issue)
+    try:
+        WebDriverWait(b.driver, TASK_WAIT, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: f"pull request: #{number}" in d.find_element(By.CSS_SELECTOR, ".thread").text)
+    except TimeoutException:
+        raise CheckFailed(f"the status comment never named pull request #{number}: {b.text('.thread')!r}")
+    thread = b.text(".thread")
+    expect("succeeded" in thread, f"the status comment ends succeeded: {thread!r}")
+    expect(thread.count("porter-web[bot]") >= 1, "Porter answered on the issue")
+    b.shot("demo-issue-after")
+    eyes = stack.psql("SELECT count(*) FROM github_side_effects WHERE kind = 'add_reaction' AND state = 'done'")
+    expect(int(eyes or 0) == 1, f"Porter put 👀 on the command: {eyes} reactions delivered")
+
+    b.get(f"/review/{task}")
+    WebDriverWait(b.driver, PAGE_WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.diff tr.added"))
+    expect("PORTER_DEMO.md" in b.text("main"), "Review shows the demo's file")
+    expect("· 1 file ·" in b.text("main"), "one file, in the singular")
+    expect("make the greeting friendlier" in b.text("table.diff"), "the diff holds the request")
+    shot(b, "demo-review")
+
+
+def main():
+    stop_on_signals()
+    os.makedirs(SHOTS, exist_ok=True)
+    began = time.monotonic()
+    with WebStack("web-stack-demo", demo=True) as stack:
+        b = Browser(stack)
+        try:
+            demo(b, stack)
+        except (Exception, CheckFailed):
+            try:
+                b._capture("failure-demo.png")
+                log(f"demo failed at {b.driver.current_url}; screenshot artifacts/screenshots/failure-demo.png; "
+                    f"logs in {os.path.relpath(stack.logs)}/")
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+        finally:
+            b.quit()
+    log(f"demo flow passed in {time.monotonic() - began:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
