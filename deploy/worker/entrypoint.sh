@@ -134,6 +134,8 @@ ATTEMPT=$PORTER_ATTEMPT
 BASE_URL=${PORTER_CALLBACK_URL%/}
 ATTEMPT_URL="$BASE_URL/callbacks/tasks/$TASK_ID/attempts/$ATTEMPT"
 AGENT_HOME=$WORKDIR/home
+# Programs shipped beside this file that the agent runs (demo-agent), copied where its user can read them.
+TOOLS=$WORKDIR/tools
 REPO=$WORKDIR/repo
 PROMPT_FILE=$WORKDIR/prompt.md
 MARKER=.porter-worker.pid
@@ -173,7 +175,7 @@ OWN_DIRS=0
 [[ $ISOLATION == none ]] || chown 0:0 -- "$STATE" "$WORKDIR"
 chmod 0700 -- "$STATE"
 chmod 0755 -- "$WORKDIR"
-rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER"
+rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "$TOOLS" "${WORKDIR:?}/$MARKER"
 echo "$$" >"$STATE/$MARKER"
 echo "$$" >"${WORKDIR:?}/$MARKER"
 chmod 0644 -- "${WORKDIR:?}/$MARKER"
@@ -297,7 +299,7 @@ cleanup() {
     sweep_agent
     if [[ -n $TEE_PID ]]; then kill "$TEE_PID" 2>/dev/null || true; fi
     if ((OWN_DIRS)); then
-        rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "${WORKDIR:?}/$MARKER" 2>/dev/null || true
+        rm -rf -- "${STATE:?}"/* "$AGENT_HOME" "$REPO" "$PROMPT_FILE" "$TOOLS" "${WORKDIR:?}/$MARKER" 2>/dev/null || true
     fi
     exit "$rc"
 }
@@ -551,8 +553,18 @@ fi
 } >"$AGENT_ENV"
 
 # The command: model arguments go before a "-" or "{prompt_file}" argument, else at the end;
-# "{worker_dir}" is this file's folder, where a program shipped with the worker lives (demo-agent).
+# "{worker_dir}" is where a program shipped with the worker (demo-agent) is run from: a copy in
+# $TOOLS, root's and readable by all, since the folder of this file may be closed to the agent's user
+# (a local worker run from a checkout under a private home).
 mapfile -d '' -t template < <(jq -j --arg a "$AGENT" '.[$a].command[] | "\(.)\u0000"' "$AGENTS_FILE")
+for arg in "${template[@]}"; do
+    [[ $arg =~ \{worker_dir\}/([A-Za-z0-9._-]+) ]] || continue
+    program=${BASH_REMATCH[1]}
+    if ! (umask 022 && mkdir -p -- "$TOOLS" && cp -- "$SCRIPT_DIR/$program" "$TOOLS/$program" &&
+        chmod 0755 -- "$TOOLS/$program") 2>"$STATE/tools.err"; then
+        fail "$(step_error "the agent's program $program could not be set up" "$STATE/tools.err")"
+    fi
+done
 model_args=()
 if [[ -n $MODEL ]]; then
     if [[ -n $MODEL_FLAG ]]; then model_args=("$MODEL_FLAG" "$MODEL"); else log "the $AGENT agent takes no model; ignoring '$MODEL'"; fi
@@ -565,7 +577,7 @@ for arg in "${template[@]}"; do
         placed=1
     fi
     arg=${arg//\{prompt_file\}/$PROMPT_FILE}
-    COMMAND+=("${arg//\{worker_dir\}/$SCRIPT_DIR}")
+    COMMAND+=("${arg//\{worker_dir\}/$TOOLS}")
 done
 ((placed)) || COMMAND+=("${model_args[@]}")
 

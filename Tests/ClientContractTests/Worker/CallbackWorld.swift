@@ -66,6 +66,8 @@ struct CallbackWorld: Sendable {
         try FileManager.default.setAttributes(
             [.posixPermissions: options.unisolated ? 0o777 : 0o755], ofItemAtPath: workRoot.path)
         defer { try? FileManager.default.removeItem(at: workRoot) }
+        // `nobody` running the worker needs files it can read, which the checkout may not be.
+        let entrypoint = options.unisolated ? try readableWorkerCopy(in: workRoot) : entrypoint
         let worker = [
             "/bin/sh", "-c",
             """
@@ -155,6 +157,30 @@ struct CallbackWorld: Sendable {
     func deliver() async throws {
         let deliverer = SideEffectDeliveryTests.deliverer(database, dispatch.client)
         try await SideEffectDeliveryTests.drain(deliverer, database)
+    }
+
+    /// A copy of deploy/worker under `folder` that every user can read (a checkout under a private
+    /// home is closed to `nobody`); returns the copied entrypoint's path.
+    static func readableWorkerCopy(in folder: URL) throws -> String {
+        let copy = folder.appendingPathComponent("worker-files")
+        try FileManager.default.copyItem(
+            at: URL(fileURLWithPath: entrypoint).deletingLastPathComponent(), to: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+        for name in try FileManager.default.contentsOfDirectory(atPath: copy.path) {
+            let path = copy.appendingPathComponent(name).path
+            let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0o644
+            try FileManager.default.setAttributes([.posixPermissions: mode | 0o444], ofItemAtPath: path)
+        }
+        return copy.appendingPathComponent("entrypoint.sh").path
+    }
+
+    /// The watchdog's status refresh over this world's database, sweeping every second and editing a
+    /// running task's comment once it is `cadence` old, so a test sees the latest line without waiting
+    /// minutes.
+    func statusRefresh(cadence: Duration) -> StatusRefreshSweep {
+        StatusRefreshSweep(
+            interval: .seconds(1), store: WatchdogStore(client: database, logger: TestDatabase.logger),
+            publicURL: DispatchWorld.publicURL, cadence: cadence, budget: 60, logger: TestDatabase.logger)
     }
 
     /// What the worker of the task's first attempt printed.

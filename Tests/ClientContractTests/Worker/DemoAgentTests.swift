@@ -43,9 +43,7 @@ import Testing
         var options = CallbackWorld.Options()
         options.demoAgent = true
         try await CallbackWorld.run(options) { [options] world in
-            let refresh = StatusRefreshSweep(
-                interval: .seconds(1), store: WatchdogStore(client: world.database, logger: TestDatabase.logger),
-                publicURL: DispatchWorld.publicURL, cadence: .seconds(3), budget: 60, logger: TestDatabase.logger)
+            let refresh = world.statusRefresh(cadence: .seconds(3))
             try await LiveDelivery.run(world.database, world.dispatch.client, refresh: refresh) {
                 let id = try await world.start(
                     script: command.instructions, agent: .demo, options: options, draft: command.draft ?? true)

@@ -17,9 +17,7 @@ import Testing
         var options = CallbackWorld.Options()
         options.progressSpacing = .seconds(8)
         try await CallbackWorld.run(options) { [options] world in
-            let sweep = StatusRefreshSweep(
-                interval: .seconds(1), store: WatchdogStore(client: world.database, logger: TestDatabase.logger),
-                publicURL: DispatchWorld.publicURL, cadence: .seconds(4), budget: 60, logger: TestDatabase.logger)
+            let sweep = world.statusRefresh(cadence: .seconds(4))
             try await LiveDelivery.run(world.database, world.dispatch.client, refresh: sweep) {
                 let id = try await world.start(
                     script: """

@@ -34,8 +34,11 @@ import Testing
     }
 
     @Test func aWorkerThatIsNotRootAndNotToldRefusesToStartAndSaysHow() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("porter-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let (status, output) = try await WorkerEntrypointTests.run(
-            Self.asNobody + [CallbackWorld.entrypoint],
+            Self.asNobody + [try CallbackWorld.readableWorkerCopy(in: folder)],
             environment: Self.taskEnvironment.merging(["PORTER_AGENT_USER": "nobody"]) { $1 })
         #expect(status == 2, "\(output)")
         #expect(output.contains("the worker must run as root"), "\(output)")

@@ -215,10 +215,10 @@ import Testing
                 port: port(world), path: "/api/tasks/stream", headers: ["Cookie": cookie(octo)], reading: false
             ) { _ in
                 // Wait until the silent page is watching, then change the task 60,000 times, each change
-                // about a kilobyte of event: buffering them all would hold well over a hundred megabytes.
+                // about three kilobytes of event: buffering them all would hold some two hundred megabytes.
                 try await Self.until("the silent page watches") { try await liveStreams(world, octo) == 1 }
                 try await world.database.query(
-                    "UPDATE tasks SET issue_title = repeat('t', 300), status_reason = repeat('r', 400) WHERE id = \(id)"
+                    "UPDATE tasks SET issue_title = repeat('t', 300), status_reason = repeat('r', 2400) WHERE id = \(id)"
                 )
                 for _ in 0..<60 {
                     try await world.database.query(
@@ -241,8 +241,9 @@ import Testing
                     }
                 }
                 let grown = try Self.residentBytes() - before
-                // Measured here: about 2 MB with the bounded buffer, 77 MB when every change is kept.
-                #expect(grown < 30_000_000, "resident memory grew by \(grown) bytes")
+                // The whole test process is measured, and suites running beside this one allocate too
+                // (tens of megabytes on a loaded machine): hence a flood far larger than the limit.
+                #expect(grown < 75_000_000, "resident memory grew by \(grown) bytes")
             }
         }
     }
