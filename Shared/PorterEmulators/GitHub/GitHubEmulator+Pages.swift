@@ -6,20 +6,12 @@ import Hummingbird
 /// links Porter posts lead somewhere in the local stack, and a form to comment as the signed-in person
 /// (which delivers the webhook as a comment on GitHub does). Plain HTML, every value escaped.
 extension GitHubEmulator {
-    /// A comment on the page: who wrote it, when, and its text.
-    struct PageComment {
-        var author: String
-        var body: String
-        var createdAt: Date
-        var viaApp: Bool
-    }
-
     /// An issue or pull request as its page shows it.
     struct PageThread {
         var repository: EmulatedRepository
         var issue: EmulatedIssue
         var pull: EmulatedPull?
-        var comments: [PageComment]
+        var comments: [EmulatedComment]
     }
 
     func addPageRoutes(to router: Router<BasicRequestContext>) {
@@ -77,7 +69,6 @@ extension GitHubEmulator {
             else { return nil }
             let comments = state.comments.values.filter { $0.repositoryID == repository.id && $0.issueNumber == number }
                 .sorted { $0.id < $1.id }
-                .map { PageComment(author: $0.author, body: $0.body, createdAt: $0.createdAt, viaApp: $0.viaApp) }
             return PageThread(
                 repository: repository, issue: issue, pull: state.pulls[repository.id]?[number], comments: comments)
         }
