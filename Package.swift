@@ -199,6 +199,8 @@ let package = Package(
                 "PorterEmulators",
                 "PorterProcess",
                 "PorterTestSupport",
+                // The dispatcher and callback-receiver are built by the binaries' own functions.
+                "Dispatcher", "CallbackReceiver",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -31,7 +31,7 @@ struct CallbackReceiverConfig: ServiceConfiguration {
         let defaultKeys = DefaultAgentKeys.read(from: &env)
         let fly = FlySettings.read(from: &env)
         let allowScript = env.optional("PORTER_ALLOW_SCRIPT_AGENT", default: false, Parse.bool)
-        let reapGrace = env.optional("PORTER_REAP_GRACE", default: .seconds(15), Parse.duration)
+        let reapGrace = env.optional("PORTER_REAP_GRACE", default: .seconds(15), Parse.durationOrZero)
         let infraRetries = env.optional("PORTER_INFRA_RETRIES", default: 2, Parse.count)
         try env.validate()
         return Self(

@@ -27,31 +27,53 @@ func leaseOwner() -> String {
     "dispatcher-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 }
 
+/// What a dispatcher is built with that no operator sets: production takes the defaults; tests build
+/// the dispatcher through `dispatcher(config:github:dependencies:tuning:)` too, changing only these.
+struct DispatcherTuning: Sendable {
+    /// The name this process claims jobs under.
+    var owner = leaseOwner()
+    /// Waits between tries of a failing job; the budget's size and length are `config.budget`'s.
+    var retry = FailureBudget().retry
+    /// How often a task waiting for a slot, or behind another task on its issue, looks again.
+    var waitPoll = DispatchSettings.defaultWaitPoll
+    /// Where local workers keep their state.
+    var workerStateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("porter-workers")
+    /// Whether Fly calls are paced through Postgres with every other replica.
+    var sharedFlyPacing = true
+    /// The store of people's keys the dispatcher reads, given the one it would use.
+    var secrets: @Sendable (PostgresUserSecretStore) -> any UserSecretStore = { $0 }
+}
+
 /// Moves queued tasks to running workers.
-func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: ServiceDependencies) -> TaskDispatcher {
+func dispatcher(
+    config: DispatcherConfig, github: GitHubClient, dependencies: ServiceDependencies,
+    tuning: DispatcherTuning = DispatcherTuning()
+) -> TaskDispatcher {
     let logger = dependencies.logger
     let local =
         config.workerCommand.isEmpty
         ? nil
-        : LocalWorkerLauncher(
-            command: config.workerCommand,
-            stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("porter-workers"))
-    let secrets = PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger)
+        : LocalWorkerLauncher(command: config.workerCommand, stateDirectory: tuning.workerStateDirectory)
+    let secrets = tuning.secrets(
+        PostgresUserSecretStore(client: dependencies.postgres, keyring: config.encryptionKeys, logger: logger))
+    // Replicas pace their Fly calls together through Postgres, so N of them stay within Fly's
+    // per-app limits instead of sending N times Fly's rate.
+    let pacer = tuning.sharedFlyPacing ? PostgresFlyPacer(client: dependencies.postgres, logger: logger) : nil
+    var budget = config.budget
+    budget.retry = tuning.retry
     let processor = DispatchProcessor(
         repository: PostgresDispatchRepository(client: dependencies.postgres, logger: logger),
         github: github,
         secrets: secrets,
-        // Replicas pace their Fly calls together through Postgres, so N of them stay within Fly's
-        // per-app limits instead of sending N times Fly's rate.
         targets: WorkerTargets(
-            runtime: config.runtime, fly: config.fly, shape: config.machine, local: local,
-            pacer: PostgresFlyPacer(client: dependencies.postgres, logger: logger), metrics: dependencies.metrics,
-            logger: logger),
+            runtime: config.runtime, fly: config.fly, shape: config.machine, local: local, pacer: pacer,
+            metrics: dependencies.metrics, logger: logger),
         keyring: config.encryptionKeys,
         settings: DispatchSettings(
             publicURL: config.publicURL, callbackURL: config.callbackURL, limits: config.limits,
-            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait, budget: config.budget,
-            followUpsOnAnyPullRequest: config.followUpsOnAnyPullRequest, demoAgent: config.demoAgent),
+            defaultKeyNames: Set(config.defaultKeys.keys.keys), signInWait: config.signInWait,
+            waitPoll: tuning.waitPoll, budget: budget, followUpsOnAnyPullRequest: config.followUpsOnAnyPullRequest,
+            demoAgent: config.demoAgent),
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
     let control = PostgresControlRepository(client: dependencies.postgres, logger: logger)
     return TaskDispatcher(
@@ -59,14 +81,12 @@ func dispatcher(config: DispatcherConfig, github: GitHubClient, dependencies: Se
         wakeups: JobWakeups(client: dependencies.postgres, logger: logger),
         processor: processor,
         control: ControlProcessor(
-            repository: control, github: github, publicURL: config.publicURL, budget: config.budget, logger: logger),
+            repository: control, github: github, publicURL: config.publicURL, budget: budget, logger: logger),
         cancel: CancelProcessor(
             repository: control,
-            stopper: WorkerRemover(
-                fly: config.fly, secrets: secrets,
-                pacer: PostgresFlyPacer(client: dependencies.postgres, logger: logger), logger: logger),
-            publicURL: config.publicURL, grace: config.stopGrace, budget: config.budget, logger: logger),
-        owner: leaseOwner(), lease: config.lease, concurrency: config.concurrency,
+            stopper: WorkerRemover(fly: config.fly, secrets: secrets, pacer: pacer, logger: logger),
+            publicURL: config.publicURL, grace: config.stopGrace, budget: budget, logger: logger),
+        owner: tuning.owner, lease: config.lease, concurrency: config.concurrency,
         crashPoints: config.crashPoints, metrics: dependencies.metrics, logger: logger)
 }
 

@@ -47,6 +47,18 @@ import Testing
         #expect(throws: InvalidValue.self) { try Parse.duration(text) }
     }
 
+    /// A grace period an operator turns off (`PORTER_REAP_GRACE=0s`) is zero; anything else malformed
+    /// is still refused.
+    @Test func durationsThatMayBeZeroTakeZeroAndNothingMalformed() throws {
+        #expect(try Parse.durationOrZero("0s") == .zero)
+        #expect(try Parse.durationOrZero("0") == .zero)
+        #expect(try Parse.durationOrZero("250ms") == .milliseconds(250))
+        #expect(try Parse.durationOrZero("15s") == .seconds(15))
+        for text in ["-1s", "s", "1.5s", "soon", ""] {
+            #expect(throws: InvalidValue.self, "\(text)") { try Parse.durationOrZero(text) }
+        }
+    }
+
     @Test(arguments: [
         "mysql://u@h/db", "postgres://h/db", "postgres://u@h", "not a url", "postgres://u@h/db?sslmode=bogus",
     ])

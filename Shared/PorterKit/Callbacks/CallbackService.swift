@@ -15,12 +15,13 @@ public struct CallbackSettings: Sendable {
     public var allowScriptAgent: Bool
     /// The status comment follows progress at most this often.
     public var progressSpacing: Duration
+    public static let defaultProgressSpacing: Duration = .seconds(5)
     /// New attempts a task gets after infrastructure failures (`PORTER_INFRA_RETRIES`).
     public var infraRetries: Int
 
     public init(
         publicURL: URL, gitURL: URL, appSlug: String, appID: Int, defaultKeys: [String: String],
-        allowScriptAgent: Bool = false, progressSpacing: Duration = .seconds(5), infraRetries: Int = 2
+        allowScriptAgent: Bool = false, progressSpacing: Duration = defaultProgressSpacing, infraRetries: Int = 2
     ) {
         self.publicURL = publicURL
         self.gitURL = gitURL

@@ -54,13 +54,28 @@ public enum Parse {
 
     /// A duration such as `30m`, `90s`, `2h`, `30d` or a bare number of seconds.
     public static func duration(_ value: String) throws -> Duration {
+        guard let duration = parsedDuration(value), duration > .zero else {
+            throw InvalidValue("must be a positive duration such as 90s, 30m, 2h or 30d")
+        }
+        return duration
+    }
+
+    /// A duration that may be zero (`0s`: at once), such as a grace period an operator turns off.
+    public static func durationOrZero(_ value: String) throws -> Duration {
+        guard let duration = parsedDuration(value) else {
+            throw InvalidValue("must be a duration such as 0s, 15s, 2m or 1h")
+        }
+        return duration
+    }
+
+    private static func parsedDuration(_ value: String) -> Duration? {
         let units: [(String, Int64)] = [("ms", 0), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where value.hasSuffix(suffix) {
-            guard let number = Int64(value.dropLast(suffix.count)), number > 0 else { break }
+            guard let number = Int64(value.dropLast(suffix.count)), number >= 0 else { return nil }
             return suffix == "ms" ? .milliseconds(number) : .seconds(number * seconds)
         }
-        if let number = Int64(value), number > 0 { return .seconds(number) }
-        throw InvalidValue("must be a positive duration such as 90s, 30m, 2h or 30d")
+        if let number = Int64(value), number >= 0 { return .seconds(number) }
+        return nil
     }
 
     public static func oneOf<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> (String) throws -> T

@@ -13,6 +13,7 @@ public struct DispatchSettings: Sendable {
     public var signInWait: Duration
     /// How often a waiting task looks for its slot again (finishing tasks also wake it).
     public var waitPoll: Duration
+    public static let defaultWaitPoll: Duration = .seconds(5)
     /// How long a step keeps trying through transient failures (GitHub or Fly unavailable), and the
     /// backoff between tries; then the task ends failed.
     public var budget: FailureBudget
@@ -23,7 +24,7 @@ public struct DispatchSettings: Sendable {
 
     public init(
         publicURL: URL, callbackURL: URL, limits: TaskLimits, defaultKeyNames: Set<String>,
-        signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = .seconds(5),
+        signInWait: Duration = .seconds(15 * 60), waitPoll: Duration = defaultWaitPoll,
         budget: FailureBudget = FailureBudget(), followUpsOnAnyPullRequest: Bool = false, demoAgent: Bool = false
     ) {
         self.publicURL = publicURL

@@ -154,13 +154,20 @@ import Testing
 
     @Test func theLocalRuntimeStartsTheWorkerAsAProcessWithOnlyItsTaskIdentity() async throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("porter-env-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: output) }
+        // PORTER_WORKER_COMMAND is split on spaces, as an operator writes it: the worker is a script.
+        let worker = FileManager.default.temporaryDirectory.appendingPathComponent("porter-worker-\(UUID().uuidString)")
+        try "#!/bin/sh\nprintenv > '\(output.path)'\n".write(to: worker, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: worker.path)
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: worker)
+        }
         try await DispatchWorld.run { world in
             world.emulator.setRole(owner: "acme", repo: "widgets", user: "alice", role: "write")
             try await world.signUp("alice", secrets: ["ANTHROPIC_API_KEY": Self.anthropicKey])
             let id = try await world.request(by: "alice")
             var options = DispatchWorld.Options()
-            options.localCommand = ["/bin/sh", "-c", #"printenv > "$0""#, output.path]
+            options.localCommand = [worker.path]
             try await world.settle(world.dispatcher(options))
 
             #expect(try await world.status(id).0 == "running")

@@ -6,9 +6,14 @@ import PorterEmulators
 import PorterKit
 import PorterTestSupport
 import PostgresNIO
+import _CryptoExtras
+
+@testable import Dispatcher
 
 /// A dispatcher wired to real Postgres, the GitHub emulator (acme/widgets, issue #1) and the Fly
-/// emulator (one org, one app, the operator's token), driven one job at a time by the test.
+/// emulator (one org, one app, the operator's token), driven one job at a time by the test. The
+/// dispatcher is the service's own: its configuration is read from an operator's environment and
+/// built by the function the dispatcher binary uses.
 struct DispatchWorld: Sendable {
     static let publicURL = URL(string: "https://porter.example.com")!
     static let keyring = try! EncryptionKeyring(keys: [("k1", Array(repeating: 3, count: 32))])
@@ -17,6 +22,7 @@ struct DispatchWorld: Sendable {
     let fly: FlyEmulator
     let flyURL: URL
     let database: PostgresClient
+    let databaseURL: DatabaseURL
     let client: GitHubClient
     let secrets: RecordingSecretStore
 
@@ -56,7 +62,7 @@ struct DispatchWorld: Sendable {
         _ body: @escaping @Sendable (DispatchWorld) async throws -> Void
     ) async throws {
         let github = try await GitHubWorld.make(files: files)
-        try await TestDatabase.withClient { database, _ in
+        try await TestDatabase.withClient { database, databaseURL in
             try await FlyHarness.withEmulator(rateLimits: flyRateLimits, moreImages: flyImages) { fly, flyURL in
                 try await github.live { client, _ in
                     var client = client
@@ -66,8 +72,8 @@ struct DispatchWorld: Sendable {
                         PostgresUserSecretStore(client: database, keyring: keyring, logger: TestDatabase.logger))
                     try await body(
                         DispatchWorld(
-                            github: github, fly: fly, flyURL: flyURL, database: database, client: client,
-                            secrets: secrets))
+                            github: github, fly: fly, flyURL: flyURL, database: database, databaseURL: databaseURL,
+                            client: client, secrets: secrets))
                 }
             }
         }
@@ -75,42 +81,66 @@ struct DispatchWorld: Sendable {
 
     var emulator: GitHubEmulator { github.emulator }
 
+    /// The operator's environment for `options`, as the dispatcher binary would be started with it.
+    func environment(_ options: Options) -> [String: String] {
+        var env = [
+            "DATABASE_URL": databaseURL.connectionString,
+            "PORTER_PUBLIC_URL": Self.publicURL.absoluteString,
+            "PORTER_CALLBACK_URL": options.callbackURL.absoluteString,
+            "PORTER_ENCRYPTION_KEYS": "k1:" + Data(repeating: 3, count: 32).base64EncodedString(),
+            "GITHUB_APP_ID": String(GitHubTestKeys.appID), "GITHUB_APP_SLUG": "porter",
+            "GITHUB_APP_PRIVATE_KEY": GitHubTestKeys.app.pemRepresentation,
+            "GITHUB_API_URL": emulator.baseURL, "GITHUB_URL": emulator.baseURL,
+            "FLY_API_URL": flyURL.absoluteString,
+            "PORTER_RUNTIME": options.localCommand == nil ? "fly" : "local",
+            "PORTER_WORKER_IMAGE": options.image,
+            "PORTER_MACHINE_CPUS": "1", "PORTER_MACHINE_MEMORY_MB": "256", "PORTER_MACHINE_REGION": "ams",
+            "PORTER_TASK_TIMEOUT": Self.setting(options.timeout),
+            "PORTER_MAX_ACTIVE_PER_USER": String(options.maxActivePerUser),
+            "PORTER_SIGN_IN_WAIT": Self.setting(options.signInWait),
+            "PORTER_STOP_GRACE": Self.setting(options.stopGrace),
+            "PORTER_DISPATCH_MAX_FAILURES": String(options.budget.maxFailures),
+            "PORTER_DISPATCH_RETRY_BUDGET": Self.setting(options.budget.maxDuration),
+            "PORTER_FOLLOWUPS_ON_ANY_PR": String(options.followUpsOnAnyPullRequest),
+            "PORTER_DEMO_AGENT": String(options.demoAgent),
+        ]
+        env["FLY_API_TOKEN"] = options.operatorFlyToken
+        env["FLY_APP"] = options.operatorFlyApp
+        env["FLY_ORG"] = options.flyOrg
+        env["PORTER_WORKER_COMMAND"] = options.localCommand?.joined(separator: " ")
+        for name in options.defaultKeys { env["PORTER_DEFAULT_\(name)"] = "operator-\(name.lowercased())-0123456789" }
+        return env
+    }
+
+    /// A duration as an operator writes it: whole seconds, or milliseconds below one.
+    static func setting(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
+    }
+
+    /// The dispatcher binary's own dispatcher, configured by `options` through its environment.
     func dispatcher(_ options: Options = Options()) -> TaskDispatcher {
-        let logger = TestDatabase.logger
-        let local = options.localCommand.map {
-            LocalWorkerLauncher(
-                command: $0,
-                stateDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "porter-dispatch-\(UUID().uuidString)"))
+        let config: DispatcherConfig
+        do {
+            config = try DispatcherConfig.load(from: environment(options))
+        } catch {
+            preconditionFailure("the test's dispatcher environment is refused: \(error)")
         }
-        let fly = FlySettings(
-            apiURL: flyURL, token: options.operatorFlyToken.map { Secret($0) }, app: options.operatorFlyApp,
-            org: options.flyOrg)
-        let targets = WorkerTargets(
-            runtime: local == nil ? .fly : .local, fly: fly,
-            shape: MachineShape(image: options.image, cpus: 1, memoryMB: 256, region: "ams"), local: local,
-            pacer: options.sharedFlyPacing ? PostgresFlyPacer(client: database, logger: logger) : nil, metrics: nil,
-            logger: logger)
-        let processor = DispatchProcessor(
-            repository: PostgresDispatchRepository(client: database, logger: logger), github: client, secrets: secrets,
-            targets: targets, keyring: Self.keyring,
-            settings: DispatchSettings(
-                publicURL: Self.publicURL, callbackURL: options.callbackURL,
-                limits: TaskLimits(timeout: options.timeout, maxActivePerUser: options.maxActivePerUser),
-                defaultKeyNames: options.defaultKeys, signInWait: options.signInWait, waitPoll: .milliseconds(50),
-                budget: options.budget, followUpsOnAnyPullRequest: options.followUpsOnAnyPullRequest,
-                demoAgent: options.demoAgent),
-            logger: logger)
-        let control = PostgresControlRepository(client: database, logger: logger)
-        return TaskDispatcher(
-            queue: PostgresJobQueue(client: database, logger: logger),
-            wakeups: JobWakeups(client: database, logger: logger), processor: processor,
-            control: ControlProcessor(
-                repository: control, github: client, publicURL: Self.publicURL, budget: options.budget, logger: logger),
-            cancel: CancelProcessor(
-                repository: control, stopper: WorkerRemover(fly: fly, secrets: secrets, logger: logger),
-                publicURL: Self.publicURL, grace: options.stopGrace, budget: options.budget, logger: logger),
-            owner: options.owner, logger: logger)
+        let secrets = secrets
+        var tuning = DispatcherTuning()
+        tuning.owner = options.owner
+        tuning.retry = options.budget.retry
+        tuning.waitPoll = .milliseconds(50)
+        tuning.workerStateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "porter-dispatch-\(UUID().uuidString)")
+        tuning.sharedFlyPacing = options.sharedFlyPacing
+        tuning.secrets = { _ in secrets }
+        return Dispatcher.dispatcher(
+            config: config, github: client,
+            dependencies: ServiceDependencies(
+                service: "dispatcher", postgres: database, metrics: ServiceMetrics(service: "dispatcher"),
+                logger: TestDatabase.logger),
+            tuning: tuning)
     }
 
     /// A command from `login` on issue #1 (or `issue`), stored as the gateway stores it: the

@@ -10,8 +10,12 @@ import PorterKit
 import PorterTestSupport
 import PostgresNIO
 
+@testable import CallbackReceiver
+
 /// A dispatcher and a live callback-receiver on real Postgres, the GitHub emulator (with real git) and
-/// the Fly emulator, whose `porter-worker` image runs the real worker entrypoint on this host.
+/// the Fly emulator, whose `porter-worker` image runs the real worker entrypoint on this host. Both are
+/// the services' own, configured from an operator's environment and built by the binaries' functions;
+/// callback-receiver's routes sit behind the test's outage switches.
 struct CallbackWorld: Sendable {
     let dispatch: DispatchWorld
     let callbackURL: URL
@@ -83,28 +87,28 @@ struct CallbackWorld: Sendable {
             """,
         ]
         try await DispatchWorld.run(flyImages: ["porter-worker": worker]) { dispatch in
-            let logger = TestDatabase.logger
-            let service = CallbackService(
-                repository: PostgresCallbackRepository(client: dispatch.database, logger: logger),
-                github: dispatch.client, secrets: dispatch.secrets,
-                reaper: FlyWorkerReaper(
-                    fly: FlySettings(
-                        apiURL: dispatch.flyURL, token: Secret(FlyHarness.orgToken), app: FlyHarness.app,
-                        org: FlyHarness.org),
-                    secrets: dispatch.secrets, grace: options.reapGrace, logger: logger),
-                settings: CallbackSettings(
-                    publicURL: DispatchWorld.publicURL, gitURL: URL(string: dispatch.emulator.baseURL)!,
-                    appSlug: "porter", appID: GitHubTestKeys.appID, defaultKeys: operatorKeys,
-                    allowScriptAgent: options.allowScriptAgent, progressSpacing: options.progressSpacing,
-                    infraRetries: options.infraRetries),
-                operatorSecrets: [], logger: logger)
+            let config: CallbackReceiverConfig
+            do {
+                config = try CallbackReceiverConfig.load(from: environment(options, dispatch: dispatch))
+            } catch {
+                preconditionFailure("the test's callback-receiver environment is refused: \(error)")
+            }
             let outage = Outage(path: "/complete", length: options.reportOutage)
             let router = Router()
             router.add(middleware: outage)
             let specGate = Outage(path: "/spec", length: options.specOutage, held: options.holdSpecs)
             router.add(middleware: specGate)
-            CallbackRoutes(service: service, metrics: ServiceMetrics(service: "callback-receiver"), logger: logger)
-                .addRoutes(to: router)
+            var tuning = CallbackReceiverTuning()
+            // The world's client: the same emulator and App, with retries paced for tests.
+            tuning.github = { _ in dispatch.client }
+            tuning.secrets = { _ in dispatch.secrets }
+            tuning.progressSpacing = options.progressSpacing
+            addCallbackRoutes(
+                to: router, config: config,
+                dependencies: ServiceDependencies(
+                    service: "callback-receiver", postgres: dispatch.database,
+                    metrics: ServiceMetrics(service: "callback-receiver"), logger: TestDatabase.logger),
+                tuning: tuning)
             try await Application(router: router).test(.live) { client in
                 let url = URL(string: "http://127.0.0.1:\(client.port!)")!
                 try await body(
@@ -112,6 +116,25 @@ struct CallbackWorld: Sendable {
                         dispatch: dispatch, callbackURL: url, workRoot: workRoot, outage: outage, specGate: specGate))
             }
         }
+    }
+
+    /// The operator's environment for callback-receiver in `dispatch`'s world.
+    static func environment(_ options: Options, dispatch: DispatchWorld) -> [String: String] {
+        var env = [
+            "DATABASE_URL": dispatch.databaseURL.connectionString,
+            "PORTER_PUBLIC_URL": DispatchWorld.publicURL.absoluteString,
+            "PORTER_ENCRYPTION_KEYS": "k1:" + Data(repeating: 3, count: 32).base64EncodedString(),
+            "GITHUB_APP_ID": String(GitHubTestKeys.appID), "GITHUB_APP_SLUG": "porter",
+            "GITHUB_APP_PRIVATE_KEY": GitHubTestKeys.app.pemRepresentation,
+            "GITHUB_API_URL": dispatch.emulator.baseURL, "GITHUB_URL": dispatch.emulator.baseURL,
+            "FLY_API_URL": dispatch.flyURL.absoluteString, "FLY_API_TOKEN": FlyHarness.orgToken,
+            "FLY_APP": FlyHarness.app, "FLY_ORG": FlyHarness.org,
+            "PORTER_ALLOW_SCRIPT_AGENT": String(options.allowScriptAgent),
+            "PORTER_INFRA_RETRIES": String(options.infraRetries),
+        ]
+        env["PORTER_REAP_GRACE"] = DispatchWorld.setting(options.reapGrace)
+        for (name, value) in operatorKeys { env["PORTER_DEFAULT_\(name)"] = value }
+        return env
     }
 
     var database: PostgresClient { dispatch.database }

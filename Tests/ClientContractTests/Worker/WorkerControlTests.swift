@@ -67,9 +67,10 @@ import Testing
     @Test func anIssueClosedWhileTheMachineBootsEndsTheTaskCancelled() async throws {
         var options = CallbackWorld.Options()
         // The worker cannot get its spec until the issue is closed; then it gets 409 and exits without
-        // reporting, and only the stop's grace period ends the task.
+        // reporting, and only the stop's grace period ends the task. The grace is long enough for a
+        // loaded machine to boot the worker and let it ask: a Machine removed first never hears 409.
         options.holdSpecs = true
-        options.stopGrace = .seconds(3)
+        options.stopGrace = .seconds(20)
         try await CallbackWorld.run(options) { [options] world in
             let id = try await world.start(script: "sleep 60", options: options)
             _ = try await world.database.withTransaction(logger: TestDatabase.logger) { connection in
