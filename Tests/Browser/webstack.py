@@ -1,11 +1,14 @@
 """Porter's web stack on loopback ports, for the browser and API checks.
 
-A fresh database on the private PostgreSQL that scripts/test uses, migrated; the GitHub emulator
-(consent page, webhooks to the gateway, the App's public key from a key pair made here); the Fly
-emulator (one org, its org token, one existing app); webhook-gateway; dispatcher with local workers
-that only sleep; web-api with PORTER_PUBLIC_URL equal to its own URL. Every process logs to
+A fresh database on the private PostgreSQL that scripts/test uses (or, with own_postgres, on a
+PostgreSQL of the stack's own, which a check may restart), migrated; the GitHub emulator (consent
+page, webhooks to the gateway, the App's public key from a key pair made here); the Fly emulator
+(one org, its org token, one existing app); webhook-gateway; dispatcher (one or more replicas) with
+local workers; callback-receiver; watchdog replicas (the demo stack runs one, as scripts/dev does);
+web-api with PORTER_PUBLIC_URL equal to its own URL. Every process logs to
 artifacts/web-stack/<name>.log and is stopped (SIGTERM, then waited for) when the stack stops,
-whatever happened; a process whose parent dies gets SIGTERM from the kernel too.
+whatever happened; a process whose parent dies gets SIGTERM from the kernel too. A check may kill a
+service (`kill`) and start it again (`restart`), and restart PostgreSQL (`restart_postgres`).
 
     with WebStack() as stack:
         stack.web_url, stack.github_url, stack.fly_url, stack.psql("SELECT 1")
@@ -97,16 +100,30 @@ def http(method, url, body=None, headers=None, timeout=10):
 
 
 class WebStack:
-    def __init__(self, name="web-stack", demo=False):
+    def __init__(self, name="web-stack", demo=False, dispatchers=1, watchdogs=None, own_postgres=False,
+                 env=None, stand_in_agent=False):
         """`demo`: the stack `scripts/dev` runs: the emulator seeded with the demo (octo, signed in,
-        owns octo/hello with an open issue), the demo agent turned on, and the real local worker
-        (`--unisolated` when not root)."""
+        owns octo/hello with an open issue), the demo agent turned on, the real local worker
+        (`--unisolated` when not root) and a watchdog. `dispatchers` and `watchdogs`: how many
+        replicas of each (watchdogs: one for the demo, else none). `own_postgres`: a PostgreSQL for
+        this stack alone, so a check may restart it. `env`: more variables for every service.
+        `stand_in_agent`: workers run the real entrypoint with Tests/Browser/stand-in-agent playing
+        `claude` (steered by words in the request), `--unisolated` when not root."""
         self.name = name
         self.demo = demo
+        self.dispatchers = dispatchers
+        self.watchdogs = (1 if demo else 0) if watchdogs is None else watchdogs
+        self.own_postgres = own_postgres
+        self.extra_env = dict(env or {})
+        self.stand_in_agent = stand_in_agent
         self.logs = os.path.join(ARTIFACTS, name)
         self.processes = []  # (name, Popen), in start order
+        self.commands = {}  # name -> (command, env), to start a killed service again
+        self.killed = set()  # names of services a check killed on purpose
+        self.service_urls = {}  # name -> base URL, for the services that answer /readyz
         self.admin_url = None
         self.database = None
+        self.postgres_data = None
         self.started = False
 
     # MARK: lifecycle
@@ -135,6 +152,10 @@ class WebStack:
         self._database()
 
         ports = {name: free_port() for name in ("github", "fly", "gateway", "dispatcher", "web", "callback")}
+        dispatcher_names = ["dispatcher"] + [f"dispatcher-{n}" for n in range(2, self.dispatchers + 1)]
+        watchdog_names = ["watchdog"] + [f"watchdog-{n}" for n in range(2, self.watchdogs + 1)] if self.watchdogs else []
+        for name in dispatcher_names[1:] + watchdog_names:
+            ports[name] = free_port()
         self.github_url = f"http://127.0.0.1:{ports['github']}"
         self.fly_url = f"http://127.0.0.1:{ports['fly']}"
         self.gateway_url = f"http://127.0.0.1:{ports['gateway']}"
@@ -152,6 +173,7 @@ class WebStack:
             "HOST": "127.0.0.1",
             "DATABASE_URL": self.database_url,
             "LOG_LEVEL": "info",
+            **self.extra_env,
         }
         github = {
             "GITHUB_APP_ID": str(APP_ID),
@@ -191,20 +213,31 @@ class WebStack:
         # only shows that a worker starts.
         self.real_worker = os.geteuid() == 0
         worker = os.path.join(ROOT, "Tests", "Browser", "browser-worker" if self.real_worker else "sleeping-worker")
-        if self.demo:
+        if self.stand_in_agent:
+            worker = os.path.join(ROOT, "Tests", "Browser", "browser-worker")
+            if not self.real_worker:
+                worker += " --unisolated"
+        elif self.demo:
             worker = os.path.join(ROOT, "deploy", "worker", "local-worker")
             if not self.real_worker:
                 worker += " --unisolated"
         elif not self.real_worker:
             log("not root: workers are the sleeping stand-in; the checks that need a pull request say so")
-        self._spawn(
-            "dispatcher", [f"{bins}/dispatcher"],
-            {**base, **github, "PORT": str(ports["dispatcher"]), "PORTER_RUNTIME": "local",
-             "PORTER_WORKER_COMMAND": worker,
-             "PORTER_CALLBACK_URL": f"http://127.0.0.1:{ports['callback']}"})
+        for name in dispatcher_names:
+            self._spawn(
+                name, [f"{bins}/dispatcher"],
+                {**base, **github, "PORT": str(ports[name]), "PORTER_RUNTIME": "local",
+                 "PORTER_WORKER_COMMAND": worker,
+                 "PORTER_CALLBACK_URL": f"http://127.0.0.1:{ports['callback']}"})
+            self.service_urls[name] = f"http://127.0.0.1:{ports[name]}"
         self._spawn(
             "callback-receiver", [f"{bins}/callback-receiver"],
             {**base, **github, "PORT": str(ports["callback"])})
+        # Workers are local processes: the watchdog looks them up in /proc on this host.
+        for name in watchdog_names:
+            self._spawn(name, [f"{bins}/watchdog"],
+                        {**base, **github, "PORT": str(ports[name]), "PORTER_RUNTIME": "local"})
+            self.service_urls[name] = f"http://127.0.0.1:{ports[name]}"
         self._spawn(
             "web-api", [f"{bins}/web-api"],
             {**base, **github, "PORT": str(ports["web"]), "PORTER_SESSION_SECRET": self.session_secret,
@@ -218,8 +251,9 @@ class WebStack:
         self._wait("github-emulator", deadline, lambda: http("GET", f"{self.emulator}/oauth")[0] == 200)
         self._wait("fly-emulator", deadline, lambda: self.fly("GET", f"/v1/apps/{FLY_EXISTING_APP}")[0] == 200)
         self.callback_url = f"http://127.0.0.1:{ports['callback']}"
-        for name, url in (("webhook-gateway", self.gateway_url), ("dispatcher", self.dispatcher_url),
-                          ("callback-receiver", self.callback_url), ("web-api", self.web_url)):
+        self.service_urls.update({"webhook-gateway": self.gateway_url, "callback-receiver": self.callback_url,
+                                  "web-api": self.web_url})
+        for name, url in self.service_urls.items():
             self._wait(name, deadline, lambda url=url: http("GET", f"{url}/readyz")[0] == 200)
         self.started = True
         log(f"ready in {time.monotonic() - began:.1f}s: web {self.web_url}, GitHub {self.github_url}, "
@@ -258,10 +292,14 @@ class WebStack:
                 log(f"{name} did not stop within 20 s of SIGTERM; killing it")
                 process.kill()
                 process.wait()
-            if process.returncode not in (0, -signal.SIGTERM):
+            if process.returncode not in (0, -signal.SIGTERM) and name not in self.killed:
                 log(f"{name} exited with status {process.returncode}; see {self._log_path(name)}")
         self.processes = []
         self._stop_workers()
+        if self.postgres_data:
+            self._postgres("stop", "--data", self.postgres_data)
+            shutil.rmtree(self.postgres_data, ignore_errors=True)
+            self.postgres_data, self.database = None, None
         if self.database and self.admin_url:
             try:
                 subprocess.run(
@@ -272,6 +310,72 @@ class WebStack:
             self.database = None
 
     # MARK: helpers for checks
+
+    def pid(self, name):
+        """The pid of the running service `name`."""
+        return dict(self.processes)[name].pid
+
+    def kill(self, name, signum=signal.SIGKILL):
+        """Sends `signum` to the service `name` (SIGKILL: as a crashed host or an OOM kill would) and
+        waits for it to end."""
+        process = dict(self.processes)[name]
+        self.killed.add(name)
+        process.send_signal(signum)
+        process.wait(timeout=30)
+        log(f"{name} (pid {process.pid}) ended by signal {signum}")
+
+    def restart(self, name):
+        """Starts the service `name` again, as a supervisor would after it died, and waits until it is
+        ready."""
+        command, env = self.commands[name]
+        self.processes = [(n, p) for n, p in self.processes if n != name]
+        self._spawn(name, command, env, append=True)
+        self.killed.discard(name)
+        if name in self.service_urls:
+            self._wait(name, time.monotonic() + 120,
+                       lambda: http("GET", f"{self.service_urls[name]}/readyz")[0] == 200)
+        log(f"{name} started again (pid {self.pid(name)})")
+
+    def restart_postgres(self, while_down=None):
+        """Stops the stack's own PostgreSQL as a crash would (immediate: no shutdown checkpoint), calls
+        `while_down()`, and starts it again: the next start recovers from its WAL."""
+        if not self.postgres_data:
+            raise StackError("restart_postgres needs WebStack(own_postgres=True)")
+        self._postgres("stop", "--immediate", "--data", self.postgres_data)
+        log("PostgreSQL stopped (immediate)")
+        try:
+            if while_down:
+                while_down()
+        finally:
+            self._postgres("start", "--fast", "--port", str(self.postgres_port), "--data", self.postgres_data)
+            log("PostgreSQL started again")
+
+    def app_jwt(self):
+        """A JSON Web Token for the App (RS256 with its private key), as GitHub's App endpoints want."""
+        def b64(data):
+            return base64.urlsafe_b64encode(data).rstrip(b"=")
+        now = int(time.time())
+        signing_input = b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode()) + b"." + b64(
+            json.dumps({"iat": now - 60, "exp": now + 540, "iss": str(APP_ID)}).encode())
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.private_key], input=signing_input,
+                                   check=True, capture_output=True).stdout
+        return (signing_input + b"." + b64(signature)).decode()
+
+    def hook_deliveries(self):
+        """GitHub's log of the App's webhook deliveries (`GET /app/hook/deliveries`), newest first."""
+        status, text = http("GET", f"{self.github_url}/app/hook/deliveries?per_page=100",
+                            headers={"Authorization": f"Bearer {self.app_jwt()}",
+                                     "Accept": "application/vnd.github+json"})
+        if status != 200:
+            raise StackError(f"GET /app/hook/deliveries: {status} {text}")
+        return json.loads(text)
+
+    def ready(self, name):
+        """Whether the service `name` answers /readyz with 200 (its database reachable)."""
+        try:
+            return http("GET", f"{self.service_urls[name]}/readyz", timeout=5)[0] == 200
+        except OSError:
+            return False
 
     def psql(self, sql):
         """The rows of `sql` on the stack's database, as psql -tA prints them."""
@@ -330,9 +434,22 @@ class WebStack:
         self.session_secret = secrets.token_hex(32)
         self.encryption_keys = "web1:" + base64.b64encode(secrets.token_bytes(32)).decode()
 
+    def _postgres(self, *arguments):
+        return subprocess.run([os.path.join(ROOT, "scripts", "postgres"), *arguments],
+                              check=True, capture_output=True, text=True, timeout=120).stdout
+
     def _database(self):
-        url = os.environ.get("PORTER_TEST_DATABASE_URL")
-        if not url:
+        url = None if self.own_postgres else os.environ.get("PORTER_TEST_DATABASE_URL")
+        if self.own_postgres:
+            # Under the system's temporary folder, not artifacts/: as root the server runs as the
+            # `postgres` user, who may not be able to reach a checkout in a private folder.
+            self.postgres_port = free_port()
+            self.postgres_data = os.path.join(
+                os.environ.get("TMPDIR", "/tmp"), f"porter-{self.name}-pg-{self.postgres_port}")
+            shutil.rmtree(self.postgres_data, ignore_errors=True)
+            out = self._postgres("start", "--fast", "--port", str(self.postgres_port), "--data", self.postgres_data)
+            url = next(line.split("=", 1)[1] for line in out.splitlines() if "PORTER_PG_URL=" in line)
+        elif not url:
             port = os.environ.get("PORTER_TEST_PG_PORT", "54329")
             tmp = os.environ.get("TMPDIR", "/tmp")
             out = subprocess.run(
@@ -370,8 +487,9 @@ class WebStack:
         if result.returncode != 0:
             raise StackError(f"{name} failed ({result.returncode}):\n{self.log_tail(name)}")
 
-    def _spawn(self, name, command, env):
-        out = open(self._log_path(name), "wb")
+    def _spawn(self, name, command, env, append=False):
+        self.commands[name] = (command, env)
+        out = open(self._log_path(name), "ab" if append else "wb")
         try:
             process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)

@@ -10,8 +10,10 @@ import Synchronization
 public struct SideEffectDeliverer: Service {
     /// How long a claimed effect stays with its deliverer without a word from it: renewed as each one
     /// starts, and every third of it while the effect is delivered (GitHub's pacing and rate limits
-    /// can hold a call far longer than the lease).
+    /// can hold a call far longer than the lease). Short, because it is also how long the effects a
+    /// killed dispatcher had claimed wait before another one takes them.
     let lease: Duration
+    public static let defaultLease: Duration = .seconds(30)
 
     /// Notified when a side effect is queued.
     public static let channel = "porter_side_effects"
@@ -30,7 +32,7 @@ public struct SideEffectDeliverer: Service {
 
     public init(
         queue: any SideEffectQueue, github: GitHubClient, wakeups: JobWakeups, owner: String,
-        retry: SideEffectRetry = SideEffectRetry(), lease: Duration = .seconds(300),
+        retry: SideEffectRetry = SideEffectRetry(), lease: Duration = defaultLease,
         now: @escaping @Sendable () -> Date = { Date() }, metrics: ServiceMetrics? = nil, logger: Logger
     ) {
         self.lease = lease
