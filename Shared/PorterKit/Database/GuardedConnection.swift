@@ -50,13 +50,17 @@ private struct ClosedBeforeUse: Error {}
 extension PostgresConnection {
     /// Runs `body` on this connection, failing with `ConnectionClosedWhileQuerying` when the connection
     /// closes and `body` has not finished `grace` later.
+    ///
+    /// - Parameter leavesOnCancellation: the caller's cancellation ends the wait at once, leaving
+    ///   `body` behind. Off by default, since `body` holds this pooled connection; a caller that only
+    ///   cancels at shutdown (a LISTEN that runs for the process's life) turns it on.
     func guarded<T: Sendable>(
-        poll: Duration = .milliseconds(250), grace: Duration,
+        poll: Duration = .milliseconds(250), grace: Duration, leavesOnCancellation: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         if isClosed { throw ConnectionClosedWhileQuerying() }
-        // The caller's cancellation does not end the wait: `body` holds this pooled connection.
-        return try await firstToFinish(leavesOnCancellation: false, work: { try await body(self) }) { [self] in
+        return try await firstToFinish(leavesOnCancellation: leavesOnCancellation, work: { try await body(self) }) {
+            [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: poll)
                 if isClosed {
