@@ -126,8 +126,6 @@ public final class TaskChangeFeed: Service, Sendable {
     private let logger: Logger
     private let watchers = Mutex<[ObjectIdentifier: Watcher]>([:])
     private let listening = Mutex(false)
-    /// Failed listens in a row, for the pause before the next.
-    private let listenFailures = Mutex(0)
     /// Counts the task changes announced (and the gaps in which some may have been missed).
     private let taskChanges = Mutex<UInt64>(0)
     private let open: Gauge?
@@ -205,49 +203,21 @@ public final class TaskChangeFeed: Service, Sendable {
     }
 
     private func listen() async {
-        while !Task.isCancelled {
-            do {
-                // A LISTEN sent on a connection closing under a database restart can go unanswered for
-                // ever, deaf to cancellation: the guard reconnects once the connection is closed, and a
-                // shutdown leaves it behind instead of waiting on it.
-                try await client.withConnection { connection in
-                    try await connection.guarded(grace: .seconds(1), leavesOnCancellation: true) { [self] connection in
-                        try await listen(on: connection)
-                    }
-                }
-            } catch {
-                listening.withLock { $0 = false }
-                guard !Task.isCancelled else { return }
-                let failures = listenFailures.withLock {
-                    $0 += 1
-                    return $0
-                }
-                logger.warning(
-                    "task announcements lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
-                let delay = RetryPolicy(baseDelay: .milliseconds(200), maxDelay: .seconds(10)).delay(
-                    afterAttempt: failures)
-                do { try await Task.sleep(for: delay) } catch { return }
-            }
-        }
-        listening.withLock { $0 = false }
-    }
-
-    /// Listens on `connection` and passes every announcement on, until the connection fails.
-    private func listen(on connection: PostgresConnection) async throws {
-        try await connection.listen(on: TaskChange.channel) { notifications in
-            listenFailures.withLock { $0 = 0 }
-            // Whatever was announced while nobody listened is in the database. Said before
-            // `isListening` turns true, so `generation` never repeats a value from before a gap.
-            broadcast(.missed)
-            listening.withLock { $0 = true }
-            for try await notification in notifications {
+        await client.listenUntilCancelled(
+            on: TaskChange.channel, lost: "task announcements lost; reconnecting", logger: logger,
+            listening: { [self] holds in
+                // Whatever was announced while nobody listened is in the database. Said before
+                // `isListening` turns true, so `generation` never repeats a value from before a gap.
+                if holds { broadcast(.missed) }
+                listening.withLock { $0 = holds }
+            },
+            notification: { [self] notification in
                 guard let change = TaskChange(payload: notification.payload) else {
                     logger.debug("unreadable task announcement", metadata: ["payload": "\(notification.payload)"])
-                    continue
+                    return
                 }
                 broadcast(.change(change))
-            }
-        }
+            })
     }
 }
 

@@ -64,26 +64,10 @@ public final class JobWakeups: Service, Sendable {
     }
 
     private func listen() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: channel) { notifications in
-                        failures = 0
-                        // Anything may have arrived while we were not listening.
-                        continuation.yield()
-                        for try await _ in notifications { continuation.yield() }
-                    }
-                }
-            } catch {
-                guard !Task.isCancelled else { return }
-                failures += 1
-                logger.warning(
-                    "job notifications lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
-                let delay = RetryPolicy(baseDelay: .milliseconds(200), maxDelay: .seconds(10)).delay(
-                    afterAttempt: failures)
-                do { try await Task.sleep(for: delay) } catch { return }
-            }
-        }
+        await client.listenUntilCancelled(
+            on: channel, lost: "job notifications lost; reconnecting", logger: logger,
+            // Anything may have arrived while nothing listened.
+            listening: { [continuation] holds in if holds { continuation.yield() } },
+            notification: { [continuation] _ in continuation.yield() })
     }
 }
