@@ -20,8 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webstack import WebStack, log, stop_on_signals  # noqa: E402
-from web_flow import PAGE_WAIT, SHOTS, TASK_WAIT, Browser, CheckFailed, expect, row_chip  # noqa: E402
+from webstack import log  # noqa: E402
+from web_flow import PAGE_WAIT, SHOTS, TASK_WAIT, CheckFailed, expect, row_chip, run_in_browser  # noqa: E402
 
 from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -108,24 +108,8 @@ def demo(b, stack):
 
 
 def main():
-    stop_on_signals()
-    os.makedirs(SHOTS, exist_ok=True)
-    began = time.monotonic()
-    with WebStack("web-stack-demo", demo=True) as stack:
-        b = Browser(stack)
-        try:
-            demo(b, stack)
-        except (Exception, CheckFailed):
-            try:
-                b._capture("failure-demo.png")
-                log(f"demo failed at {b.driver.current_url}; screenshot artifacts/screenshots/failure-demo.png; "
-                    f"logs in {os.path.relpath(stack.logs)}/")
-            except Exception:  # noqa: BLE001
-                pass
-            raise
-        finally:
-            b.quit()
-    log(f"demo flow passed in {time.monotonic() - began:.1f}s")
+    run_in_browser("demo", demo,
+                   name="web-stack-demo", demo=True)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webstack import WebStack, http, log, stop_on_signals  # noqa: E402
-from web_flow import PAGE_WAIT, SHOTS, TASK_WAIT, Browser, CheckFailed, expect, row_chip  # noqa: E402
+from webstack import log  # noqa: E402
+from web_flow import PAGE_WAIT, TASK_WAIT, CheckFailed, expect, run_in_browser  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -223,25 +223,9 @@ def status_answers(stack):
 
 
 def main():
-    stop_on_signals()
-    os.makedirs(SHOTS, exist_ok=True)
-    began = time.monotonic()
-    with WebStack("web-stack-recovery", demo=True, dispatchers=2, watchdogs=2, own_postgres=True,
-                  env=STACK_ENV, stand_in_agent=True) as stack:
-        b = Browser(stack)
-        try:
-            recovery(b, stack)
-        except (Exception, CheckFailed):
-            try:
-                b._capture("failure-recovery.png")
-                log(f"recovery failed at {b.driver.current_url}; screenshot artifacts/screenshots/failure-recovery.png; "
-                    f"logs in {os.path.relpath(stack.logs)}/")
-            except Exception:  # noqa: BLE001
-                pass
-            raise
-        finally:
-            b.quit()
-    log(f"recovery flow passed in {time.monotonic() - began:.1f}s")
+    run_in_browser("recovery", recovery,
+                   name="web-stack-recovery", demo=True, dispatchers=2, watchdogs=2, own_postgres=True,
+                   env=STACK_ENV, stand_in_agent=True)
 
 
 if __name__ == "__main__":

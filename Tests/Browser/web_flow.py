@@ -957,6 +957,29 @@ def without_installation(b, stack):
     b.shot("diagnostics-not-installed")
 
 
+def run_in_browser(check_name, check, **stack_options):
+    """Starts `WebStack(**stack_options)` and a browser and runs `check(browser, stack)`; when it
+    fails, saves a screenshot as artifacts/screenshots/failure-<check_name>.png and says where the logs are."""
+    stop_on_signals()
+    os.makedirs(SHOTS, exist_ok=True)
+    began = time.monotonic()
+    with WebStack(**stack_options) as stack:
+        b = Browser(stack)
+        try:
+            check(b, stack)
+        except (Exception, CheckFailed):
+            try:
+                b._capture(f"failure-{check_name}.png")
+                log(f"{check_name} failed at {b.driver.current_url}; screenshot artifacts/screenshots/failure-{check_name}.png; "
+                    f"logs in {os.path.relpath(stack.logs)}/")
+            except Exception:  # noqa: BLE001
+                pass
+            raise
+        finally:
+            b.quit()
+    log(f"{check_name} flow passed in {time.monotonic() - began:.1f}s")
+
+
 def main():
     stop_on_signals()
     os.makedirs(SHOTS, exist_ok=True)
