@@ -12,6 +12,7 @@ same concurrency; the ratio says what web-api adds over its queries.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -124,12 +125,33 @@ def pgbench(database_url, sql, seconds, connections):
     return {"rps": len(latencies) / seconds, "p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "errors": 0}
 
 
+@contextlib.contextmanager
+def changing_task(database_url, every=0.005):
+    """One running task's phase rewritten and committed every `every` seconds while the block runs."""
+    # Bounded in time, and the server checks for its client, so the loop ends with the block even
+    # though a backend running a DO block does not otherwise notice that psql went away.
+    loop = subprocess.Popen(
+        ["psql", database_url, "-qX", "-c", "SET client_connection_check_interval = '100ms'", "-c",
+         f"DO $$ DECLARE n bigint := 0; stop timestamptz := clock_timestamp() + interval '10 minutes'; BEGIN "
+         f"WHILE clock_timestamp() < stop LOOP "
+         f"n := n + 1; UPDATE tasks SET progress_phase = 'phase ' || n WHERE id = "
+         f"(SELECT id FROM tasks WHERE status = 'running' ORDER BY id LIMIT 1); COMMIT; PERFORM pg_sleep({every}); "
+         f"END LOOP; END $$"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        loop.terminate()
+        loop.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--only", help="measure just the lists whose name contains this")
+    parser.add_argument("--only", help="measure just the lists whose name contains this (or any of these, "
+                        "comma-separated)")
     parser.add_argument("--hold", action="store_true",
                         help="keep the seeded stack up afterwards (for a profiler) until interrupted")
     args = parser.parse_args()
@@ -172,6 +194,14 @@ def main():
             ("history page (unkept)", "/history?agent="),
             ("history cards (unkept)", "/history/figures?agent="),
         ]
+        # The agents' table takes no filter to vary: it is asked while a task changes every few
+        # milliseconds, which moves the generation kept figures are checked against, so nearly every
+        # answer reads the database (a busy installation's case).
+        changing = [
+            ("agent stats, 30 days (unkept)", "/api/agents/stats?window=30d"),
+            ("agent stats, 90 days (unkept)", "/api/agents/stats?window=90d"),
+            ("agent stats, all (unkept)", "/api/agents/stats?window=all"),
+        ]
         # Warm the visibility cache and the pages once.
         for _, path in lists:
             wrk(stack.web_url + path, cookie, 1, 1)
@@ -179,9 +209,16 @@ def main():
         repos = "{" + ",".join(str(r) for r, _ in visible) + "}"
         visible_sql = f"(requester_id = {user_id} OR repository_id = ANY('{repos}'::bigint[]))"
         ended = "('succeeded', 'failed', 'timed_out', 'cancelled')"
-        figures = (f"SELECT status, duration_seconds, pull_request_number FROM tasks WHERE repository_id = "
-                   f"ANY('{repos}'::bigint[]) UNION ALL SELECT status, duration_seconds, pull_request_number FROM "
-                   f"tasks WHERE requester_id = {user_id} AND NOT repository_id = ANY('{repos}'::bigint[])")
+        def halves(columns, group=""):
+            return (f"SELECT {columns} FROM tasks WHERE repository_id = ANY('{repos}'::bigint[]) {group} UNION ALL "
+                    f"SELECT {columns} FROM tasks WHERE requester_id = {user_id} AND NOT repository_id = "
+                    f"ANY('{repos}'::bigint[]) {group}")
+        figures = halves("status, duration_seconds, pull_request_number")
+        outcomes = halves("outcome, duration_seconds, pull_request_number")
+        groups = halves("agent, model, outcome, count(*) AS runs, array_agg(duration_seconds) AS durations, "
+                        "count(pull_request_number) AS opened, "
+                        "count(*) FILTER (WHERE pull_request_state = 'merged') AS merged",
+                        "GROUP BY agent, model, outcome")
         reference = {
             "SQL: feed page": f"SELECT id, repository_full_name, issue_number, issue_title, requester_login, agent, "
                               f"model, status, status_reason, progress_phase, branch, pull_request_url, created_at, "
@@ -192,15 +229,30 @@ def main():
                                 f"FROM tasks WHERE requester_id = {user_id} AND NOT repository_id = "
                                 f"ANY('{repos}'::bigint[]) GROUP BY status) AS visible GROUP BY status",
             "SQL: counting every task": f"SELECT status, count(*) FROM tasks WHERE {visible_sql} GROUP BY status",
-            "SQL: stat cards": f"SELECT count(*), count(*) FILTER (WHERE status IN {ended}), "
-                               f"count(*) FILTER (WHERE status = 'succeeded'), percentile_cont(ARRAY[0.5, 0.9]) "
-                               f"WITHIN GROUP (ORDER BY duration_seconds) FILTER (WHERE status IN {ended}), "
-                               f"count(pull_request_number) FROM ({figures}) AS visible",
+            "SQL: stat cards, by status": f"SELECT count(*), count(*) FILTER (WHERE status IN {ended}), "
+                                          f"count(*) FILTER (WHERE status = 'succeeded'), percentile_cont(ARRAY[0.5, "
+                                          f"0.9]) WITHIN GROUP (ORDER BY duration_seconds) FILTER (WHERE status IN "
+                                          f"{ended}), count(pull_request_number) FROM ({figures}) AS visible",
+            "SQL: stat cards": f"SELECT count(*), count(outcome), count(*) FILTER (WHERE outcome = 1), "
+                               f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY duration_seconds) "
+                               f"FILTER (WHERE outcome IS NOT NULL), count(pull_request_number) "
+                               f"FROM ({outcomes}) AS visible",
+            "SQL: agent stats, all": f"WITH groups AS ({groups}) SELECT line.agent, line.model, sum(runs), "
+                                     f"sum(runs) FILTER (WHERE outcome = 1), sum(runs) FILTER (WHERE outcome IN "
+                                     f"(2, 3)), sum(runs) FILTER (WHERE outcome = 4), sum(runs) FILTER (WHERE "
+                                     f"outcome IS NOT NULL), (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP "
+                                     f"(ORDER BY d) FROM groups AS ended, unnest(ended.durations) AS d WHERE "
+                                     f"ended.outcome IS NOT NULL AND ended.agent = line.agent AND ended.model IS NOT "
+                                     f"DISTINCT FROM line.model), sum(opened), sum(merged) FROM groups AS line "
+                                     f"GROUP BY line.agent, line.model ORDER BY 3 DESC, line.agent, line.model "
+                                     f"NULLS FIRST",
         }
         if args.only:
-            reference = {n: q for n, q in reference.items() if args.only in n}
-            lists = [(n, p) for n, p in lists if args.only in n]
-            unkept = [(n, p) for n, p in unkept if args.only in n]
+            words = args.only.split(",")
+            def chosen(pairs):
+                return [(n, p) for n, p in pairs if any(word in n for word in words)]
+            reference = dict(chosen(reference.items()))
+            lists, unkept, changing = chosen(lists), chosen(unkept), chosen(changing)
         rows = []
         for name, sql in reference.items():
             rows.append((name, pgbench(stack.database_url, sql, args.seconds, args.connections)))
@@ -208,6 +260,10 @@ def main():
             rows.append((name, wrk(stack.web_url + path, cookie, args.seconds, args.connections)))
         for name, path in unkept:
             rows.append((name, wrk(stack.web_url + path, cookie, args.seconds, args.connections, vary=True)))
+        if changing:
+            with changing_task(stack.database_url):
+                for name, path in changing:
+                    rows.append((name, wrk(stack.web_url + path, cookie, args.seconds, args.connections)))
 
         floor = sum(r["p95"] for n, r in rows if n in ("SQL: feed page", "SQL: feed counts"))
         print(f"\n{count} tasks, {args.connections} connections, {args.seconds}s each; "

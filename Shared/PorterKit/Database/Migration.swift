@@ -37,5 +37,6 @@ extension Migration {
         .v18Reviews,
         .v19OutsiderReplies,
         .v20JobClaimOrder,
+        .v21TaskOutcomes,
     ]
 }

@@ -104,31 +104,31 @@ public struct PostgresAgentStatsStore: Sendable {
         var filter = TaskFilter()
         filter.from = window.start(before: now)
         let sql = try PostgresTaskListStore.Conditions(userID: userID, repositories: repositories, filter: filter)
-        // Grouped by hashing, with each group's durations gathered for percentile_cont on its own: a
-        // sort of every visible task by agent and model, which the ordered-set aggregate would need
-        // in the grouping itself, costs more than the rest of the query.
-        let ended = "status IN ('succeeded', 'failed', 'timed_out', 'cancelled')"
-        let columns = "agent, model, status, duration_seconds, pull_request_number, pull_request_state"
+        // Counted per agent, model and outcome (migration 21: NULL until a task ends, then 1 succeeded,
+        // 2 failed, 3 timed out, 4 cancelled), each visibility half grouped by hashing on its own, so no
+        // task's status text is compared and no sort of every visible task by agent and model (which
+        // the ordered-set aggregate would need in the grouping itself) is made. Each group gathers its
+        // durations; a line's percentiles are taken over those of its ended groups, nulls left out.
+        let columns = """
+            agent, model, outcome, count(*) AS runs, array_agg(duration_seconds) AS durations,
+            count(pull_request_number) AS opened, count(*) FILTER (WHERE pull_request_state = 'merged') AS merged
+            """
         let query = PostgresQuery(
             unsafeSQL: """
-                WITH lines AS (
-                    SELECT agent, model, count(*) AS runs,
-                        count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
-                        count(*) FILTER (WHERE status IN ('failed', 'timed_out')) AS failed,
-                        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-                        count(*) FILTER (WHERE \(ended)) AS finished,
-                        array_agg(duration_seconds) FILTER (WHERE \(ended) AND duration_seconds IS NOT NULL)
-                            AS durations,
-                        count(*) FILTER (WHERE pull_request_number IS NOT NULL) AS opened,
-                        count(*) FILTER (WHERE pull_request_state = 'merged') AS merged
-                    FROM (\(sql.visibleRows(columns))) AS visible
-                    GROUP BY agent, model
-                )
-                SELECT agent, model, runs, succeeded, failed, cancelled, finished,
-                    (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d) FROM unnest(durations) AS d),
-                    opened, merged
-                FROM lines
-                ORDER BY runs DESC, agent, model NULLS FIRST
+                WITH groups AS (\(sql.visibleRows(columns, groupedBy: "agent, model, outcome")))
+                SELECT line.agent, line.model, sum(runs)::bigint,
+                    coalesce(sum(runs) FILTER (WHERE outcome = 1), 0)::bigint,
+                    coalesce(sum(runs) FILTER (WHERE outcome IN (2, 3)), 0)::bigint,
+                    coalesce(sum(runs) FILTER (WHERE outcome = 4), 0)::bigint,
+                    coalesce(sum(runs) FILTER (WHERE outcome IS NOT NULL), 0)::bigint,
+                    (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d)
+                        FROM groups AS ended, unnest(ended.durations) AS d
+                        WHERE ended.outcome IS NOT NULL AND ended.agent = line.agent
+                            AND ended.model IS NOT DISTINCT FROM line.model),
+                    sum(opened)::bigint, sum(merged)::bigint
+                FROM groups AS line
+                GROUP BY line.agent, line.model
+                ORDER BY 3 DESC, line.agent, line.model NULLS FIRST
                 """, binds: sql.binds)
         var lines: [AgentStats] = []
         for try await row in try await client.query(query, logger: logger) {

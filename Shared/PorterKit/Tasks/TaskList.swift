@@ -217,14 +217,19 @@ public struct PostgresTaskListStore: Sendable {
         /// serve: the tasks on the repositories the person reaches, and their own tasks elsewhere. Each
         /// half is an index-only walk when `columns` and the filter stay within the indexes' columns
         /// (migration 16); the single condition's OR would read the table instead.
-        func visibleRows(_ columns: String) -> String {
-            """
-            SELECT \(columns) FROM tasks
-            WHERE repository_id = ANY(\(repositories)::bigint[]) AND \(filter)
-            UNION ALL
-            SELECT \(columns) FROM tasks
-            WHERE requester_id = \(user) AND NOT repository_id = ANY(\(repositories)::bigint[]) AND \(filter)
-            """
+        ///
+        /// With `groupedBy`, each half is grouped on its own: the planner then knows from the table's
+        /// statistics how few groups there are and hashes them, where over the halves' union it would
+        /// guess thousands and sort every row. A group can then come from both halves.
+        func visibleRows(_ columns: String, groupedBy: String? = nil) -> String {
+            let grouping = groupedBy.map { " GROUP BY \($0)" } ?? ""
+            return """
+                SELECT \(columns) FROM tasks
+                WHERE repository_id = ANY(\(repositories)::bigint[]) AND \(filter)\(grouping)
+                UNION ALL
+                SELECT \(columns) FROM tasks
+                WHERE requester_id = \(user) AND NOT repository_id = ANY(\(repositories)::bigint[]) AND \(filter)\(grouping)
+                """
         }
 
         /// Binds `value` and returns its placeholder.
