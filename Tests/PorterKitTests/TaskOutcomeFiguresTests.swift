@@ -198,8 +198,8 @@ import Testing
             for (userID, repositories) in [(Int64(9), [Int64(301), 302]), (51, [301, 302, 303, 304])] {
                 for window in AgentStatsWindow.allCases {
                     let start = window.start(before: now)
-                    let seen = Self.visible(tasks, to: userID, reaching: repositories).filter {
-                        start.map { start in $0.createdAt >= start } ?? true
+                    let seen = Self.visible(tasks, to: userID, reaching: repositories).filter { task in
+                        start.map { task.createdAt >= $0 } ?? true
                     }
                     let lines = try await store.stats(
                         userID: userID, repositories: repositories, window: window, now: now)
