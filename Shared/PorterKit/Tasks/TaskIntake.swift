@@ -45,7 +45,7 @@ public enum TaskIntake {
             ).collect().first?.decode(UUID.self)
         }
         let stored = try await connection.query(
-            query(order, key: key, gate: gate, followUpOf: openedBy), logger: logger
+            Self.query(order, key: key, gate: gate, followUpOf: openedBy), logger: logger
         ).collect().first?.decode((UUID, Int64).self)
         guard let (id, _) = stored else { return nil }
         if let followUp = order.followUp {
