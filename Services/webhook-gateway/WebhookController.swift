@@ -78,7 +78,7 @@ struct WebhookController: Sendable {
         let effect: DeliveryEffect
         do {
             // One parse on the common path: an envelope decodes only from a JSON object.
-            let decoded = try JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data)
+            let decoded = try WebhookPayload.envelope(from: data)
             envelope = decoded
             effect = interpreter.interpret(event: event, payload: decoded)
         } catch {

@@ -50,7 +50,7 @@ import Testing
     func interpret(_ event: String, _ body: [String: Any]) throws -> DeliveryEffect {
         let data = try JSONSerialization.data(withJSONObject: body)
         return interpreter.interpret(
-            event: event, payload: try JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data))
+            event: event, payload: try WebhookPayload.envelope(from: data))
     }
 
     static func context(commentID: Int64?, kind: CommentKind) -> IssueContext {

@@ -13,7 +13,7 @@ import Testing
         if let number { body["number"] = number }
         let data = try JSONSerialization.data(withJSONObject: body)
         return interpreter.interpret(
-            event: "pull_request", payload: try JSONDecoder.api.decode(WebhookPayload.Envelope.self, from: data))
+            event: "pull_request", payload: try WebhookPayload.envelope(from: data))
     }
 
     static let noon = ISO8601DateFormatter().date(from: "2024-05-01T12:00:00Z")!

@@ -13,8 +13,8 @@ public struct MentionScanner: Sendable {
     }
 
     public func scan(_ body: String) -> Found? {
-        let lines = body.replacingOccurrences(of: "\r\n", with: "\n").split(
-            separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character, so it is a line break of its own.
+        let lines = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         var fence: (marker: Character, length: Int)?
         for (index, line) in lines.enumerated() {
             let trimmed = line.drop(while: { $0 == " " })

@@ -6,20 +6,31 @@ import PostgresNIO
 /// web app's dispatch form. Both store the same queued row and the same dispatch job, so the
 /// dispatcher authorizes, acknowledges and starts them alike.
 public enum TaskIntake {
-    /// Stores `order` as a queued task with its dispatch job, inside the caller's transaction. An order
-    /// that names no agent takes the requester's default from settings, else the fallback; a model comes
-    /// from settings only with the default agent. An order made on a pull request is a follow-up, stored
-    /// with where on the pull request it was made.
+    /// Stores `order` as a queued task with its dispatch job, inside the caller's transaction, under
+    /// `key`, which the caller has found unused. An order that names no agent takes the requester's
+    /// default from settings, else the fallback; a model comes from settings only with the default
+    /// agent. An order made on a pull request is a follow-up, stored with where on the pull request it
+    /// was made. Answers the new task's id.
     static func insert(
-        _ order: TaskOrder, deliveryID: String, on connection: PostgresConnection, logger: Logger
-    ) async throws -> NewTask {
-        let settings = try await connection.query(
-            "SELECT default_agent, default_model FROM user_settings WHERE user_id = \(order.context.requester.id)",
-            logger: logger
-        ).collect().first?.decode((String?, String?).self)
-        let preferred = settings?.0.flatMap(Agent.init(setting:))
-        let agent = order.options.agent ?? preferred ?? .fallback
-        let model = order.options.model ?? (agent == preferred ? settings?.1 : nil)
+        _ order: TaskOrder, key: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID {
+        guard let id = try await store(order, key: key, gate: .key, on: connection, logger: logger) else {
+            throw RepositoryError.missingRow("tasks insert")
+        }
+        return id
+    }
+
+    /// Records `delivery` and stores `order` as `insert` does, in the caller's transaction; nil, with
+    /// nothing written, when the delivery was recorded before.
+    static func insert(
+        _ order: TaskOrder, delivery: IncomingDelivery, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID? {
+        try await store(order, key: delivery.id, gate: .delivery(delivery), on: connection, logger: logger)
+    }
+
+    private static func store(
+        _ order: TaskOrder, key: String, gate: Gate, on connection: PostgresConnection, logger: Logger
+    ) async throws -> UUID? {
         var openedBy: UUID?
         if order.followUp != nil {
             // The task that opened the pull request, found the way pull_request events find it; none
@@ -33,19 +44,14 @@ public enum TaskIntake {
                 """, logger: logger
             ).collect().first?.decode(UUID.self)
         }
-        let task = NewTask(
-            issue: order.context.issue, requester: order.context.requester,
-            request: TaskRequest(
-                agent: agent, model: model, priority: order.options.priority ?? .normal,
-                draft: order.options.draft ?? true, baseBranch: order.options.baseBranch,
-                instructions: order.options.instructions),
-            triggerCommentID: order.context.commentID, deliveryID: deliveryID,
-            kind: order.followUp == nil ? .issue : .followUp, followUpOf: openedBy,
-            triggerCommentKind: order.context.commentKind, followUp: order.followUp)
-        _ = try await PostgresTaskRepository.insert(task, on: connection, logger: logger)
-        try await PostgresJobQueue.enqueue(
-            .dispatch(task.id, priority: task.request.priority), on: connection, logger: logger)
-        return task
+        let stored = try await connection.query(
+            Self.query(order, key: key, gate: gate, followUpOf: openedBy), logger: logger
+        ).collect().first?.decode((UUID, Int64).self)
+        guard let (id, _) = stored else { return nil }
+        if let followUp = order.followUp {
+            try await PostgresTaskRepository.insertFollowUp(followUp, taskID: id, on: connection, logger: logger)
+        }
+        return id
     }
 }
 
@@ -100,12 +106,12 @@ public struct PostgresTaskIntake: Sendable {
                 {
                     return earlier
                 }
-                let task = try await TaskIntake.insert(order, deliveryID: key, on: connection, logger: logger)
+                let taskID = try await TaskIntake.insert(order, key: key, on: connection, logger: logger)
+                let issue = order.context.issue
                 return TaskReceipt(
-                    taskID: task.id, repository: task.issue.repositoryFullName, issueNumber: task.issue.number,
-                    status: .queued,
+                    taskID: taskID, repository: issue.repositoryFullName, issueNumber: issue.number, status: .queued,
                     waitingFor: try await Self.unfinished(
-                        on: task.issue, besides: task.id, connection: connection, logger: logger),
+                        on: issue, besides: taskID, connection: connection, logger: logger),
                     created: true)
             }
         } catch let error where error.hasSQLState(.uniqueViolation) {

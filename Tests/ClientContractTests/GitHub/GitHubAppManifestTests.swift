@@ -24,8 +24,7 @@ import Testing
         #expect(Set(events) == Set(Self.actedOn.keys))
         let interpreter = WebhookInterpreter(mention: "porter", appSlug: "porter")
         func effect(_ event: String, _ action: String) throws -> DeliveryEffect {
-            let payload = try JSONDecoder.api.decode(
-                WebhookPayload.Envelope.self, from: Data(#"{"action":"\#(action)"}"#.utf8))
+            let payload = try WebhookPayload.envelope(from: Data(#"{"action":"\#(action)"}"#.utf8))
             return interpreter.interpret(event: event, payload: payload)
         }
         for (event, action) in Self.actedOn {

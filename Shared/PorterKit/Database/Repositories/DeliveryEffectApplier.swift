@@ -8,12 +8,21 @@ struct DeliveryEffectApplier {
     let delivery: IncomingDelivery
     let logger: Logger
 
-    func apply(_ effect: DeliveryEffect) async throws -> (outcome: DeliveryOutcome, detail: String, taskID: UUID?) {
+    /// The outcome of an effect that writes nothing but the delivery's row, known before it is recorded;
+    /// nil for the others.
+    static func settled(_ effect: DeliveryEffect) -> (outcome: DeliveryOutcome, detail: String)? {
         switch effect {
-        case .ignore(let reason):
-            return (.ignored, "ignored: \(reason)", nil)
-        case .pong:
-            return (.pong, "pong", nil)
+        case .ignore(let reason): (.ignored, "ignored: \(reason)")
+        case .pong: (.pong, "pong")
+        default: nil
+        }
+    }
+
+    func apply(_ effect: DeliveryEffect) async throws -> (outcome: DeliveryOutcome, detail: String, taskID: UUID?) {
+        if let settled = Self.settled(effect) { return (settled.outcome, settled.detail, nil) }
+        switch effect {
+        case .ignore, .pong:
+            preconditionFailure("settled above")
         case .startTask(let order):
             let task = try await startTask(order)
             return (.taskCreated, "task_created", task)
@@ -43,7 +52,7 @@ struct DeliveryEffectApplier {
     }
 
     private func startTask(_ order: TaskOrder) async throws -> UUID {
-        try await TaskIntake.insert(order, deliveryID: delivery.id, on: connection, logger: logger).id
+        try await TaskIntake.insert(order, key: delivery.id, on: connection, logger: logger)
     }
 
     private func enqueueControl(_ verb: ControlVerb, _ context: IssueContext) async throws {
