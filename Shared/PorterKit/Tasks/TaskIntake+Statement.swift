@@ -64,13 +64,7 @@ extension TaskIntake {
                 RETURNING id
             ),
             event AS (INSERT INTO task_events (task_id, kind, message) SELECT id, 'status', 'queued' FROM task),
-            job AS (
-                INSERT INTO jobs (kind, task_id, priority)
-                SELECT '\(JobKind.dispatch.rawValue)', id, $11::smallint FROM task
-                ON CONFLICT (task_id, kind) WHERE task_id IS NOT NULL DO NOTHING
-                RETURNING id
-            ),
-            wakeup AS (SELECT pg_notify('\(PostgresJobQueue.channel)', '\(JobKind.dispatch.rawValue)') FROM job)
+            \(PostgresJobQueue.dispatchJobSteps(forTasksIn: "task", priority: "$11::smallint"))
             SELECT id, (SELECT count(*) FROM wakeup) AS woken FROM task
             """
     }

@@ -16,6 +16,22 @@ public struct PostgresJobQueue: JobQueue {
     /// The channel claimers listen on.
     public static let channel = "porter_jobs"
 
+    /// The steps of a `WITH` statement that enqueue a dispatch job for each task id in the step
+    /// `tasks` (a column `id`) at `priority` (SQL), and wake the dispatchers at commit: `job`, the
+    /// jobs made, and `wakeup`. For a statement that stores a task and its job in one round trip;
+    /// written here so the queue stays the one place that writes jobs.
+    static func dispatchJobSteps(forTasksIn tasks: String, priority: String) -> String {
+        """
+        job AS (
+            INSERT INTO jobs (kind, task_id, priority)
+            SELECT '\(JobKind.dispatch.rawValue)', id, \(priority) FROM \(tasks)
+            ON CONFLICT (task_id, kind) WHERE task_id IS NOT NULL DO NOTHING
+            RETURNING id
+        ),
+        wakeup AS (SELECT pg_notify('\(channel)', '\(JobKind.dispatch.rawValue)') FROM job)
+        """
+    }
+
     @discardableResult
     public func enqueue(_ job: NewJob) async throws -> Bool {
         try await client.withConnection { try await Self.enqueue(job, on: $0, logger: logger) }
