@@ -127,7 +127,7 @@ import Testing
             let (task, _) = try await opened(world, branch: "porter/7-many", files: [:], title: "Many files")
             let id = task.uuidString.lowercased()
 
-            let api = try await browser.get("/api/review/\(id)")
+            let api = try await browser.get("/api/review/\(id)", patience: .seconds(120))
             #expect(api.status == .ok)
             let review = try api.json()
             let listed = try #require(review["files"] as? [[String: Any]])
@@ -145,7 +145,7 @@ import Testing
             #expect(review["mergeMethods"] as? [String] == ["squash", "merge", "rebase"])
             #expect(review["summary"] as? String == "Fixed many files and added a test.")
 
-            let unified = try await browser.get("/review/\(id)")
+            let unified = try await browser.get("/review/\(id)", patience: .seconds(120))
             #expect(unified.status == .ok)
             #expect(unified.body.contains(#"class="diff unified""#) && !unified.body.contains(#"class="diff split""#))
             #expect(unified.body.contains("let greeting = &quot;&lt;b&gt;hello&lt;/b&gt;&quot;"))
@@ -155,7 +155,7 @@ import Testing
             #expect(unified.body.contains("diff is too large to show"))
             #expect(unified.body.contains("Fixed many files and added a test."))
             #expect(unified.body.contains(#"<tr class="added" data-line="2" data-side="RIGHT">"#))
-            let split = try await browser.get("/review/\(id)?view=split")
+            let split = try await browser.get("/review/\(id)?view=split", patience: .seconds(120))
             #expect(split.body.contains(#"class="diff split""#) && !split.body.contains(#"class="diff unified""#))
             #expect(split.body.contains(#"<td class="code added" data-line="1" data-side="RIGHT">line 1</td>"#))
         }

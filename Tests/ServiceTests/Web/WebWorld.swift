@@ -152,6 +152,28 @@ final class Browser: Sendable {
 
     func get(_ uri: String) async throws -> Page { try await request(.get, uri) }
 
+    /// A GET with more patience than the test client's fixed 20 s, for pages that are slow to build on
+    /// a loaded machine (a review of hundreds of files asks the emulator for every page of them).
+    func get(_ uri: String, patience: Duration) async throws -> Page {
+        guard let port = world.web.port else { throw TestSetupError("web-api is not live on a port") }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(uri)")
+        let cookie = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        if !cookie.isEmpty { request.headers.add(name: "Cookie", value: cookie) }
+        let response = try await Self.patientClient.execute(
+            request, timeout: .seconds(patience.components.seconds))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        var headers = HTTPFields()
+        for header in response.headers {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Page(
+            status: HTTPResponse.Status(code: Int(response.status.code)), headers: headers, body: String(buffer: body))
+    }
+
+    /// Follows no redirects, as `request` does; never shut down, like `HTTPClient.shared`.
+    static let patientClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
+
     /// Sends JSON with the session's CSRF token, as the pages' scripts would.
     func send(_ method: HTTPRequest.Method, _ uri: String, json: String, csrf: Bool = true) async throws -> Page {
         var headers: HTTPFields = [.contentType: "application/json"]
