@@ -123,22 +123,13 @@ import Testing
         return planted
     }
 
-    /// percentile_cont: linear between the two nearest ranks.
-    static func percentile(_ values: [Double], _ fraction: Double) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let rank = fraction * Double(sorted.count - 1)
-        let low = Int(rank.rounded(.down))
-        let high = Int(rank.rounded(.up))
-        return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
-    }
-
     static func expectedStats(_ tasks: [Planted]) -> TaskStats {
         let finished = tasks.filter { TaskStatus.terminal.contains($0.status) }
         let durations = finished.compactMap(\.duration)
         return TaskStats(
             tasks: tasks.count, finished: finished.count, succeeded: tasks.filter { $0.status == .succeeded }.count,
-            medianDurationSeconds: percentile(durations, 0.5), p90DurationSeconds: percentile(durations, 0.9),
+            medianDurationSeconds: TaskFiguresTests.percentile(durations, 0.5),
+            p90DurationSeconds: TaskFiguresTests.percentile(durations, 0.9),
             pullRequestsOpened: tasks.filter { $0.pullRequest != nil }.count)
     }
 
