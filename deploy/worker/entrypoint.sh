@@ -188,7 +188,7 @@ AGENT_ENV=$STATE/agent.env
 AGENT_OUT=$STATE/agent.out
 AGENT_LOG=$STATE/agent.log
 PUSH_REPO=$STATE/push.git
-CANCELLED=$STATE/cancelled
+CANCELLED=$STATE/cancelled CANCEL_HEARD=$STATE/cancel.heard
 
 # The token goes to a file (for curl) and the redactor's list, then leaves the environment.
 printf 'Authorization: Bearer %s\n' "$PORTER_TASK_TOKEN" >"$AUTH_HEADER"
@@ -311,7 +311,9 @@ on_signal() {
 }
 
 on_cancel() {
+    : >"$CANCEL_HEARD"
     [[ $PHASE != reporting ]] || return 0
+    trap '' USR1
     log "callback-receiver says the task is over (stopped, or its time is up); stopping without pushing"
     stop_agent
     # Reported, so that the task ends now: callback-receiver turns it into the task's real end
@@ -339,7 +341,9 @@ monitor() {
             code=$(http POST "$ATTEMPT_URL/heartbeat" "$STATE/heartbeat.json" "$STATE/heartbeat.out" 10)
             if [[ $code == 2?? ]] && jq -e '.continue == false' "$STATE/heartbeat.out" >/dev/null 2>&1; then
                 : >"$CANCELLED"
-                kill -USR1 "$main" 2>/dev/null || true
+                # Said until heard: bash 5.2 drops a trap that fires while it expands a command
+                # substitution ("trap: unexpected EOF while looking for matching `)'").
+                while [[ ! -e $CANCEL_HEARD ]] && kill -USR1 "$main" 2>/dev/null; do sleep 1; done
                 exit 0
             fi
         fi
