@@ -40,4 +40,34 @@ import Testing
             #expect(after == 7)
         }
     }
+
+    @Test func withTheDatabaseDownATransactionIsRefusedOnceItsConnectionWaitIsOver() async throws {
+        // Nothing listens on this port: the pool keeps trying to connect, and without a wait the
+        // caller would wait with it until the server came back.
+        let url = try DatabaseURL.parse("postgres://porter@127.0.0.1:\(try ServiceProcess.freePort())/porter")
+        try await withPostgres(url, logger: TestDatabase.logger) { client in
+            let started = ContinuousClock.now
+            await #expect(throws: DatabaseUnavailable.self) {
+                try await client.withGuardedTransaction(logger: TestDatabase.logger, connectionWait: .milliseconds(500))
+                {
+                    _ in Issue.record("no connection could have been handed out")
+                }
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(500))
+            #expect(ContinuousClock.now - started < .seconds(30))
+        }
+    }
+
+    @Test func theConnectionWaitEndsWithTheWaitAndNeverCutsATransactionShort() async throws {
+        try await TestDatabase.withClient { client, _ in
+            let value = try await client.withGuardedTransaction(
+                logger: TestDatabase.logger, connectionWait: .milliseconds(200)
+            ) { connection in
+                _ = try await connection.query("SELECT pg_sleep(1)", logger: TestDatabase.logger).collect()
+                return try await connection.query("SELECT 42", logger: TestDatabase.logger).collect().first!.decode(
+                    Int.self)
+            }
+            #expect(value == 42)
+        }
+    }
 }

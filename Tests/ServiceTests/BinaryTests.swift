@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import PorterKit
 import PorterTestSupport
 import PostgresNIO
@@ -131,6 +133,36 @@ import Testing
             #expect(
                 await process.waitForExit(timeout: .seconds(4)) == 0, "\(process.name): \(process.output.suffix(2000))")
         }
+    }
+
+    @Test func aDeliveryWhileTheDatabaseIsDownIsRefusedWithA503BeforeGitHubStopsListening() async throws {
+        // Nothing listens on this port, as while PostgreSQL restarts: the delivery cannot be stored.
+        let url = try DatabaseURL.parse("postgres://porter@127.0.0.1:\(try ServiceProcess.freePort())/porter")
+        let port = try ServiceProcess.freePort()
+        let process = try ServiceProcess.start(
+            "webhook-gateway",
+            environment: ServiceEnvironment.minimal(for: "webhook-gateway", database: url, port: port), port: port)
+        defer { process.terminate() }
+        try await process.waitUntilServing()
+
+        let body = try GatewayHarness.comment("@porter claude fix the flaky login test").data
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/github")
+        request.method = .POST
+        for field in GatewayHarness.headers(event: "issue_comment", delivery: UUID().uuidString, body: body) {
+            request.headers.add(name: field.name.rawName, value: field.value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let started = ContinuousClock.now
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let waited = ContinuousClock.now - started
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        // Refused, so GitHub records the delivery as failed and it can be delivered again; said after
+        // the gateway's 5 s wait for a connection, well before GitHub's 10 s.
+        #expect(response.status == .serviceUnavailable, "\(answer)")
+        #expect(answer.contains("could not be recorded"))
+        #expect(waited >= .seconds(4), "the gateway waited for its database before refusing")
+        #expect(waited < .seconds(10), "GitHub stops listening after 10 s")
+        #expect(process.output.contains("no database connection became available in time"), "\(process.output)")
     }
 
     @Test func sigtermDuringASlowRequestLetsItFinishAndExitsZero() async throws {

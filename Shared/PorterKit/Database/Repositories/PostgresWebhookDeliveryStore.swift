@@ -5,15 +5,22 @@ import PostgresNIO
 public struct PostgresWebhookDeliveryStore: WebhookDeliveryStore {
     let client: PostgresClient
     let logger: Logger
+    let connectionWait: Duration
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// - Parameter connectionWait: how long a delivery waits for a database connection (the server
+    ///   down or restarting) before it is refused; GitHub gives up on an answer after 10 s, and a
+    ///   refused delivery can be delivered again, where one GitHub gave up on waits for the watchdog.
+    public init(client: PostgresClient, logger: Logger, connectionWait: Duration = .seconds(5)) {
         self.client = client
         self.logger = logger
+        self.connectionWait = connectionWait
     }
 
     public func record(_ delivery: IncomingDelivery, effect: DeliveryEffect) async throws -> DeliveryRecord {
-        // GitHub waits 10 s for an answer: a query a closing connection swallowed must fail, not hang.
-        try await client.withGuardedTransaction(logger: logger) { [logger] connection in
+        // GitHub waits 10 s for an answer: a query a closing connection swallowed must fail, not hang,
+        // and a database that is down is said at once rather than after GitHub stopped listening.
+        try await client.withGuardedTransaction(logger: logger, connectionWait: connectionWait) {
+            [logger] connection in
             if case .startTask(let order) = effect {
                 // The delivery's row, the task, its first event, its job and the wake-up: one statement.
                 guard
