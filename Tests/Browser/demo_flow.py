@@ -74,6 +74,19 @@ def demo(b, stack):
     expect(chip and chip[0] == "Succeeded" and chip[1], f"the demo task reached its pull request live: {seen}, {chip}")
     expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the dashboard never reloaded")
     log(f"dashboard, without a reload: {' -> '.join(seen)}; pull request {chip[1]}")
+
+    # The agents' figures follow too, without a reload: one run, a success, its pull request opened.
+    def demo_cells(driver):
+        # Read in one step: the panel may be replaced between two reads.
+        return driver.execute_script(
+            "const row = [...document.querySelectorAll('#agents tbody tr')]"
+            ".find((r) => r.querySelector('th')?.textContent.trim().startsWith('demo'));"
+            "return row ? [...row.querySelectorAll('th, td')].map((c) => c.textContent.trim()) : [];")
+    WebDriverWait(b.driver, PAGE_WAIT).until(
+        lambda d: (cells := demo_cells(d)) and cells[1] == "1" and cells[2].startswith("100 %") and cells[5] == "1",
+        "the agents' figures count the demo's success and its pull request without a reload")
+    expect(b.driver.execute_script("return window.__porterOldDocument === true"), "the dashboard never reloaded")
+    log(f"agents' figures, without a reload: {demo_cells(b.driver)}")
     shot(b, "demo-dashboard")
 
     task = stack.psql("SELECT id FROM tasks WHERE agent = 'demo' ORDER BY created_at DESC LIMIT 1")

@@ -3,7 +3,8 @@ import Hummingbird
 import PorterKit
 
 /// `/`: the signed-in person's live task feed, newest first, filtered by status with a count for each
-/// filter. The page is whole without JavaScript; with it, `live.js` follows `/api/tasks/stream`.
+/// filter, and the agents' figures. The page is whole without JavaScript; with it, `live.js` follows
+/// `/api/tasks/stream` and asks `/dashboard/agents` for the figures again when a task's status changes.
 struct DashboardPages {
     let pages: Pages
     let lists: PostgresTaskListStore
@@ -34,8 +35,21 @@ struct DashboardPages {
                 page: Chrome(title: "Dashboard", user: user, section: .dashboard), filter: filterName,
                 counts: counts, tasks: page.tasks, next: page.next, isFirstPage: cursor == nil, since: since,
                 now: Date())
-            view.showAgents(agents, window: window, filter: filterName)
+            view.agentsPanel = .init(agents, window: window, filter: filterName)
             return pages.render("dashboard", view)
+        }
+        // The agents' figures alone, for the open dashboard's script once a task changed.
+        router.get("/dashboard/agents") { request, context in
+            let user = try context.requireUser()
+            let query = request.uri.queryParameters
+            let window = query.get("window").flatMap(AgentStatsWindow.init(rawValue:)) ?? .month
+            let repositories = try await visibility.repositories(of: user)
+            let agents = try await agentStats.stats(
+                userID: user.id, repositories: repositories, window: window, now: Date())
+            return pages.render(
+                "agents-panel",
+                DashboardView.AgentsPanel(
+                    agents, window: window, filter: DashboardView.Filter.named(query.get("status"))))
         }
     }
 }

@@ -42,10 +42,37 @@ struct DashboardView {
     var olderHref: String?
     var newestHref: String?
     var since: String
-    var agents: [AgentLine] = []
-    var hasAgents = false
-    var windows: [Tab] = []
-    var windowLabel = ""
+    var agentsPanel: AgentsPanel?
+
+    /// The per-agent figures over a window, with links to the other windows that keep the status filter;
+    /// in the page, and alone at `src` for `live.js`, which asks again when a task changes.
+    struct AgentsPanel {
+        var agents: [AgentLine]
+        var hasAgents: Bool
+        var windows: [Tab]
+        var empty: String
+        var src: String
+
+        init(_ stats: [AgentStats], window: AgentStatsWindow, filter: Filter) {
+            agents = stats.map { line in
+                AgentLine(
+                    agent: line.agent, model: line.model, runs: line.runs,
+                    successRate: line.successRate.map { "\(Int(($0 * 100).rounded())) %" } ?? "–",
+                    finished: line.finished, median: line.medianDurationSeconds.map(TaskPageView.duration) ?? "–",
+                    p90: line.p90DurationSeconds.map(TaskPageView.duration) ?? "–", opened: line.pullRequestsOpened,
+                    merged: line.pullRequestsMerged, rejected: line.pullRequestsRejected)
+            }
+            hasAgents = !agents.isEmpty
+            let status = filter == .all ? "" : "status=\(filter.rawValue)&"
+            windows = AgentStatsWindow.allCases.map { option in
+                Tab(
+                    name: option.rawValue, label: DashboardView.label(option),
+                    href: "/?\(status)window=\(option.rawValue)#agents", count: 0, current: option == window)
+            }
+            empty = window == .all ? "No tasks yet." : "No tasks in the last \(DashboardView.label(window))."
+            src = "/dashboard/agents?\(status)window=\(window.rawValue)"
+        }
+    }
 
     struct AgentLine {
         var agent: String
@@ -58,26 +85,6 @@ struct DashboardView {
         var opened: Int
         var merged: Int
         var rejected: Int
-    }
-
-    /// The per-agent figures over `window`, with links to the other windows that keep the status filter.
-    mutating func showAgents(_ stats: [AgentStats], window: AgentStatsWindow, filter: Filter) {
-        agents = stats.map { line in
-            AgentLine(
-                agent: line.agent, model: line.model, runs: line.runs,
-                successRate: line.successRate.map { "\(Int(($0 * 100).rounded())) %" } ?? "–",
-                finished: line.finished, median: line.medianDurationSeconds.map(TaskPageView.duration) ?? "–",
-                p90: line.p90DurationSeconds.map(TaskPageView.duration) ?? "–", opened: line.pullRequestsOpened,
-                merged: line.pullRequestsMerged, rejected: line.pullRequestsRejected)
-        }
-        hasAgents = !agents.isEmpty
-        let status = filter == .all ? "" : "status=\(filter.rawValue)&"
-        windows = AgentStatsWindow.allCases.map { option in
-            Tab(
-                name: option.rawValue, label: Self.label(option), href: "/?\(status)window=\(option.rawValue)#agents",
-                count: 0, current: option == window)
-        }
-        windowLabel = Self.label(window).lowercased()
     }
 
     static func label(_ window: AgentStatsWindow) -> String {

@@ -9,7 +9,8 @@ import PorterKit
 struct Pages: Sendable {
     /// Every template a route renders; a missing one stops the service at startup, not at first use.
     static let templates = [
-        "layout", "auth", "settings", "diagnostics", "error", "task", "dashboard", "history", "dispatch",
+        "layout", "auth", "settings", "diagnostics", "error", "task", "dashboard", "agents-panel", "history",
+        "dispatch",
     ]
 
     let library: MustacheLibrary

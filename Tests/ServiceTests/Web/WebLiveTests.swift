@@ -82,6 +82,24 @@ import Testing
             #expect(page.body.contains(#"href="/?window=7d#agents""#))
             let week = try await browser.get("/?status=running&window=7d")
             #expect(week.body.contains(#"href="/?status=running&amp;window=all#agents""#))
+            // The panel alone, as live.js asks for it again when a task's status changes: the same
+            // figures, the same links, and where to ask next time.
+            let panel = try await browser.get("/dashboard/agents?status=running&window=7d")
+            #expect(panel.status == .ok)
+            #expect(panel.body.contains(#"id="agents""#))
+            #expect(!panel.body.contains("<html"), "a fragment, not a page")
+            #expect(panel.body.contains(#"data-src="/dashboard/agents?status=running&amp;window=7d""#))
+            #expect(panel.body.contains(#"href="/?status=running&amp;window=all#agents""#))
+            #expect(
+                panel.body.contains(
+                    #"<th scope="row"><code>claude</code> <span class="muted small">sonnet</span></th><td>2</td>"#))
+            let newcomer = try await world.signedIn("newcomer")
+            #expect(try await newcomer.get("/dashboard/agents").body.contains("No tasks in the last 30 days."))
+            #expect(try await newcomer.get("/dashboard/agents?window=all").body.contains("No tasks yet."))
+            let signedOutPanel = try await world.browser().get("/dashboard/agents")
+            #expect(signedOutPanel.status == .found)
+            #expect(signedOutPanel.headers[.location]?.hasPrefix("/auth") == true)
+            #expect(!signedOutPanel.body.contains("claude"))
 
             let runningOnly = try await browser.get("/?status=running")
             #expect(runningOnly.body.contains("Fix the &lt;b&gt;login"))

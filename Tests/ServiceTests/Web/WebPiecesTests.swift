@@ -102,7 +102,7 @@ import Testing
             page: Chrome(title: "Dashboard", user: nil, section: .dashboard), filter: .all,
             counts: ["running": 3, "succeeded": 9, "queued": 0], tasks: tasks, next: nil, isFirstPage: false,
             since: 42, now: Date(timeIntervalSince1970: 1_790_001_000))
-        dashboard.showAgents(
+        dashboard.agentsPanel = .init(
             [
                 AgentStats(
                     agent: "claude", model: nil, runs: 4, succeeded: 3, failed: 1, cancelled: 0, finished: 4,

@@ -1,5 +1,6 @@
 // Live pages: the dashboard's feed and a task page follow Server-Sent Events. The pages are whole
-// without this script; it only keeps them current. Text is always set as text, never as HTML.
+// without this script; it only keeps them current. Text is always set as text; HTML comes only
+// whole from the server's own templates (the agents' figures).
 (() => {
   const labels = {
     queued: ["Queued", "warn"], dispatching: ["Starting", "live"], running: ["Running", "live"],
@@ -118,7 +119,25 @@
     const list = document.getElementById("task-list");
     const wanted = new Set((feed.dataset.statuses || "").split(",").filter(Boolean));
     const seen = new Map(); // task id -> newest change number applied
+    const statuses = new Map(); // task id -> the status last seen
     let countsTimer = null;
+    let agentsTimer = null;
+
+    // The agents' figures, asked again a few seconds after a change that moves them, once for a burst
+    // of changes. Kept as they are if the ask fails.
+    function refreshAgents() {
+      const panel = document.getElementById("agents");
+      if (agentsTimer || !panel?.dataset.src) return;
+      agentsTimer = setTimeout(async () => {
+        agentsTimer = null;
+        try {
+          const answer = await fetch(panel.dataset.src, { headers: { Accept: "text/html" } });
+          if (!answer.ok) return;
+          const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("agents");
+          if (fresh) document.getElementById("agents")?.replaceWith(document.adoptNode(fresh));
+        } catch { /* the next change asks again */ }
+      }, 3000);
+    }
 
     // Counts come from the server (a task can leave a filter this page never showed), at most once a second.
     function refreshCounts() {
@@ -143,6 +162,12 @@
       const { seq, task } = change;
       if ((seen.get(task.id) ?? -1) >= seq) return;
       seen.set(task.id, seq);
+      // A status change moves the figures, and so does any change to an ended task (its pull request
+      // opened, merged or closed); a running task's progress does not.
+      if (statuses.get(task.id) !== task.status || terminal.has(task.status)) {
+        statuses.set(task.id, task.status);
+        refreshAgents();
+      }
       let row = list.querySelector(`[data-task-id="${CSS.escape(task.id)}"]`);
       const belongs = wanted.size === 0 || wanted.has(task.status);
       if (!row) {
