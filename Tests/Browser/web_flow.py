@@ -820,8 +820,14 @@ def dispatch_from_the_command_bar(b, stack):
                          lambda status, reason, pr: (status == "succeeded" and pr)
                          or status in ("failed", "timed_out", "cancelled"))
     expect(state[0] == "succeeded" and state[2], f"the dispatched task opened a pull request: {state}")
-    comments = stack.seed("GET", "/issues/octo/demo/1/comments")
-    waiting = [c for c in comments if f"/tasks/{task}" in c]
+    # Porter's comments reach GitHub through its side-effect queue, a moment after the task's end.
+    began = time.monotonic()
+    while True:
+        comments = stack.seed("GET", "/issues/octo/demo/1/comments")
+        waiting = [c for c in comments if f"/tasks/{task}" in c]
+        if waiting or time.monotonic() - began > TASK_WAIT:
+            break
+        time.sleep(0.5)
     expect(waiting, f"the dispatched task has its status comment on the issue: {comments}")
     log(f"task {task} dispatched from the command bar ended in {state[2]}; "
         f"its status comment: {waiting[0].splitlines()[0]}")
