@@ -188,7 +188,7 @@ AGENT_ENV=$STATE/agent.env
 AGENT_OUT=$STATE/agent.out
 AGENT_LOG=$STATE/agent.log
 PUSH_REPO=$STATE/push.git
-CANCELLED=$STATE/cancelled CANCEL_HEARD=$STATE/cancel.heard
+CANCELLED=$STATE/cancelled
 
 # The token goes to a file (for curl) and the redactor's list, then leaves the environment.
 printf 'Authorization: Bearer %s\n' "$PORTER_TASK_TOKEN" >"$AUTH_HEADER"
@@ -293,7 +293,7 @@ stop_monitor() {
 
 cleanup() {
     local rc=$?
-    trap - EXIT TERM INT USR1
+    trap - EXIT TERM INT
     stop_monitor
     stop_agent
     sweep_agent
@@ -311,9 +311,7 @@ on_signal() {
 }
 
 on_cancel() {
-    : >"$CANCEL_HEARD"
     [[ $PHASE != reporting ]] || return 0
-    trap '' USR1
     log "callback-receiver says the task is over (stopped, or its time is up); stopping without pushing"
     stop_agent
     # Reported, so that the task ends now: callback-receiver turns it into the task's real end
@@ -324,15 +322,38 @@ on_cancel() {
 
 trap cleanup EXIT
 trap on_signal TERM INT
-trap on_cancel USR1
+
+# stop_agent_until MAIN: for the monitor once the task is cancelled; stops the agent, now or when it
+# starts (the main process may have passed its last check), TERM first and KILL after 10 s, until the
+# main process reports and ends this monitor. agent.running holds the agent's pid while it runs.
+stop_agent_until() {
+    local main=$1 agent since=''
+    while kill -0 "$main" 2>/dev/null; do
+        agent=''
+        [[ ! -s $STATE/agent.running ]] || read -r agent <"$STATE/agent.running" || true
+        if [[ $agent =~ ^[0-9]+$ ]] && kill -0 "$agent" 2>/dev/null; then
+            since=${since:-$SECONDS}
+            if ((SECONDS - since < 10)); then
+                kill -TERM -- "-$agent" 2>/dev/null || kill -TERM "$agent" 2>/dev/null || true
+            else
+                kill -KILL -- "-$agent" 2>/dev/null || kill -KILL "$agent" 2>/dev/null || true
+            fi
+        fi
+        sleep 1
+    done
+}
 
 # The monitor: a heartbeat every HEARTBEAT_INTERVAL seconds; while the agent runs, the last lines
-# of its log whenever they changed, at most every 5 seconds. {"continue": false} tells the main
-# process (SIGUSR1), which stops the agent.
+# of its log whenever they changed, at most every 5 seconds. {"continue": false} marks the task
+# cancelled, which the main process reads between its steps, and stops the agent from here.
+#
+# No signal tells the main process: bash 5.2 drops a trap that fires while it expands a command
+# substitution ("trap: line 2: unexpected EOF while looking for matching `)'"), and the parse error
+# also abandons the command it was running; the main process then lost the stop and its spec loop.
 monitor() {
     set +e
     trap 'exit 0' TERM
-    trap - EXIT INT USR1
+    trap - EXIT INT
     local main=$1 last_beat=-100000 last_event=0 last_size=-1 size code
     printf '{}' >"$STATE/heartbeat.json"
     while :; do
@@ -341,9 +362,7 @@ monitor() {
             code=$(http POST "$ATTEMPT_URL/heartbeat" "$STATE/heartbeat.json" "$STATE/heartbeat.out" 10)
             if [[ $code == 2?? ]] && jq -e '.continue == false' "$STATE/heartbeat.out" >/dev/null 2>&1; then
                 : >"$CANCELLED"
-                # Said until heard: bash 5.2 drops a trap that fires while it expands a command
-                # substitution ("trap: unexpected EOF while looking for matching `)'").
-                while [[ ! -e $CANCEL_HEARD ]] && kill -USR1 "$main" 2>/dev/null; do sleep 1; done
+                stop_agent_until "$main"
                 exit 0
             fi
         fi
@@ -699,7 +718,7 @@ agent_start=$SECONDS
         "$SETPRIV" "${PRIV[@]}" -- "${COMMAND[@]}" <"$stdin_file" >"$STATE/agent.fifo" 2>>"$AGENT_LOG"
 ) &
 AGENT_PID=$!
-: >"$STATE/agent.running"
+printf '%s\n' "$AGENT_PID" >"$STATE/agent.running"
 agent_rc=0
 wait "$AGENT_PID" || agent_rc=$?
 AGENT_PID=
@@ -866,7 +885,7 @@ rebase_onto() {
 follow_up_push() {
     local ref=work round new listed
     # The push and what leads to it run to their end: a stop now would report a pushed branch as unpushed.
-    trap '' USR1 TERM
+    trap '' TERM
     if [[ $STATUS == timed_out ]]; then
         # Partial work is never pushed onto a pull request under review.
         say "the agent ran out of time: its partial work goes to the side branch, not to $BRANCH"
@@ -933,7 +952,7 @@ PHASE=pushing
 say "pushing ${WORK_SHA:0:12} to $BRANCH"
 event pushing "pushing ${WORK_SHA:0:12} to $BRANCH"
 # From here the push runs to its end: a stop or SIGTERM now would report a pushed branch as unpushed.
-trap '' USR1 TERM
+trap '' TERM
 push_ref work "$BRANCH" || {
     GIT_STATUS=$?
     fail_git "pushing to $BRANCH failed" "$STATE/git.err"
