@@ -35,8 +35,10 @@ public actor RateLimiter {
 
     public init() {}
 
-    /// Waits until a call under `key` may go out, then takes its token.
-    public func acquire(_ key: String, limit: Limit) async throws {
+    /// Waits until a call under `key` may go out, then takes its token; returns the moment it was
+    /// taken, by which the bucket was counted.
+    @discardableResult
+    public func acquire(_ key: String, limit: Limit) async throws -> ContinuousClock.Instant {
         while true {
             let now = clock.now
             var bucket = buckets[key] ?? Bucket(tokens: Double(limit.burst), updated: now, limit: limit)
@@ -47,7 +49,7 @@ public actor RateLimiter {
                 bucket.tokens -= 1
                 buckets[key] = bucket
                 sweep(now)
-                return
+                return now
             }
             buckets[key] = bucket
             let wait = (1 - bucket.tokens) / limit.rate
