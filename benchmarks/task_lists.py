@@ -13,11 +13,8 @@ same concurrency; the ratio says what web-api adds over its queries.
 
 import argparse
 import contextlib
-import json
 import os
-import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -276,6 +273,10 @@ def main():
             ratio = "" if name.startswith("SQL:") or not floor else f"{r['p95'] / floor:.2f}"
             print(f"{name:<26} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {ratio:>8} "
                   f"{r['errors']:>7}")
+        pid = dict(stack.processes)["web-api"].pid
+        with open(f"/proc/{pid}/status") as status:
+            rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        print(f"\nweb-api resident memory at the end: {rss / 1024:.0f} MB (its figure table holds every task)")
         measured = [(r["p95"], n) for n, r in rows if not n.startswith("SQL:")]
         if measured:
             worst = max(measured)

@@ -5,12 +5,14 @@ import PorterKit
 func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol
 {
     let feed = TaskChangeFeed(client: dependencies.postgres, metrics: dependencies.metrics, logger: dependencies.logger)
-    let router = try await buildRouter(config: config, dependencies: dependencies, feed: feed)
-    return PorterApplication.make(router: router, basics: config.basics, dependencies: dependencies, workers: [feed])
+    let figures = TaskFigures(feed: feed, client: dependencies.postgres, logger: dependencies.logger)
+    let router = try await buildRouter(config: config, dependencies: dependencies, feed: feed, figures: figures)
+    return PorterApplication.make(
+        router: router, basics: config.basics, dependencies: dependencies, workers: [feed, figures.table])
 }
 
 func buildRouter(
-    config: WebAPIConfig, dependencies: ServiceDependencies, feed: TaskChangeFeed
+    config: WebAPIConfig, dependencies: ServiceDependencies, feed: TaskChangeFeed, figures: TaskFigures
 ) async throws -> Router<WebContext> {
     let logger = dependencies.logger
     let postgres = dependencies.postgres
@@ -55,7 +57,6 @@ func buildRouter(
     ).add(to: router)
     GitHubAPI(gitHub: gitHub, accounts: accounts).add(to: router)
     let visibility = TaskVisibility(gitHub: gitHub)
-    let figures = TaskFigures(feed: feed, client: postgres, logger: logger)
     let lists = PostgresTaskListStore(client: postgres, logger: logger, figures: figures)
     let changes = TaskChangeStore(client: postgres, logger: logger)
     let agentStats = PostgresAgentStatsStore(client: postgres, logger: logger, figures: figures)

@@ -89,6 +89,9 @@ public struct PostgresAgentStatsStore: Sendable {
         guard let figures else {
             return try await read(userID: userID, repositories: repositories, window: window, now: now)
         }
+        if let table = try await figures.table.snapshot() {
+            return table.agentLines(userID: userID, repositories: repositories, since: window.start(before: now))
+        }
         // The window's name, not its start: the start moves with the clock, which the cache's quiet
         // period bounds.
         let scope = TaskFigures.Scope(

@@ -121,7 +121,8 @@ public final class FigureCache<Key: Hashable & Sendable, Value: Sendable>: Senda
 }
 
 /// The figures web-api keeps: the history's totals, stat cards and type-ahead offers, and the agents'
-/// table, each for one person's visibility and filter. One per process, shared by the stores.
+/// table, each for one person's visibility and filter, and the table of every task's figure columns
+/// the cards and the agents' table are counted from. One per process, shared by the stores.
 public struct TaskFigures: Sendable {
     struct Scope: Hashable, Sendable {
         var userID: Int64
@@ -135,8 +136,12 @@ public struct TaskFigures: Sendable {
     let stats: FigureCache<Scope, TaskStats>
     let offers: FigureCache<Scope, [TaskSuggestion]>
     let agentLines: FigureCache<Scope, [AgentStats]>
+    /// Every task's figure columns, from which the stat cards and the agents' table are counted in the
+    /// process while it runs (a service of its own) and is current.
+    public let table: TaskFigureTable
 
     public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
+        table = TaskFigureTable(feed: feed, client: client, logger: logger)
         counts = FigureCache(feed: feed, client: client, logger: logger)
         stats = FigureCache(feed: feed, client: client, logger: logger)
         offers = FigureCache(feed: feed, client: client, logger: logger)

@@ -92,8 +92,11 @@ public final class TaskChangeFeed: Service, Sendable {
             let accepts: @Sendable (TaskChange) -> Bool
         }
         fileprivate let wants: Mutex<Wants>
+        /// An open page, which the metrics count; not this process's own follower (the figure table).
+        fileprivate let isPage: Bool
 
-        fileprivate init(buffer: Int, wants: @escaping @Sendable (TaskChange) -> Bool) {
+        fileprivate init(buffer: Int, isPage: Bool, wants: @escaping @Sendable (TaskChange) -> Bool) {
+            self.isPage = isPage
             // The oldest deliveries go first when the buffer is full; `offer` says so with `.missed`.
             (deliveries, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(buffer))
             self.wants = Mutex(Wants(accepts: wants))
@@ -140,7 +143,11 @@ public final class TaskChangeFeed: Service, Sendable {
     }
 
     /// How many pages watch now.
-    public var watcherCount: Int { watchers.withLock { $0.count } }
+    public var watcherCount: Int { watchers.withLock { Self.pages(in: $0) } }
+
+    private static func pages(in watchers: [ObjectIdentifier: Watcher]) -> Int {
+        watchers.values.count { $0.isPage }
+    }
 
     /// Whether the listening connection is up: a watcher that starts while it is not may miss changes.
     public var isListening: Bool { listening.withLock { $0 } }
@@ -154,21 +161,23 @@ public final class TaskChangeFeed: Service, Sendable {
     }
 
     /// Runs `body` with a watcher that receives the changes `wants` accepts, until `body` returns.
+    /// - Parameter isPage: whether the watcher is an open page, counted by `watcherCount` and the
+    ///   metrics; false for the process's own followers.
     public func watch<Result: Sendable>(
-        buffer: Int = 256, wants: @escaping @Sendable (TaskChange) -> Bool,
+        buffer: Int = 256, isPage: Bool = true, wants: @escaping @Sendable (TaskChange) -> Bool,
         _ body: (Watcher) async throws -> Result
     ) async rethrows -> Result {
-        let watcher = Watcher(buffer: buffer, wants: wants)
+        let watcher = Watcher(buffer: buffer, isPage: isPage, wants: wants)
         let key = ObjectIdentifier(watcher)
         let count = watchers.withLock { watchers in
             watchers[key] = watcher
-            return watchers.count
+            return Self.pages(in: watchers)
         }
         open?.set(to: Double(count))
         defer {
             let count = watchers.withLock { watchers in
                 watchers.removeValue(forKey: key)
-                return watchers.count
+                return Self.pages(in: watchers)
             }
             open?.set(to: Double(count))
             watcher.continuation.finish()

@@ -35,6 +35,9 @@ extension PostgresTaskListStore {
     /// conditions the list pages through, so the cards and the list can never disagree. Durations
     /// (`duration_seconds`) are from start, or creation for a task that never started, to finish.
     public func stats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
+        if let counted = try await counted(userID: userID, repositories: repositories, filter: filter) {
+            return counted
+        }
         guard let figures else {
             return try await readStats(userID: userID, repositories: repositories, filter: filter)
         }
@@ -47,11 +50,22 @@ extension PostgresTaskListStore {
     /// Whether figures are kept (this process's change feed is set up): only then can `keptStats` know any.
     public var keepsFigures: Bool { figures != nil }
 
-    /// The stat cards for `filter` if they are kept and ready, else nil at once: a page can show what is
-    /// known and ask for the rest (`stats`) afterwards.
+    /// The stat cards for `filter` if they are kept and ready, or counted from the figure table, else nil
+    /// at once: a page can show what is known and ask for the rest (`stats`) afterwards.
     public func keptStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats? {
-        try await figures?.stats.kept(
+        if let counted = try await counted(userID: userID, repositories: repositories, filter: filter) {
+            return counted
+        }
+        return try await figures?.stats.kept(
             for: TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter))
+    }
+
+    /// The cards counted from the figure table, when it is current and the filter is one it counts.
+    private func counted(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats? {
+        guard let figures, TaskFigureTable.Table.counts(filter), let table = try await figures.table.snapshot() else {
+            return nil
+        }
+        return table.stats(userID: userID, repositories: repositories, filter: filter)
     }
 
     private func readStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
