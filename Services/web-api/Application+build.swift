@@ -5,7 +5,8 @@ import PorterKit
 func buildApplication(config: WebAPIConfig, dependencies: ServiceDependencies) async throws -> some ApplicationProtocol
 {
     let feed = TaskChangeFeed(client: dependencies.postgres, metrics: dependencies.metrics, logger: dependencies.logger)
-    let figures = TaskFigures(feed: feed, client: dependencies.postgres, logger: dependencies.logger)
+    let figures = TaskFigures(
+        feed: feed, client: dependencies.postgres, metrics: dependencies.metrics, logger: dependencies.logger)
     let router = try await buildRouter(config: config, dependencies: dependencies, feed: feed, figures: figures)
     return PorterApplication.make(
         router: router, basics: config.basics, dependencies: dependencies, workers: [feed, figures.table])

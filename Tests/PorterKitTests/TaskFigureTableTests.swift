@@ -4,9 +4,9 @@ import PorterTestSupport
 import PostgresNIO
 import Testing
 
-/// The figure table web-api counts the stat cards and the agents' table from: the same figures as the
-/// database's, to the last bit, across filters, windows and visibility; current with every change
-/// committed before an answer; and loaded anew when announcements may have been lost.
+/// The figure table web-api counts the stat cards, the history's totals and the agents' table from: the
+/// same figures as the database's, to the last bit, across filters, windows and visibility; current
+/// with every change committed before an answer; and loaded anew when announcements may have been lost.
 @Suite(.timeLimit(.minutes(3))) struct TaskFigureTableTests {
     /// Runs `body` with a listening feed and a loaded figure table over `client`'s database.
     static func withTable(
@@ -16,9 +16,13 @@ import Testing
         let figures = TaskFigures(feed: feed, client: client, logger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await feed.run() }
-            group.addTask { try await figures.table.run() }
             defer { group.cancelAll() }
-            try await waitUntil("the figure table is current") { figures.table.isCurrent }
+            // The table after the feed listens, so it loads once: one starting beside the feed may load,
+            // hear the feed's `.missed` as it starts listening, and be loaded again a moment later
+            // (answers meanwhile come from the database, which would hide what these tests look at).
+            try await waitUntil("the feed listens") { feed.isListening }
+            group.addTask { try await figures.table.run() }
+            try await waitUntil("the figure table is current") { try await figures.table.snapshot() != nil }
             try await body(feed, figures)
         }
     }
@@ -65,6 +69,13 @@ import Testing
                             table.stats(userID: userID, repositories: repositories, filter: filter))
                         let read = try await database.stats(userID: userID, repositories: repositories, filter: filter)
                         #expect(counted == read, "person \(userID) reaching \(repositories), filter \(name)")
+                        // The history's totals: every status's count, whatever statuses the filter names.
+                        var unfiltered = filter
+                        unfiltered.statuses = []
+                        let totals = table.statusCounts(userID: userID, repositories: repositories, filter: unfiltered)
+                        let readTotals = try await database.counts(
+                            userID: userID, repositories: repositories, filter: filter)
+                        #expect(totals == readTotals, "totals for \(userID) reaching \(repositories), filter \(name)")
                     }
                     for window in AgentStatsWindow.allCases {
                         let counted = table.agentLines(

@@ -140,8 +140,8 @@ public struct TaskFigures: Sendable {
     /// process while it runs (a service of its own) and is current.
     public let table: TaskFigureTable
 
-    public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
-        table = TaskFigureTable(feed: feed, client: client, logger: logger)
+    public init(feed: TaskChangeFeed, client: PostgresClient, metrics: ServiceMetrics? = nil, logger: Logger) {
+        table = TaskFigureTable(feed: feed, client: client, metrics: metrics, logger: logger)
         counts = FigureCache(feed: feed, client: client, logger: logger)
         stats = FigureCache(feed: feed, client: client, logger: logger)
         offers = FigureCache(feed: feed, client: client, logger: logger)

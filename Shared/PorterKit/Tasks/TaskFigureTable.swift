@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -36,11 +37,15 @@ public final class TaskFigureTable: Service, Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let state = Mutex(State())
+    private let size: Gauge?
 
-    public init(feed: TaskChangeFeed, client: PostgresClient, logger: Logger) {
+    public init(feed: TaskChangeFeed, client: PostgresClient, metrics: ServiceMetrics? = nil, logger: Logger) {
         self.feed = feed
         self.client = client
         self.logger = logger
+        size = metrics?.gauge(
+            "figure_table", unit: "tasks",
+            help: "Tasks in the table the stat cards and agents' table are counted from; 0 until it is loaded.")
     }
 
     /// Whether the table is loaded and following the feed, so `snapshot()` can answer.
@@ -54,8 +59,13 @@ public final class TaskFigureTable: Service, Sendable {
         ) {
             watcher in
             state.withLock { $0.watching = true }
-            defer { state.withLock { $0 = State() } }
-            await load()
+            defer {
+                state.withLock { $0 = State() }
+                size?.set(to: 0)
+            }
+            // A feed not listening yet says `.missed` when it starts (or, had it said so just before this
+            // watcher came, the table is stale at the next heartbeat): loading now would be loading twice.
+            if feed.isListening { await load() }
             for await delivery in watcher.deliveries.cancelOnGracefulShutdown() {
                 switch delivery {
                 case .change(.task(let seq, _, _, let summary)):
@@ -93,6 +103,7 @@ public final class TaskFigureTable: Service, Sendable {
             for row in rows { table.apply(row) }
             state.pending = state.pending.filter { id, seq in table.seq(of: id).map { $0 < seq } ?? true }
             state.table = table
+            size?.set(to: Double(table.count))
             return table
         }
     }
@@ -104,6 +115,7 @@ public final class TaskFigureTable: Service, Sendable {
             // Applied as they arrive: a copy of every row would double what a load holds at its peak.
             try await read(after: nil, tasks: []) { table.apply($0) }
             let count = table.count
+            size?.set(to: Double(count))
             state.withLock { state in
                 // What answers read in meanwhile may be newer than what the load saw.
                 if let kept = state.table { table.merge(newer: kept) }
@@ -176,7 +188,7 @@ public final class TaskFigureTable: Service, Sendable {
             var created: Int64
             /// NaN while the task has not ended.
             var duration: Double
-            /// Its index in `slots`, by repository id.
+            /// The number of its repository id in `repositories`.
             var repository: UInt32
             /// Indexes in `names`: the repository's full name in lower case, the agent and the model
             /// (0 for none).
@@ -194,14 +206,35 @@ public final class TaskFigureTable: Service, Sendable {
             static let rejected: UInt8 = 4
         }
 
+        /// Values by a small number, and back: each distinct value once, however many tasks name it.
+        struct Interned<Value: Hashable & Sendable>: Sendable {
+            private(set) var values: [Value]
+            private var numbers: [Value: UInt32]
+
+            init(_ first: [Value] = []) {
+                values = first
+                numbers = Dictionary(uniqueKeysWithValues: first.enumerated().map { ($1, UInt32($0)) })
+            }
+
+            subscript(number: UInt32) -> Value { values[Int(number)] }
+
+            func number(of value: Value) -> UInt32? { numbers[value] }
+
+            mutating func number(for value: Value) -> UInt32 {
+                if let number = numbers[value] { return number }
+                let number = UInt32(values.count)
+                values.append(value)
+                numbers[value] = number
+                return number
+            }
+        }
+
         var lines: [Line] = []
         var positions: [UUID: Int] = [:]
-        /// Repository ids by slot, and back.
-        var repositories: [Int64] = []
-        var slots: [Int64: UInt32] = [:]
-        /// Names by index (0 is none), and back.
-        var names: [String] = [""]
-        var nameIndexes: [String: UInt32] = ["": 0]
+        /// Repository ids by slot.
+        var repositories = Interned<Int64>()
+        /// Names (0 is none).
+        var names = Interned([""])
         /// The newest change number read.
         var newest: Int64 = 0
 
@@ -215,8 +248,9 @@ public final class TaskFigureTable: Service, Sendable {
             if let position = positions[row.id], lines[position].seq >= row.seq { return }
             let line = Line(
                 seq: row.seq, requesterID: row.requesterID, created: row.created, duration: row.duration ?? .nan,
-                repository: slot(row.repositoryID), repositoryName: name(row.repository.lowercased()),
-                agent: name(row.agent), model: row.model.map { name($0) } ?? 0,
+                repository: repositories.number(for: row.repositoryID),
+                repositoryName: names.number(for: row.repository.lowercased()), agent: names.number(for: row.agent),
+                model: row.model.map { names.number(for: $0) } ?? 0,
                 status: UInt8(
                     TaskStatus(rawValue: row.status).flatMap { TaskStatus.allCases.firstIndex(of: $0) } ?? 255),
                 outcome: UInt8(clamping: row.outcome ?? 0),
@@ -238,33 +272,17 @@ public final class TaskFigureTable: Service, Sendable {
                 if let mine = seq(of: id), mine >= line.seq { continue }
                 apply(
                     Row(
-                        id: id, seq: line.seq, repositoryID: other.repositories[Int(line.repository)],
+                        id: id, seq: line.seq, repositoryID: other.repositories[line.repository],
                         requesterID: line.requesterID, created: line.created,
-                        duration: line.duration.isNaN ? nil : line.duration, agent: other.names[Int(line.agent)],
-                        model: line.model == 0 ? nil : other.names[Int(line.model)],
-                        repository: other.names[Int(line.repositoryName)],
+                        duration: line.duration.isNaN ? nil : line.duration, agent: other.names[line.agent],
+                        model: line.model == 0 ? nil : other.names[line.model],
+                        repository: other.names[line.repositoryName],
                         status: Int(line.status) < TaskStatus.allCases.count
                             ? TaskStatus.allCases[Int(line.status)].rawValue : "",
                         outcome: line.outcome == 0 ? nil : Int16(line.outcome),
                         opened: line.flags & Line.opened != 0, merged: line.flags & Line.merged != 0,
                         rejected: line.flags & Line.rejected != 0))
             }
-        }
-
-        private mutating func slot(_ repository: Int64) -> UInt32 {
-            if let slot = slots[repository] { return slot }
-            let slot = UInt32(repositories.count)
-            repositories.append(repository)
-            slots[repository] = slot
-            return slot
-        }
-
-        private mutating func name(_ text: String) -> UInt32 {
-            if let index = nameIndexes[text] { return index }
-            let index = UInt32(names.count)
-            names.append(text)
-            nameIndexes[text] = index
-            return index
         }
 
         /// Whether `filter` can be counted here: all but branch, issue and title words, which the
@@ -279,13 +297,13 @@ public final class TaskFigureTable: Service, Sendable {
         func forEachVisible(
             userID: Int64, repositories reached: [Int64], filter: TaskFilter, _ body: (Line) -> Void
         ) {
-            var visible = [Bool](repeating: false, count: repositories.count)
-            for id in reached { if let slot = slots[id] { visible[Int(slot)] = true } }
+            var visible = [Bool](repeating: false, count: repositories.values.count)
+            for id in reached { if let slot = repositories.number(of: id) { visible[Int(slot)] = true } }
             let from = filter.from.map(Self.microseconds)
             let to = filter.to.map(Self.microseconds)
             // An agent or repository no task names matches nothing: an index no line has.
-            let agent = filter.agent.map { nameIndexes[$0.rawValue] ?? .max }
-            let repository = filter.repository.map { nameIndexes[$0.lowercased()] ?? .max }
+            let agent = filter.agent.map { names.number(of: $0.rawValue) ?? .max }
+            let repository = filter.repository.map { names.number(of: $0.lowercased()) ?? .max }
             var statuses: UInt32 = 0
             for status in filter.statuses {
                 if let index = TaskStatus.allCases.firstIndex(of: status) { statuses |= 1 << index }
@@ -328,6 +346,16 @@ public final class TaskFigureTable: Service, Sendable {
             return TaskStats(
                 tasks: total, finished: finished, succeeded: succeeded, medianDurationSeconds: percentiles?.median,
                 p90DurationSeconds: percentiles?.p90, pullRequestsOpened: opened)
+        }
+
+        /// How many visible tasks `filter` takes in are in each status (every status named, 0 for none):
+        /// the history's totals, as `PostgresTaskListStore.counts` reads them.
+        public func statusCounts(userID: Int64, repositories: [Int64], filter: TaskFilter) -> [String: Int] {
+            var counts = [Int](repeating: 0, count: TaskStatus.allCases.count)
+            forEachVisible(userID: userID, repositories: repositories, filter: filter) { line in
+                if Int(line.status) < counts.count { counts[Int(line.status)] += 1 }
+            }
+            return Dictionary(uniqueKeysWithValues: zip(TaskStatus.allCases.map(\.rawValue), counts))
         }
 
         /// The agents' table, as `PostgresAgentStatsStore` reads it: one line per agent and model with a
@@ -376,7 +404,7 @@ public final class TaskFigureTable: Service, Sendable {
                 let percentiles = Self.percentiles(of: &durations)
                 result.append(
                     AgentStats(
-                        agent: names[Int(key.agent)], model: key.model == 0 ? nil : names[Int(key.model)],
+                        agent: names[key.agent], model: key.model == 0 ? nil : names[key.model],
                         runs: sum.runs, succeeded: sum.succeeded, failed: sum.failed, cancelled: sum.cancelled,
                         finished: sum.finished,
                         successRate: sum.finished == 0 ? nil : Double(sum.succeeded) / Double(sum.finished),

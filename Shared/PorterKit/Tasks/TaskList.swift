@@ -152,6 +152,9 @@ public struct PostgresTaskListStore: Sendable {
                 GROUP BY status
                 """)
         }
+        if let figures, TaskFigureTable.Table.counts(unfiltered), let table = try await figures.table.snapshot() {
+            return table.statusCounts(userID: userID, repositories: repositories, filter: unfiltered)
+        }
         let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
         let query = PostgresQuery(
             unsafeSQL: "SELECT status, count(*)::bigint FROM (\(sql.visibleRows("status"))) AS visible GROUP BY status",
