@@ -89,15 +89,15 @@ public struct PostgresAgentStatsStore: Sendable {
         guard let figures else {
             return try await read(userID: userID, repositories: repositories, window: window, now: now)
         }
-        if let table = try await figures.table.snapshot() {
-            return table.agentLines(userID: userID, repositories: repositories, since: window.start(before: now))
-        }
         // The window's name, not its start: the start moves with the clock, which the cache's quiet
         // period bounds.
         let scope = TaskFigures.Scope(
             userID: userID, repositories: repositories, filter: TaskFilter(), detail: window.rawValue)
         return try await figures.agentLines.value(for: scope) {
-            try await read(userID: userID, repositories: repositories, window: window, now: now)
+            if let table = try await figures.table.snapshot() {
+                return table.agentLines(userID: userID, repositories: repositories, since: window.start(before: now))
+            }
+            return try await read(userID: userID, repositories: repositories, window: window, now: now)
         }
     }
 

@@ -152,16 +152,19 @@ public struct PostgresTaskListStore: Sendable {
                 GROUP BY status
                 """)
         }
-        if let figures, TaskFigureTable.Table.counts(unfiltered), let table = try await figures.table.snapshot() {
-            return table.statusCounts(userID: userID, repositories: repositories, filter: unfiltered)
-        }
         let sql = try Conditions(userID: userID, repositories: repositories, filter: unfiltered)
         let query = PostgresQuery(
             unsafeSQL: "SELECT status, count(*)::bigint FROM (\(sql.visibleRows("status"))) AS visible GROUP BY status",
             binds: sql.binds)
         guard let figures else { return try await statusCounts(query) }
         let scope = TaskFigures.Scope(userID: userID, repositories: repositories, filter: unfiltered)
-        return try await figures.counts.value(for: scope) { try await statusCounts(query) }
+        let counted = unfiltered
+        return try await figures.counts.value(for: scope) {
+            if TaskFigureTable.Table.counts(counted), let table = try await figures.table.snapshot() {
+                return table.statusCounts(userID: userID, repositories: repositories, filter: counted)
+            }
+            return try await statusCounts(query)
+        }
     }
 
     private func statusCounts(_ query: PostgresQuery) async throws -> [String: Int] {

@@ -35,29 +35,30 @@ extension PostgresTaskListStore {
     /// conditions the list pages through, so the cards and the list can never disagree. Durations
     /// (`duration_seconds`) are from start, or creation for a task that never started, to finish.
     public func stats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats {
-        if let counted = try await counted(userID: userID, repositories: repositories, filter: filter) {
-            return counted
-        }
         guard let figures else {
             return try await readStats(userID: userID, repositories: repositories, filter: filter)
         }
+        // Kept while no task changes, however they were counted: a kept answer costs no pass at all.
         let scope = TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter)
         return try await figures.stats.value(for: scope) {
-            try await readStats(userID: userID, repositories: repositories, filter: filter)
+            if let counted = try await counted(userID: userID, repositories: repositories, filter: filter) {
+                return counted
+            }
+            return try await readStats(userID: userID, repositories: repositories, filter: filter)
         }
     }
 
     /// Whether figures are kept (this process's change feed is set up): only then can `keptStats` know any.
     public var keepsFigures: Bool { figures != nil }
 
-    /// The stat cards for `filter` if they are kept and ready, or counted from the figure table, else nil
-    /// at once: a page can show what is known and ask for the rest (`stats`) afterwards.
+    /// The stat cards for `filter` if they are kept and ready, or can be counted from the figure table
+    /// now, else nil at once: a page can show what is known and ask for the rest (`stats`) afterwards.
     public func keptStats(userID: Int64, repositories: [Int64], filter: TaskFilter) async throws -> TaskStats? {
-        if let counted = try await counted(userID: userID, repositories: repositories, filter: filter) {
-            return counted
-        }
-        return try await figures?.stats.kept(
-            for: TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter))
+        guard let figures else { return nil }
+        let scope = TaskFigures.Scope(userID: userID, repositories: repositories, filter: filter)
+        if let kept = try await figures.stats.kept(for: scope) { return kept }
+        guard TaskFigureTable.Table.counts(filter), figures.table.isCurrent else { return nil }
+        return try await stats(userID: userID, repositories: repositories, filter: filter)
     }
 
     /// The cards counted from the figure table, when it is current and the filter is one it counts.
