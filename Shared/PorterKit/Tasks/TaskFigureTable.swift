@@ -101,7 +101,7 @@ public final class TaskFigureTable: Service, Sendable {
             // Taken out while it changes, so a table no answer is reading changes in place.
             state.table = nil
             for row in rows { table.apply(row) }
-            state.pending = state.pending.filter { id, seq in table.seq(of: id).map { $0 < seq } ?? true }
+            state.pending = table.unread(state.pending)
             state.table = table
             size?.set(to: Double(table.count))
             return table
@@ -119,7 +119,7 @@ public final class TaskFigureTable: Service, Sendable {
             state.withLock { state in
                 // What answers read in meanwhile may be newer than what the load saw.
                 if let kept = state.table { table.merge(newer: kept) }
-                state.pending = state.pending.filter { id, seq in table.seq(of: id).map { $0 < seq } ?? true }
+                state.pending = table.unread(state.pending)
                 state.table = table
                 state.stale = false
             }
@@ -242,6 +242,11 @@ public final class TaskFigureTable: Service, Sendable {
         public var count: Int { lines.count }
 
         func seq(of id: UUID) -> Int64? { positions[id].map { lines[$0].seq } }
+
+        /// The announced changes (task → change number) this table does not hold yet.
+        func unread(_ announced: [UUID: Int64]) -> [UUID: Int64] {
+            announced.filter { id, seq in self.seq(of: id).map { $0 < seq } ?? true }
+        }
 
         mutating func apply(_ row: Row) {
             newest = max(newest, row.seq)
