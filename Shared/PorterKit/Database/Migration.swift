@@ -38,5 +38,6 @@ extension Migration {
         .v19OutsiderReplies,
         .v20JobClaimOrder,
         .v21TaskOutcomes,
+        .v22TaskCountStripes,
     ]
 }
