@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "PorterEmulators", targets: ["PorterEmulators"]),
         .executable(name: "porter-emulator", targets: ["PorterEmulator"]),
         .executable(name: "porter-bench", targets: ["PorterBench"]),
+        .executable(name: "porter-reference-server", targets: ["ReferenceServer"]),
     ] + services.map { .executable(name: $0.product, targets: [$0.target]) },
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -142,6 +143,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "benchmarks/PorterBench",
+            swiftSettings: swiftSettings
+        ),
+        // The stack alone (Hummingbird, postgres-nio, service-lifecycle): benchmarks/service-runtime's
+        // reference for a service's start time and idle memory.
+        .executableTarget(
+            name: "ReferenceServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "benchmarks/ReferenceServer",
             swiftSettings: swiftSettings
         ),
         .target(
