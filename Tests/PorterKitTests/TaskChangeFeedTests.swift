@@ -25,10 +25,14 @@ import Testing
                     seen.insert(pid)
                     return true
                 }
-                // As a restart ends every backend: the server closes the listening connection.
+                // As a restart ends every backend: the server closes the listening connection. Only
+                // this database's: a process id seen in an earlier round may since belong to another test.
                 try await TestDatabase.admin(
                     try TestDatabase.serverURL,
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (\(seen.map(String.init).joined(separator: ",")))"
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = '\(url.database)' AND pid IN (\(seen.map(String.init).joined(separator: ",")))
+                    """
                 )
             }
             try await waitUntil("the feed listens after the last ending") {
