@@ -90,7 +90,9 @@ extension GitHubEmulator {
         }
         guard let repository else { throw .notFound }
         guard Self.allows(grant.permissions[permission.0], permission.1) else { throw .notAccessible }
-        if request.method != .get && request.method != .head { try checkMutationRate(grant.installationID) }
+        if request.method != .get && request.method != .head {
+            try checkMutationRate(grant.installationID, request: request)
+        }
         return (repository, grant.installationID)
     }
 
@@ -103,10 +105,11 @@ extension GitHubEmulator {
     }
 
     /// GitHub's secondary limit on content-creating requests, when switched on: at most about one a second.
-    func checkMutationRate(_ installationID: Int) throws(GitHubAPIError) {
+    func checkMutationRate(_ installationID: Int, request: Request) throws(GitHubAPIError) {
         let now = ContinuousClock.now
+        let call = EmulatedMutation(at: now, method: request.method.rawValue, path: request.uri.path)
         let tooFast = state.withLock { state in
-            state.mutationCalls[installationID, default: []].append(now)
+            state.mutationCalls[installationID, default: []].append(call)
             defer { state.lastMutation[installationID] = now }
             // Arrival times jitter by a few milliseconds against a client's departure times.
             guard state.enforceMutationLimit, let last = state.lastMutation[installationID],

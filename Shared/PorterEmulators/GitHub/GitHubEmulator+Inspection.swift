@@ -1,6 +1,5 @@
 import Foundation
 
-/// A pull request as tests see it.
 /// A submitted review, for tests: its line comments as `path:line body`.
 public struct EmulatedReviewSummary: Sendable, Equatable, Encodable {
     public var id: Int
@@ -10,6 +9,7 @@ public struct EmulatedReviewSummary: Sendable, Equatable, Encodable {
     public var comments: [String]
 }
 
+/// A pull request as tests see it.
 public struct EmulatedPullSummary: Sendable, Equatable {
     public var number: Int
     public var head: String
@@ -25,6 +25,14 @@ public struct EmulatedPullSummary: Sendable, Equatable {
     public var headRepository: String
     /// The head branch's commit now, or nil when the branch is gone.
     public var headSHA: String?
+}
+
+/// A content-changing call as it reached the emulator: when, and what it asked for.
+public struct EmulatedMutation: Sendable, Equatable {
+    public var at: ContinuousClock.Instant
+    /// `POST`, `PATCH`, `PUT` or `DELETE`.
+    public var method: String
+    public var path: String
 }
 
 /// An issue as tests see it.
@@ -202,6 +210,11 @@ extension GitHubEmulator {
 
     /// When each mutating call of an installation arrived, and how many the enforced limit refused.
     public func mutatingCalls(installationID: Int) -> [ContinuousClock.Instant] {
+        mutatingRequests(installationID: installationID).map(\.at)
+    }
+
+    /// Each mutating call of an installation, in the order it arrived.
+    public func mutatingRequests(installationID: Int) -> [EmulatedMutation] {
         state.withLock { $0.mutationCalls[installationID] ?? [] }
     }
 

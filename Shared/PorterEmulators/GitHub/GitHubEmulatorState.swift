@@ -34,7 +34,7 @@ struct GitHubEmulatorState: Sendable {
     /// How many of the next webhook sends are logged as timed out without being posted.
     var deliveriesToDrop = 0
     var lastMutation: [Int: ContinuousClock.Instant] = [:]
-    var mutationCalls: [Int: [ContinuousClock.Instant]] = [:]
+    var mutationCalls: [Int: [EmulatedMutation]] = [:]
     var mutationViolations = 0
     var enforceMutationLimit = false
     var labelIDs: [String: Int] = [:]
