@@ -1,5 +1,6 @@
 import Foundation
 import PorterProcess
+import PorterTestSupport
 import Synchronization
 import Testing
 
@@ -111,9 +112,13 @@ import Testing
         // Its pid may belong to somebody else by now: nothing is sent.
         #expect(!sleeper.send(SIGTERM))
 
+        // Signalled once its trap is in place, which it says by creating a file.
+        let ready = FileManager.default.temporaryDirectory.appendingPathComponent("trap-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: ready) }
         let trapping = try ChildProcess.spawn(
-            "/bin/sh", arguments: ["-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"], environment: [:])
-        try await Task.sleep(for: .milliseconds(200))
+            "/bin/sh", arguments: ["-c", "trap 'exit 7' TERM; : > \"$1\"; while :; do sleep 0.05; done", "sh", ready],
+            environment: [:])
+        try await waitUntil("the trap is in place") { FileManager.default.fileExists(atPath: ready) }
         trapping.send(SIGTERM)
         #expect(await trapping.terminated(within: .seconds(30)) == .exited(7))
     }

@@ -22,15 +22,26 @@ import Testing
     @Test func aNotificationWakesTheWorkerLongBeforeTheBackstop() async throws {
         try await TestDatabase.withClient { client, _ in
             try await withWakeups(client, backstop: .seconds(30)) { wakeups in
+                // The backstop's first tick comes 30 s after this at the earliest: a wake-up before then
+                // and after the notification is the notification's.
+                let backstopFree = ContinuousClock.now + .seconds(25)
                 let seen = Instants()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { for await _ in wakeups { seen.record() } }
-                    try await Task.sleep(for: .milliseconds(500))  // LISTEN is in place and its own wake-up seen
+                    try await waitUntil("the wake-ups listen") {
+                        try await client.query(
+                            """
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                            """
+                        ).collect().first!.decode(Int.self) > 0
+                    }
                     let sent = ContinuousClock.now
                     try await client.query("SELECT pg_notify(\(PostgresJobQueue.channel), 'dispatch')")
-                    try await Task.sleep(for: .milliseconds(500))
-                    // With a 30 s backstop, only the notification can wake it within this second.
-                    #expect(seen.any { $0 > sent })
+                    try await waitUntil("a wake-up after the notification", timeout: backstopFree - .now) {
+                        seen.any { $0 > sent }
+                    }
+                    #expect(seen.any { $0 > sent && $0 < backstopFree })
                     group.cancelAll()
                 }
             }

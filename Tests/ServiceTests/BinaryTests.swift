@@ -181,7 +181,15 @@ import Testing
                 try await blocker.query(
                     "LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE", logger: TestDatabase.logger)
                 let slow = Task { try await process.get("/readyz") }
-                try await Task.sleep(for: .milliseconds(500))
+                // Signalled only once the request's query is waiting on the lock, however slowly it got there.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await blocker.query(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'schema_migrations'::regclass",
+                    logger: TestDatabase.logger
+                ).collect().first!.decode(Int.self) == 0 {
+                    try #require(ContinuousClock.now < deadline, "/readyz never reached the database")
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 let signalled = ContinuousClock.now
                 process.signal(SIGTERM)
                 try await Task.sleep(for: .seconds(2))

@@ -48,7 +48,8 @@ import Testing
                 let started = try #require(agentStarted, "no agent phase; worker log:\n\(world.workerLog(id))")
                 let shown = try #require(
                     agentShown, "the comment never showed the agent phase: \(world.dispatch.comments)")
-                #expect(shown - started < .seconds(11), "shown \(shown - started) after the agent started")
+                // Well before the agent's 25 s of silence end: the phase is not waiting for its next event.
+                #expect(shown - started < .seconds(20), "shown \(shown - started) after the agent started")
                 #expect(elapsed.count >= 3, "the elapsed time moved while the agent worked: \(elapsed)")
                 #expect(elapsed == elapsed.sorted(), "\(elapsed)")
                 #expect(lines.contains("Latest: `reading the login test for @octocat`"), "\(lines)")
