@@ -1,50 +1,45 @@
+import Crypto
 import Foundation
-import JWTKit
+import _CryptoExtras
 
 /// Signs the short-lived RS256 JWTs a GitHub App authenticates with.
 public actor GitHubAppJWT {
-    struct Claims: JWTPayload {
-        var iat: IssuedAtClaim
-        var exp: ExpirationClaim
-        var iss: IssuerClaim
-
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
-    }
-
-    /// Integer seconds: GitHub rejects the fractional timestamps jwt-kit writes by default.
-    static let serializer: DefaultJWTSerializer = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Int64(date.timeIntervalSince1970.rounded(.down)))
-        }
-        return DefaultJWTSerializer(jsonEncoder: encoder)
-    }()
-
     private let appID: Int
     private let privateKeyPEM: String
-    private var keys: JWTKeyCollection?
+    private var key: _RSA.Signing.PrivateKey?
 
     public init(credentials: GitHubAppCredentials) {
         self.appID = credentials.appID
         self.privateKeyPEM = credentials.privateKeyPEM.value
     }
 
-    /// A JWT valid from 60 s ago (GitHub's allowance for clock drift) for 9 minutes (GitHub's limit is 10).
-    public func token(now: Date = Date()) async throws -> String {
-        let keys = try await loadedKeys()
-        let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down) - 60)
-        let claims = Claims(
-            iat: .init(value: issued), exp: .init(value: issued.addingTimeInterval(600)),
-            iss: .init(value: String(appID)))
-        return try await keys.sign(claims)
+    /// A JWT valid from 60 s ago (GitHub's allowance for clock drift) for 9 minutes (GitHub's limit is
+    /// 10), its times in whole seconds (GitHub refuses fractional ones) and the App's id as issuer.
+    public func token(now: Date = Date()) throws -> String {
+        let issued = Int64(now.timeIntervalSince1970.rounded(.down)) - 60
+        let claims = #"{"iat":\#(issued),"exp":\#(issued + 600),"iss":"\#(appID)"}"#
+        return try Self.sign(claims: claims, with: loadedKey())
     }
 
-    private func loadedKeys() async throws -> JWTKeyCollection {
-        if let keys { return keys }
-        let key = try Insecure.RSA.PrivateKey(pem: privateKeyPEM)
-        let collection = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256, serializer: Self.serializer)
-        keys = collection
-        return collection
+    /// A JWT carrying `claims` (JSON text) as they are: `header.claims.signature`, each base64url
+    /// without padding, the signature RSASSA-PKCS1-v1_5 over SHA-256 of the first two (JWS's RS256).
+    public static func sign(claims: String, with key: _RSA.Signing.PrivateKey) throws -> String {
+        let input = base64URL(Data(#"{"alg":"RS256","typ":"JWT"}"#.utf8)) + "." + base64URL(Data(claims.utf8))
+        let signature = try key.signature(for: SHA256.hash(data: Data(input.utf8)), padding: .insecurePKCS1v1_5)
+        return input + "." + base64URL(signature.rawRepresentation)
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private func loadedKey() throws -> _RSA.Signing.PrivateKey {
+        if let key { return key }
+        let loaded = try _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+        key = loaded
+        return loaded
     }
 }

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import JWTKit
 import PorterEmulators
 import PorterKit
 import Testing
@@ -45,18 +44,13 @@ import Testing
 
     @Test func theEmulatorRefusesFractionalAndExpiredJWTs() async throws {
         let world = try await GitHubWorld.make()
-        // jwt-kit's default serializer writes fractional seconds, which GitHub refuses.
-        let keys = await JWTKeyCollection().add(
-            rsa: try Insecure.RSA.PrivateKey(pem: GitHubTestKeys.app.pemRepresentation), digestAlgorithm: .sha256)
-        struct Claims: JWTPayload {
-            var iat: IssuedAtClaim
-            var exp: ExpirationClaim
-            var iss: IssuerClaim
-            func verify(using algorithm: some JWTAlgorithm) async throws {}
-        }
-        let now = Date().addingTimeInterval(0.5)
-        let fractional = try await keys.sign(
-            Claims(iat: .init(value: now), exp: .init(value: now + 300), iss: .init(value: "\(GitHubTestKeys.appID)")))
+        // Signed by the App's key and otherwise good, but with fractional seconds, which GitHub refuses
+        // (and which many JWT libraries write by default).
+        let now = Date().timeIntervalSince1970.rounded(.down) + 0.5
+        let fractional = try GitHubAppJWT.sign(
+            claims: #"{"iat":\#(now),"exp":\#(now + 300),"iss":"\#(GitHubTestKeys.appID)"}"#, with: GitHubTestKeys.app)
+        let claims = try Self.claims(fractional)
+        #expect(claims.contains(".5,"), "\(claims)")
         let statuses = try await world.live { _, port in
             var statuses: [UInt] = []
             for token in [fractional, "not.a.jwt"] {
