@@ -71,6 +71,13 @@ public final class FlyEmulator: Sendable {
         set { state.withLock { $0.enforcesRateLimits = newValue } }
     }
 
+    /// How late against its client's timing a request may arrive and still not be refused by the rate
+    /// limits (50 ms unless set).
+    public var rateLimitLatenessAllowance: Duration {
+        get { state.withLock { $0.limiter.latenessAllowance } }
+        set { state.withLock { $0.limiter.latenessAllowance = newValue } }
+    }
+
     /// Adds an organization that org tokens and apps can belong to.
     public func addOrganization(_ slug: String, name: String? = nil) {
         state.withLock { $0.orgs[slug] = name ?? slug }
