@@ -118,7 +118,7 @@ def main(extra):
             # Live streams stay open for minutes: their tests are the Swift ones (WebLiveTests).
             "--exclude-operation-id", "streamTasks", "--exclude-operation-id", "streamTask",
             "--workers", "1",
-            "--max-examples", os.environ.get("PORTER_FUZZ_MAX_EXAMPLES", "50"),
+            "--max-examples", os.environ.get("PORTER_FUZZ_MAX_EXAMPLES", "30"),
             "--max-redirects", "0",
             "--request-timeout", "30",
             "--no-color",

@@ -21,11 +21,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from webstack import log  # noqa: E402
-from web_flow import PAGE_WAIT, SHOTS, TASK_WAIT, CheckFailed, expect, row_chip, run_in_browser  # noqa: E402
+from web_flow import (  # noqa: E402
+    PAGE_WAIT, SHOTS, TASK_WAIT, CheckFailed, WebDriverWait, expect, row_chip, run_in_browser)
 
 from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 TITLE = "The greeting is too terse"
 REQUEST = "@porter demo make the greeting friendlier"

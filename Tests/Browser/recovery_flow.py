@@ -28,10 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from webstack import log  # noqa: E402
-from web_flow import PAGE_WAIT, TASK_WAIT, CheckFailed, expect, run_in_browser  # noqa: E402
+from web_flow import PAGE_WAIT, TASK_WAIT, CheckFailed, WebDriverWait, expect, run_in_browser  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 TITLE = "The greeting is too terse"
 ISSUE = ("octo", "hello", 1)

@@ -34,16 +34,27 @@ import io
 from urllib.parse import urlparse, parse_qs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webstack import ARTIFACTS, WebStack, http, log, stop_on_signals  # noqa: E402
+from webstack import ARTIFACTS, WebStack, log, stop_on_signals  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException, TimeoutException, WebDriverException)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait as SeleniumWait  # noqa: E402
+
+
+class WebDriverWait(SeleniumWait):
+    """Selenium's wait, which also looks again when an element it was reading went stale: live pages
+    re-render lists (suggestions, task rows) between a find and a read, more often on a busy machine."""
+
+    def __init__(self, driver, timeout, poll_frequency=0.5, ignored_exceptions=None):
+        super().__init__(driver, timeout, poll_frequency,
+                         ignored_exceptions=(StaleElementReferenceException, *(ignored_exceptions or ())))
 
 SHOTS = os.path.join(ARTIFACTS, "screenshots")
 DESKTOP = (1280, 900)
