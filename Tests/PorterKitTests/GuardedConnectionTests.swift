@@ -60,10 +60,14 @@ import Testing
 
     @Test func theConnectionWaitEndsWithTheWaitAndNeverCutsATransactionShort() async throws {
         try await TestDatabase.withClient { client, _ in
+            // A connection already open and idle, so the wait is for a hand-out, not for a new connection,
+            // which a loaded machine can take longer than a second to set up.
+            _ = try await client.query("SELECT 1", logger: TestDatabase.logger).collect()
             let value = try await client.withGuardedTransaction(
-                logger: TestDatabase.logger, connectionWait: .milliseconds(200)
+                logger: TestDatabase.logger, connectionWait: .seconds(1)
             ) { connection in
-                _ = try await connection.query("SELECT pg_sleep(1)", logger: TestDatabase.logger).collect()
+                // Twice the wait: a wait that went on past the hand-out would cut this short.
+                _ = try await connection.query("SELECT pg_sleep(2)", logger: TestDatabase.logger).collect()
                 return try await connection.query("SELECT 42", logger: TestDatabase.logger).collect().first!.decode(
                     Int.self)
             }
