@@ -61,11 +61,7 @@ struct FlyRateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             return state.limiter.take(action: action, app: app ?? "", now: .now)
         }
         if let wait {
-            let seconds = max(
-                1,
-                Int(
-                    (Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
-                        .rounded(.up)))
+            let seconds = max(1, Int(wait.seconds.rounded(.up)))
             throw FlyEmulatorError(
                 .tooManyRequests, "rate limit exceeded for \(action)", headers: [.retryAfter: String(seconds)])
         }

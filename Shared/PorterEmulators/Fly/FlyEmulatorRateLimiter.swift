@@ -27,18 +27,19 @@ struct FlyEmulatorRateLimiter: Sendable {
         let key = "\(app) \(action)"
         var bucket = buckets[key] ?? Bucket(tokens: Double(burst), updated: now)
         let elapsed = now - bucket.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        bucket.tokens = min(Double(burst), bucket.tokens + seconds * rate)
+        bucket.tokens = min(Double(burst), bucket.tokens + elapsed.seconds * rate)
         bucket.updated = now
         defer { buckets[key] = bucket }
-        let allowance =
-            Double(latenessAllowance.components.seconds)
-            + Double(latenessAllowance.components.attoseconds) / 1e18
-        guard bucket.tokens >= 1 - allowance * rate else {
+        guard bucket.tokens >= 1 - latenessAllowance.seconds * rate else {
             refusals += 1
             return .milliseconds(Int64((1 - bucket.tokens) / rate * 1000) + 1)
         }
         bucket.tokens -= 1
         return nil
     }
+}
+
+extension Duration {
+    /// Whole and fractional seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

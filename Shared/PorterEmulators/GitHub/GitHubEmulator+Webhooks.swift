@@ -120,7 +120,7 @@ extension GitHubEmulator {
             }
         }
         let elapsed = dropped ? .seconds(10) : ContinuousClock.now - start
-        delivery.durationSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        delivery.durationSeconds = elapsed.seconds
         delivery.deliveredAt = Date()
         state.withLock { state in
             delivery.id = state.newID()

@@ -24,16 +24,11 @@ public actor GitHubAppJWT {
     /// A JWT carrying `claims` (JSON text) as they are: `header.claims.signature`, each base64url
     /// without padding, the signature RSASSA-PKCS1-v1_5 over SHA-256 of the first two (JWS's RS256).
     public static func sign(claims: String, with key: _RSA.Signing.PrivateKey) throws -> String {
-        let input = base64URL(Data(#"{"alg":"RS256","typ":"JWT"}"#.utf8)) + "." + base64URL(Data(claims.utf8))
+        let input =
+            RandomToken.base64URL(Data(#"{"alg":"RS256","typ":"JWT"}"#.utf8)) + "."
+            + RandomToken.base64URL(Data(claims.utf8))
         let signature = try key.signature(for: SHA256.hash(data: Data(input.utf8)), padding: .insecurePKCS1v1_5)
-        return input + "." + base64URL(signature.rawRepresentation)
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return input + "." + RandomToken.base64URL(signature.rawRepresentation)
     }
 
     private func loadedKey() throws -> _RSA.Signing.PrivateKey {
