@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import time
+from urllib.parse import urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from webstack import log  # noqa: E402
@@ -42,6 +43,42 @@ def shot(b, name):
                         os.path.join(target, README_SHOTS[name]))
 
 
+def post_comment(b, text):
+    """Posts a comment from the emulated issue's page as a person would: click the box, type, press
+    Comment. The page reloads itself every few seconds while its box is empty and unfocused, so on a
+    loaded machine a reload can land between finding the box and typing, or take the typed text with it;
+    focusing the box first stops further reloads, and text a reload took is typed again."""
+    def typed(driver):
+        try:
+            box = driver.find_element(By.CSS_SELECTOR, "#body")
+            driver.execute_script("arguments[0].focus()", box)
+            if box.get_attribute("value") != text:
+                box.clear()
+                box.send_keys(text)
+            return box.get_attribute("value") == text
+        except WebDriverException:
+            return False
+
+    def outcome(driver):
+        try:
+            if urlparse(driver.current_url).fragment == "new-comment":
+                return "posted" if text in driver.find_element(By.CSS_SELECTOR, ".thread").text else False
+            complete = driver.execute_script("return document.readyState === 'complete'")
+            return "lost" if complete and driver.find_element(By.CSS_SELECTOR, "#body").get_attribute("value") == "" \
+                else False
+        except WebDriverException:
+            return False
+
+    for attempt in range(1, 4):
+        WebDriverWait(b.driver, PAGE_WAIT).until(typed, "the comment box takes the request")
+        b.find("#comment").click()
+        result = WebDriverWait(b.driver, PAGE_WAIT).until(outcome, "the comment is posted or the page reloaded")
+        if result == "posted":
+            return
+        log(f"a reload of the issue page took the typed comment (attempt {attempt}); typing it again")
+    raise CheckFailed("the issue page reloaded over the comment three times")
+
+
 def demo(b, stack):
     issue = f"{stack.github_url}/octo/hello/issues/1"
 
@@ -55,9 +92,7 @@ def demo(b, stack):
     expect(TITLE in b.text("h1"), f"the demo issue: {b.text('h1')!r}")
     expect("Commenting as @octo" in b.text("#new-comment"), "the emulator comments as the signed-in person")
     b.shot("demo-issue-before")
-    b.find("#body").send_keys(REQUEST)
-    b.find("#comment").click()
-    b.wait_url(lambda url: url.fragment == "new-comment", "the issue again after commenting")
+    post_comment(b, REQUEST)
 
     b.get("/")
     WebDriverWait(b.driver, PAGE_WAIT).until(
