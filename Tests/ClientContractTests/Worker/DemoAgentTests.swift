@@ -8,7 +8,7 @@ import Testing
 /// `@porter demo …` command becomes a task that the real worker entrypoint runs with
 /// `deploy/worker/demo-agent`, and it ends in a pull request whose diff records the request. With the
 /// demo turned off at the dispatcher, no worker starts for it.
-@Suite(.serialized) struct DemoAgentTests {
+@Suite struct DemoAgentTests {
     static let repository = (owner: "acme", repo: "widgets")
 
     /// The status comment's `Latest:` lines that quote the demo while it runs, collected until the task

@@ -8,7 +8,7 @@ import Testing
 /// The real worker entrypoint, run by the Fly emulator as a Machine's process: it fetches its spec from
 /// callback-receiver, clones from the git emulator, runs the `script` agent as `nobody`, commits,
 /// pushes and reports; callback-receiver finalizes and the PR opens.
-@Suite(.serialized) struct WorkerEntrypointTests {
+@Suite struct WorkerEntrypointTests {
     static let issue = (owner: "acme", repo: "widgets")
 
     func pulls(_ world: CallbackWorld) -> [EmulatedPullSummary] {
@@ -95,7 +95,7 @@ import Testing
     @Test func anAgentPastItsDeadlineIsStoppedAndItsPartialWorkOpensADraft() async throws {
         let options = {
             var options = CallbackWorld.Options()
-            options.timeout = .seconds(25)
+            options.timeout = .seconds(40)
             options.pushReserve = 8
             return options
         }()
@@ -106,7 +106,7 @@ import Testing
                     echo "started on it"
                     sleep 600
                     """, options: options, draft: false)
-            let (status, _) = try await world.finish(id, within: .seconds(60))
+            let (status, _) = try await world.finish(id, within: .seconds(100))
             #expect(status == "timed_out", "\(world.workerLog(id))")
             let pull = try #require(pulls(world).first, "no draft; worker log:\n\(world.workerLog(id))")
             #expect(pull.draft, "a timed-out task's PR is a draft even when --ready was asked for")

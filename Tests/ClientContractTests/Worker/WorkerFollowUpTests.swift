@@ -8,7 +8,7 @@ import Testing
 /// `porter/issue-1-abc`, which adds `fix.txt`): it adds the agent's commits on top of the branch,
 /// rebases them onto commits someone pushed meanwhile, and sends to the side branch what cannot go
 /// on the pull request: a conflict, a rewritten history, a timeout. It never forces a push.
-@Suite(.serialized) struct WorkerFollowUpTests {
+@Suite struct WorkerFollowUpTests {
     static let owner = GitHubWorld.owner
     static let repo = GitHubWorld.repo
     static let head = "porter/issue-1-abc"
@@ -319,7 +319,7 @@ import Testing
     @Test func partialWorkOfATimedOutFollowUpGoesToTheSideBranchNotThePullRequest() async throws {
         let options = {
             var options = CallbackWorld.Options()
-            options.timeout = .seconds(25)
+            options.timeout = .seconds(40)
             options.pushReserve = 8
             return options
         }()
@@ -330,7 +330,7 @@ import Testing
                     echo 'partial' > partial.txt
                     sleep 600
                     """, options: options)
-            let (status, _) = try await world.finish(followUp.task, within: .seconds(60))
+            let (status, _) = try await world.finish(followUp.task, within: .seconds(100))
             let log = world.workerLog(followUp.task)
             #expect(status == "timed_out", "\(log)")
             #expect(await sha(world, Self.head) == followUp.head, "partial work never lands on the pull request")
