@@ -12,7 +12,7 @@ import _CryptoExtras
 /// become signed webhooks to the real webhook-gateway, the real dispatcher starts the real worker
 /// entrypoint (the stand-in agent plays `claude`), and the real callback-receiver takes its report.
 /// The worker needs root to keep the push token from the agent, as in production.
-@Suite(.serialized, .timeLimit(.minutes(6)), .enabled(if: geteuid() == 0, "the worker entrypoint runs as root"))
+@Suite(.timeLimit(.minutes(6)), .enabled(if: geteuid() == 0, "the worker entrypoint runs as root"))
 struct FollowUpEndToEndTests {
     static let owner = "acme"
     static let repo = "widgets"
