@@ -18,11 +18,7 @@ public actor RateLimiter {
 
         /// A bucket that has refilled is the same as no bucket.
         func isFull(at now: ContinuousClock.Instant) -> Bool {
-            tokens + Self.seconds(now - updated) * limit.rate >= Double(limit.burst)
-        }
-
-        static func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            tokens + (now - updated).seconds * limit.rate >= Double(limit.burst)
         }
     }
 
@@ -43,7 +39,7 @@ public actor RateLimiter {
             let now = clock.now
             var bucket = buckets[key] ?? Bucket(tokens: Double(limit.burst), updated: now, limit: limit)
             bucket.limit = limit
-            bucket.tokens = min(Double(limit.burst), bucket.tokens + Bucket.seconds(now - bucket.updated) * limit.rate)
+            bucket.tokens = min(Double(limit.burst), bucket.tokens + (now - bucket.updated).seconds * limit.rate)
             bucket.updated = now
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1

@@ -448,9 +448,3 @@ public final class TaskFigureTable: Service, Sendable {
         }
     }
 }
-
-extension Duration {
-    fileprivate var milliseconds: Int64 {
-        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

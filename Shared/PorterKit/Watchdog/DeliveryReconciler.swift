@@ -49,7 +49,7 @@ public struct DeliveryReconciler: WatchdogSweep {
 
     public func sweep(lead: any Leadership) async throws -> Int {
         guard lead.isLeading else { return 0 }
-        let since = Date().addingTimeInterval(-Self.seconds(settings.window))
+        let since = Date().addingTimeInterval(-settings.window.seconds)
         try await store.prune(before: since.addingTimeInterval(-Self.retention))
         let missed = try await missedDeliveries(since: since)
         guard !missed.isEmpty else { return 0 }
@@ -95,9 +95,5 @@ public struct DeliveryReconciler: WatchdogSweep {
         }
         logger.warning("GitHub's delivery log is longer than this round reads", metadata: ["pages": "\(Self.maxPages)"])
         return log
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

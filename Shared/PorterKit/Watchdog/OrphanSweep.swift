@@ -91,8 +91,3 @@ public struct OrphanSweep: WatchdogSweep {
         return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -48,7 +48,7 @@ extension WatchdogStore {
                     """, logger: logger
                 ).collect().first?.decode((Date, Date).self)
             else { return 0 }
-            let step = Double(gap.components.seconds) + Double(gap.components.attoseconds) / 1e18
+            let step = gap.seconds
             var slot = first
             var queued = 0
             for id in ids where slot <= end {

@@ -139,7 +139,6 @@ public struct PostgresJobQueue: JobQueue {
 
     /// A Postgres interval literal in milliseconds.
     static func interval(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return "\(milliseconds) milliseconds"
+        "\(duration.milliseconds) milliseconds"
     }
 }
